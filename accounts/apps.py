@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def ensure_roles(using: str = "default", **kwargs) -> None:
+    """The role groups exist after every migrate (and after a test database is flushed)."""
+    from django.contrib.auth.models import Group
+
+    from .roles import ALL_ROLES
+
+    for name in ALL_ROLES:
+        Group.objects.using(using).get_or_create(name=name)
+
+
+class AccountsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "accounts"
+
+    def ready(self):
+        post_migrate.connect(ensure_roles, sender=self, dispatch_uid="accounts_ensure_roles")

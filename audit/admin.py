@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from .models import AuditChainHead, AuditEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The log is written only by audit.record(); the admin may look, never touch."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "occurred_at", "actor_label", "action", "target_type", "target_id", "channel_id"]
+    list_filter = ["action"]
+    search_fields = ["actor_label", "action", "target_id", "request_id"]
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "hash"]
+    readonly_fields = ["seq", "hash"]

@@ -1,0 +1,72 @@
+from django.conf import settings
+from django.db import models
+
+GENESIS_HASH = "0" * 64
+CHAIN_HEAD_ID = 1
+
+
+class AuditEvent(models.Model):
+    """One thing that happened, append-only and hash-chained.
+
+    `hash = SHA-256(prev_hash ‖ canonical JSON of the event)` (see `audit.chain`), so
+    altering, removing or reordering a row breaks the chain from that row on. Rows are
+    written only by `audit.record()`; on PostgreSQL a trigger rejects UPDATE, DELETE and
+    TRUNCATE on this table.
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    occurred_at = models.DateTimeField()
+    # No database constraint: deleting a user must not touch (or be blocked by) the
+    # immutable log. The label is a snapshot of who it was at the time.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=100, help_text="Namespaced, e.g. approvals.post.approve")
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    # The channel the event concerns, for scoping and filtering; a plain id because the
+    # audit app sits below governance.
+    channel_id = models.BigIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["action", "seq"], name="audit_action_seq"),
+            models.Index(fields=["actor", "seq"], name="audit_actor_seq"),
+            models.Index(fields=["target_type", "target_id", "seq"], name="audit_target_seq"),
+            models.Index(fields=["channel_id", "seq"], name="audit_channel_seq"),
+            models.Index(fields=["occurred_at"], name="audit_occurred_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} by {self.actor_label}"
+
+
+class AuditChainHead(models.Model):
+    """The single row holding the last `seq` and `hash` of the chain.
+
+    Every writer locks this row (SELECT … FOR UPDATE) before appending, so concurrent
+    transactions append one after the other and the chain never forks. Comparing it with
+    the last event also reveals a truncated tail.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=CHAIN_HEAD_ID)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=CHAIN_HEAD_ID), name="audit_single_chain_head")]
+
+    def __str__(self) -> str:
+        return f"head at #{self.seq}"

@@ -1,0 +1,47 @@
+"""Settings for the test suite.
+
+The database is chosen before Django loads: DATABASE_URL when set; otherwise the local
+PostgreSQL when 127.0.0.1:5432 answers; otherwise SQLite. Under CI=true PostgreSQL is
+required. The choice is printed in pytest's header (tests/conftest.py).
+"""
+
+import os
+import socket
+
+os.environ.setdefault("SECRET_KEY", "clearpost-test-suite-secret-not-for-production-9f1c2e")
+
+
+def _postgres_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+if "DATABASE_URL" not in os.environ:
+    if _postgres_answers():
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/clearpost"
+    elif os.environ.get("CI", "").lower() == "true":
+        raise RuntimeError("CI=true but PostgreSQL does not answer on 127.0.0.1:5432")
+
+from config.settings import *  # noqa: E402,F403
+from config.settings import DATABASES, INSTALLED_APPS  # noqa: E402
+
+if os.environ.get("CI", "").lower() == "true" and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise RuntimeError("CI=true requires the suite to run on PostgreSQL")
+
+# Tests exercise transactional behaviour; reuse no connection across threads' lifetimes.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.support"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SECURE_SSL_REDIRECT = False
+CELERY_TASK_ALWAYS_EAGER = True
+# Serve static files from the source folders (no collectstatic in tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,175 @@
+"""Admin for departments, channels and grants. Every change goes through governance.actions,
+so that the admin, the API and the browser behave the same and every change is audited."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.models import Permission
+
+from . import actions
+from .errors import DomainError
+from .models import (
+    Channel,
+    ChannelGroupObjectPermission,
+    ChannelUserObjectPermission,
+    Department,
+    DepartmentGroupObjectPermission,
+    DepartmentUserObjectPermission,
+)
+from .permissions import CHANNEL_PERMISSIONS, DEPARTMENT_PERMISSIONS
+
+
+class ActionAdmin(admin.ModelAdmin):
+    """Saves through an action; a refused action shows its reason instead of saving."""
+
+    def _run(self, request, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as exc:
+            self.message_user(request, exc.detail, level=messages.ERROR)
+            return None
+
+
+@admin.register(Department)
+class DepartmentAdmin(ActionAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["authors_group", "reviewers_group", "managers_group", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "slug"] if obj else self.readonly_fields
+
+    def get_exclude(self, request, obj=None):
+        return [] if obj else ["authors_group", "reviewers_group", "managers_group"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["fields"] = ["slug", "name", "description"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["name", "description"])
+            return
+        created = self._run(
+            request,
+            actions.create_department,
+            actor=request.user,
+            slug=obj.slug,
+            name=obj.name,
+            description=obj.description,
+        )
+        if created:
+            obj.pk = created.pk
+
+
+@admin.register(Channel)
+class ChannelAdmin(ActionAdmin):
+    list_display = ["name", "slug", "platform", "owning_department", "visibility", "is_regulated"]
+    list_filter = ["platform", "owning_department", "visibility", "is_regulated"]
+    search_fields = ["name", "slug", "handle"]
+    list_select_related = ["owning_department"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "slug"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        fields = {
+            name: form.cleaned_data[name] for name in actions.CHANNEL_EDITABLE_FIELDS if name in form.cleaned_data
+        }
+        if not change:
+            created = self._run(
+                request,
+                actions.create_channel,
+                actor=request.user,
+                slug=obj.slug,
+                owning_department=obj.owning_department,
+                **fields,
+            )
+            if created:
+                obj.pk = created.pk
+            return
+        original = Channel.objects.get(pk=obj.pk)
+        self._run(request, actions.update_channel, original, actor=request.user, **fields)
+        if original.owning_department_id != obj.owning_department_id:
+            self._run(
+                request, actions.transfer_channel, original, actor=request.user, to_department=obj.owning_department
+            )
+
+
+class GrantForm(forms.ModelForm):
+    allowed: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["permission"].queryset = Permission.objects.filter(codename__in=self.allowed).select_related(
+            "content_type"
+        )
+
+
+class GrantAdmin(ActionAdmin):
+    """Grants are added and removed (never edited), each through grant/revoke actions."""
+
+    allowed: tuple[str, ...] = ()
+    grantee_field = "user"
+    list_select_related = True
+
+    def get_list_display(self, request):
+        return [self.grantee_field, "permission", "content_object"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = type("Form", (GrantForm,), {"allowed": self.allowed})
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        grantee = {self.grantee_field: getattr(obj, self.grantee_field)}
+        self._run(
+            request,
+            actions.grant_permission,
+            obj.content_object,
+            actor=request.user,
+            perm=obj.permission.codename,
+            **grantee,
+        )
+
+    def delete_model(self, request, obj):
+        grantee = {self.grantee_field: getattr(obj, self.grantee_field)}
+        self._run(
+            request,
+            actions.revoke_permission,
+            obj.content_object,
+            actor=request.user,
+            perm=obj.permission.codename,
+            **grantee,
+        )
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(ChannelUserObjectPermission)
+class ChannelUserGrantAdmin(GrantAdmin):
+    allowed = CHANNEL_PERMISSIONS
+    autocomplete_fields = ["user"]
+
+
+@admin.register(ChannelGroupObjectPermission)
+class ChannelGroupGrantAdmin(GrantAdmin):
+    allowed = CHANNEL_PERMISSIONS
+    grantee_field = "group"
+
+
+@admin.register(DepartmentUserObjectPermission)
+class DepartmentUserGrantAdmin(GrantAdmin):
+    allowed = DEPARTMENT_PERMISSIONS
+    autocomplete_fields = ["user"]
+
+
+@admin.register(DepartmentGroupObjectPermission)
+class DepartmentGroupGrantAdmin(GrantAdmin):
+    allowed = DEPARTMENT_PERMISSIONS
+    grantee_field = "group"

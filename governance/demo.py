@@ -1,0 +1,170 @@
+"""The demo organization of API.md: a hospital's departments, channels and people."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from accounts import roles
+
+from . import actions
+from .models import Channel, Department
+
+DEMO_PASSWORD = "clearpost-demo"
+
+DEPARTMENTS = [
+    ("pr", "Public Affairs", "Press relations, statements and the organization's news accounts."),
+    ("marketing", "Marketing", "Campaigns, patient stories and service promotion."),
+    ("it", "Information Technology", "Systems, accounts and technical support."),
+    ("social-center", "Center for Social Media", "Owns the organization's social presence and its community care."),
+]
+
+CHANNELS = [
+    {
+        "slug": "youtube-main",
+        "name": "St. Mary's on YouTube",
+        "platform": "youtube",
+        "department": "social-center",
+        "handle": "@StMarysHealth",
+        "url": "https://www.youtube.com/@StMarysHealth",
+        "audience": "Patients, families and the wider public.",
+        "voice_guidelines": "Warm, clear, evidence-based. Captions on every video.",
+    },
+    {
+        "slug": "x-news",
+        "name": "St. Mary's News on X",
+        "platform": "x",
+        "department": "pr",
+        "handle": "@StMarysNews",
+        "url": "https://x.com/StMarysNews",
+        "audience": "Journalists, local community, partners.",
+        "voice_guidelines": "Factual and brief. No speculation; link to the newsroom for details.",
+    },
+    {
+        "slug": "facebook-main",
+        "name": "St. Mary's Hospital on Facebook",
+        "platform": "facebook",
+        "department": "pr",
+        "handle": "StMarysHospital",
+        "url": "https://www.facebook.com/StMarysHospital",
+        "audience": "Local community, patients and families.",
+        "voice_guidelines": "Friendly and helpful. Never discuss an individual's care in public.",
+    },
+    {
+        "slug": "patient-stories",
+        "name": "Patient Stories",
+        "platform": "blog",
+        "department": "marketing",
+        "url": "https://stories.stmarys.example.org/",
+        "audience": "Prospective patients and families.",
+        "voice_guidelines": "First-person stories told with written consent. "
+        "Sensitive health information goes to compliance before it is published.",
+        "is_regulated": True,
+    },
+    {
+        "slug": "research-blog",
+        "name": "Research Blog",
+        "platform": "blog",
+        "department": "social-center",
+        "url": "https://research.stmarys.example.org/",
+        "audience": "Clinicians, researchers and science journalists.",
+        "voice_guidelines": "Precise; cite the study; say what is not yet known.",
+    },
+    {
+        "slug": "podcast",
+        "name": "Health Matters Podcast",
+        "platform": "podcast",
+        "department": "social-center",
+        "url": "https://podcast.stmarys.example.org/",
+        "audience": "General public interested in health.",
+        "voice_guidelines": "Conversational; every episode ends with 'This is not medical advice.'",
+    },
+    {
+        "slug": "support-forums",
+        "name": "Patient Support Forums",
+        "platform": "forum",
+        "department": "social-center",
+        "url": "https://community.stmarys.example.org/",
+        "audience": "Patients and caregivers supporting each other.",
+        "voice_guidelines": "Moderate with empathy; never give individual medical advice.",
+    },
+    {
+        "slug": "employee-news",
+        "name": "Employee News",
+        "platform": "newsletter",
+        "department": "pr",
+        "visibility": "internal",
+        "audience": "All staff.",
+        "voice_guidelines": "Plain language; internal only.",
+    },
+    {
+        "slug": "mastodon-main",
+        "name": "St. Mary's on Mastodon",
+        "platform": "mastodon",
+        "department": "social-center",
+        "handle": "@stmarys@health.social",
+        "url": "https://health.social/@stmarys",
+        "audience": "Open-web community, clinicians and researchers.",
+        "voice_guidelines": "Informative, with content warnings on difficult topics.",
+    },
+]
+
+# username, first name, last name, global roles, department memberships (slug, group role)
+USERS = [
+    ("alice", "Alice", "Martin", [roles.AUTHOR], [("marketing", "authors")]),
+    ("bob", "Bob", "Nguyen", [roles.AUTHOR], [("pr", "authors")]),
+    ("rachel", "Rachel", "Okafor", [roles.REVIEWER], [("marketing", "reviewers")]),
+    ("ray", "Ray", "Fischer", [roles.REVIEWER], [("pr", "reviewers")]),
+    ("carol", "Carol", "Jensen", [roles.COMPLIANCE_OFFICER], []),
+    ("dana", "Dana", "Silva", [roles.CRISIS_TEAM], [("social-center", "managers")]),
+]
+
+
+@transaction.atomic
+def seed_demo() -> dict[str, int]:
+    """Create whatever of the demo organization is missing; change nothing that exists."""
+    created = {"departments": 0, "channels": 0, "users": 0}
+    departments = {}
+    for slug, name, description in DEPARTMENTS:
+        department = Department.objects.filter(slug=slug).first()
+        if department is None:
+            department = actions.create_department(actor=None, slug=slug, name=name, description=description)
+            created["departments"] += 1
+        departments[slug] = department
+
+    for spec in CHANNELS:
+        spec = dict(spec)
+        slug = spec.pop("slug")
+        if Channel.objects.filter(slug=slug).exists():
+            continue
+        actions.create_channel(
+            actor=None,
+            slug=slug,
+            name=spec.pop("name"),
+            platform=spec.pop("platform"),
+            owning_department=departments[spec.pop("department")],
+            **spec,
+        )
+        created["channels"] += 1
+
+    User = get_user_model()
+    for username, first, last, user_roles, memberships in USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username,
+                email=f"{username}@stmarys.example.org",
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+            )
+            created["users"] += 1
+        for role in user_roles:
+            actions.assign_role(user, actor=None, role=role)
+        for slug, group_role in memberships:
+            actions.add_department_member(departments[slug], actor=None, user=user, role=group_role)
+
+    if not User.objects.filter(username="admin").exists():
+        User.objects.create_superuser(
+            "admin", email="admin@stmarys.example.org", password=DEMO_PASSWORD, first_name="Ada", last_name="Admin"
+        )
+        created["users"] += 1
+    return created

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from governance.demo import seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo organization (departments, channels, users). Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (adds demo users with a known password!)"
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refusing to load the demo organization with DEBUG off: its users share a published "
+                "password. Use --force if this really is a demo server."
+            )
+        created = seed_demo()
+        if any(created.values()):
+            summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
+            self.stdout.write(self.style.SUCCESS(f"Demo organization loaded: {summary} created."))
+        else:
+            self.stdout.write("Demo organization already present; nothing changed.")

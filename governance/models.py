@@ -1,0 +1,114 @@
+from django.contrib.auth.models import Group
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class Department(models.Model):
+    """A part of the organization that owns channels (PR, Marketing, IT, …).
+
+    Each department has three groups: its authors, reviewers and managers. The channels
+    it owns grant their permissions to these groups (see `governance.actions`).
+    """
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    authors_group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="+")
+    reviewers_group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="+")
+    managers_group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("manage_department", "Manage the department: its groups and the channels moved into it")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def groups_by_role(self) -> dict[str, Group]:
+        return {"authors": self.authors_group, "reviewers": self.reviewers_group, "managers": self.managers_group}
+
+
+class Platform(models.TextChoices):
+    X = "x", "X"
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    LINKEDIN = "linkedin", "LinkedIn"
+    YOUTUBE = "youtube", "YouTube"
+    MASTODON = "mastodon", "Mastodon"
+    BLOG = "blog", "Blog"
+    PODCAST = "podcast", "Podcast"
+    FORUM = "forum", "Forum"
+    NEWSLETTER = "newsletter", "Newsletter"
+    INTRANET = "intranet", "Intranet"
+
+
+class Audience(models.TextChoices):
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal"
+
+
+class Channel(models.Model):
+    """An account or outlet the organization speaks through: an X account, a blog, a podcast…"""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=150)
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    handle = models.CharField(max_length=200, blank=True, help_text="Account handle, e.g. @StMarysHealth")
+    url = models.URLField(blank=True, help_text="Public address of the channel")
+    visibility = models.CharField(max_length=10, choices=Audience.choices, default=Audience.PUBLIC)
+    audience = models.TextField(blank=True, help_text="Who reads it")
+    voice_guidelines = models.TextField(blank=True, help_text="How the channel speaks")
+    owning_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="channels")
+    is_regulated = models.BooleanField(
+        default=False, help_text="Regulated channels always need compliance sign-off before publishing."
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("draft_on_channel", "Draft posts on the channel"),
+            ("review_on_channel", "Review posts on the channel"),
+            ("publish_on_channel", "Schedule and publish approved posts on the channel"),
+            ("manage_channel", "Manage the channel: grants, ownership, crisis"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_internal(self) -> bool:
+        return self.visibility == Audience.INTERNAL
+
+
+# Direct foreign-key permission tables (django-guardian's performance guide): one row per
+# grant with a real FK, so lookups join on integers and deleting a channel removes its grants.
+class ChannelUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Channel, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "channel grant to a user"
+
+
+class ChannelGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Channel, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "channel grant to a group"
+
+
+class DepartmentUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Department, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "department grant to a user"
+
+
+class DepartmentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Department, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "department grant to a group"

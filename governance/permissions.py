@@ -1,0 +1,155 @@
+"""The one place that answers "may this user do X on Y?".
+
+- `can(user, perm, obj)` for one object; `perms_on(user, obj)` for all of them;
+- `visible(user, perm, queryset)` for a list, as one SQL query (no per-row checks);
+- `prefetch(user, objects)` before rendering many objects, so that `can` and `perms_on`
+  ask nothing more of the database.
+
+Permissions come from three sources:
+1. object grants in django-guardian's direct foreign-key tables, to the user or to one of
+   their groups (a department's authors/reviewers/managers, an agency, …);
+2. organization-wide roles (`ROLE_GRANTS`): a compliance officer sees every channel, a
+   portal admin manages every channel;
+3. superusers hold everything.
+
+`VIEW_CHANNEL` is implied by every channel permission: whoever may draft, review,
+publish on or manage a channel may see it.
+"""
+
+from django.contrib.auth.models import Group
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from guardian.core import ObjectPermissionChecker
+from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
+
+from accounts import roles
+
+DRAFT = "draft_on_channel"
+REVIEW = "review_on_channel"
+PUBLISH = "publish_on_channel"
+MANAGE_CHANNEL = "manage_channel"
+VIEW_CHANNEL = "view_channel"
+MANAGE_DEPARTMENT = "manage_department"
+
+CHANNEL_PERMISSIONS = (DRAFT, REVIEW, PUBLISH, MANAGE_CHANNEL)
+DEPARTMENT_PERMISSIONS = (MANAGE_DEPARTMENT,)
+
+# What each of a department's groups holds on the channels the department owns.
+DEPARTMENT_GROUP_GRANTS = {
+    "authors": (DRAFT,),
+    "reviewers": (REVIEW, PUBLISH),
+    "managers": (DRAFT, REVIEW, PUBLISH, MANAGE_CHANNEL),
+}
+# What each department group holds on the department itself.
+DEPARTMENT_GROUP_DEPARTMENT_GRANTS = {"managers": (MANAGE_DEPARTMENT,)}
+
+# Organization-wide roles hold these on every channel and department.
+ROLE_GRANTS: dict[str, frozenset[str]] = {
+    roles.PORTAL_ADMIN: frozenset({VIEW_CHANNEL, MANAGE_CHANNEL, MANAGE_DEPARTMENT}),
+    roles.COMPLIANCE_OFFICER: frozenset({VIEW_CHANNEL}),
+    roles.CRISIS_TEAM: frozenset({VIEW_CHANNEL}),
+}
+
+# A permission is held if any of these is held.
+_SATISFIED_BY = {VIEW_CHANNEL: frozenset({VIEW_CHANNEL, *CHANNEL_PERMISSIONS})}
+
+
+def _satisfied_by(perm: str) -> frozenset[str]:
+    return _SATISFIED_BY.get(perm, frozenset({perm}))
+
+
+def _active(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def role_names(user) -> frozenset[str]:
+    """The user's global roles (cached on the user object for the request)."""
+    if not _active(user):
+        return frozenset()
+    cached = getattr(user, "_clearpost_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=roles.ALL_ROLES).values_list("name", flat=True))
+        user._clearpost_roles = cached
+    return cached
+
+
+def _role_perms(user) -> frozenset[str]:
+    held: set[str] = set()
+    for role in role_names(user):
+        held |= ROLE_GRANTS.get(role, frozenset())
+    return frozenset(held)
+
+
+def _checker(user) -> ObjectPermissionChecker:
+    checker = getattr(user, "_clearpost_checker", None)
+    if checker is None:
+        checker = user._clearpost_checker = ObjectPermissionChecker(user)
+    return checker
+
+
+def forget(user) -> None:
+    """Drop what this user object has cached (after its grants or roles changed)."""
+    for attr in ("_clearpost_roles", "_clearpost_checker"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def _all_perms_for(obj: Model) -> tuple[str, ...]:
+    return DEPARTMENT_PERMISSIONS if obj._meta.model_name == "department" else CHANNEL_PERMISSIONS
+
+
+def perms_on(user, obj: Model) -> frozenset[str]:
+    """Every permission the user holds on `obj` (channel or department), implied ones excluded."""
+    if not _active(user):
+        return frozenset()
+    known = _all_perms_for(obj)
+    if user.is_superuser:
+        return frozenset(known)
+    granted = set(_checker(user).get_perms(obj)) | _role_perms(user)
+    return frozenset(p for p in known if p in granted)
+
+
+def can(user, perm: str, obj: Model) -> bool:
+    """May `user` do `perm` on `obj`? Never raises; inactive and anonymous users may do nothing."""
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    wanted = _satisfied_by(perm)
+    if wanted & _role_perms(user):
+        return True
+    return bool(wanted & set(_checker(user).get_perms(obj)))
+
+
+def prefetch(user, objects) -> None:
+    """Load the user's grants on all `objects` (same model) in two queries, for `can`/`perms_on`."""
+    if _active(user) and not user.is_superuser:
+        objects = list(objects)
+        if objects:
+            _checker(user).prefetch_perms(objects)
+        role_names(user)
+
+
+def visible(user, perm: str, queryset: QuerySet) -> QuerySet:
+    """`queryset` narrowed to the objects on which `user` holds `perm`, as one SQL query.
+
+    Object grants (to the user or their groups) and organization-wide roles are tested
+    with EXISTS subqueries in the same statement, so the result costs one query however
+    many objects or grants there are.
+    """
+    if not _active(user):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    model = queryset.model
+    codenames = _satisfied_by(perm)
+    user_grants = get_user_obj_perms_model(model).objects.filter(
+        user=user, content_object=OuterRef("pk"), permission__codename__in=codenames
+    )
+    group_grants = get_group_obj_perms_model(model).objects.filter(
+        group__user=user, content_object=OuterRef("pk"), permission__codename__in=codenames
+    )
+    condition = Q(Exists(user_grants)) | Q(Exists(group_grants))
+    granting_roles = [role for role, perms in ROLE_GRANTS.items() if perms & codenames]
+    if granting_roles:
+        condition |= Q(Exists(Group.objects.filter(user=user, name__in=granting_roles)))
+    return queryset.filter(condition)

@@ -1,0 +1,50 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args, **env):
+    inherited = ("DATABASE_URL", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    base = {k: v for k, v in os.environ.items() if k not in inherited}
+    base.update({"DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": "sqlite:///:memory:", **env})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="clearpost.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_the_default_secret():
+    result = manage("check", DEBUG="false", ALLOWED_HOSTS="clearpost.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_weakened_production_settings_fail_the_deploy_check():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="clearpost.example.org",
+        SESSION_COOKIE_SECURE="false",
+    )
+    assert result.returncode != 0 and "security.W012" in result.stderr + result.stdout
