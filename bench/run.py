@@ -1,0 +1,155 @@
+"""Foundation benchmarks: audit-chain verification and the channel list at scale.
+
+Runs against a throw-away PostgreSQL database `clearpost_bench` on 127.0.0.1:5432
+(recreated on every run; BENCH_DATABASE_URL overrides), prints figures, asserts nothing.
+The large-organization workload of BENCHMARKS.md (1,000,000 posts) arrives with the
+workflow; this script already covers the parts that exist: W1's 500 channels in 25
+departments with grants through department groups, and the audit chain.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clearpost_bench")
+os.environ.update({"DATABASE_URL": BENCH_DB, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings"})
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+AUDIT_EVENTS = int(os.environ.get("BENCH_AUDIT_EVENTS", "200000"))
+CHANNELS, DEPARTMENTS, RUNS = 500, 25, 30
+
+
+def recreate_database() -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    name = BENCH_DB.rsplit("/", 1)[1]
+    conn = psycopg2.connect(BENCH_DB.rsplit("/", 1)[0] + "/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    conn.close()
+
+
+def figures(samples: list[float]) -> str:
+    samples = sorted(samples)
+    p95 = samples[int(0.95 * (len(samples) - 1))]
+    return f"median {statistics.median(samples) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
+
+
+def bench_audit() -> None:
+    from django.utils import timezone
+
+    from audit.chain import HASHED_FIELDS, event_hash, verify_chain
+    from audit.models import AuditChainHead, AuditEvent
+
+    start = time.perf_counter()
+    prev, batch, now = "0" * 64, [], timezone.now()
+    for seq in range(1, AUDIT_EVENTS + 1):
+        event = AuditEvent(
+            seq=seq,
+            occurred_at=now,
+            actor_id=None,
+            actor_label="system",
+            action="bench.thing.happen",
+            target_type="governance.channel",
+            target_id=str(seq % 500),
+            channel_id=seq % 500,
+            data={"before": {"n": seq}, "after": {"n": seq + 1}},
+            request_id="",
+            ip=None,
+            prev_hash=prev,
+        )
+        event.hash = prev = event_hash(prev, tuple(getattr(event, f) for f in HASHED_FIELDS))
+        batch.append(event)
+        if len(batch) == 10_000:
+            AuditEvent.objects.bulk_create(batch)
+            batch = []
+    AuditEvent.objects.bulk_create(batch)
+    AuditChainHead.objects.filter(pk=1).update(seq=AUDIT_EVENTS, hash=prev)
+    print(f"  loaded {AUDIT_EVENTS:,} chained events in {time.perf_counter() - start:.1f} s")
+
+    start = time.perf_counter()
+    result = verify_chain()
+    elapsed = time.perf_counter() - start
+    assert result.ok, result
+    print(
+        f"  verify_chain: {result.checked:,} events in {elapsed:.2f} s = {result.checked / elapsed:,.0f} events/s"
+        " (target ≥ 200,000/s)"
+    )
+
+
+def bench_channels() -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from governance import actions
+    from governance.models import Channel
+
+    start = time.perf_counter()
+    departments = [
+        actions.create_department(actor=None, slug=f"dept-{i}", name=f"Department {i}") for i in range(DEPARTMENTS)
+    ]
+    for i in range(CHANNELS):
+        actions.create_channel(
+            actor=None,
+            slug=f"channel-{i}",
+            name=f"Channel {i}",
+            platform="blog",
+            owning_department=departments[i % DEPARTMENTS],
+        )
+    reviewer = get_user_model().objects.create_user("bench-reviewer", password="bench-password-123")
+    for department in departments[:1]:
+        actions.add_department_member(department, actor=None, user=reviewer, role="reviewers")
+    print(
+        f"  created {DEPARTMENTS} departments, {Channel.objects.count()} channels "
+        f"in {time.perf_counter() - start:.1f} s (through the audited actions)"
+    )
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(reviewer)
+    for path, label in [
+        ("/api/v1/channels/", "API channels/ (reviewer, 20 channels)"),
+        ("/api/v1/me/", "API me/ (reviewer)"),
+        ("/dashboard/", "dashboard page (reviewer)"),
+    ]:
+        client.get(path)  # warm up
+        samples, queries = [], set()
+        for _ in range(RUNS):
+            with CaptureQueriesContext(connection) as ctx:
+                t0 = time.perf_counter()
+                response = client.get(path)
+                samples.append(time.perf_counter() - t0)
+            assert response.status_code == 200, (path, response.status_code)
+            queries.add(len(ctx.captured_queries))
+        print(f"  {label}: {figures(samples)}, queries {sorted(queries)}")
+
+
+def main() -> None:
+    recreate_database()
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    print(
+        f"Clearpost benchmarks on PostgreSQL {connection.cursor().connection.server_version} "
+        f"({BENCH_DB.rsplit('@', 1)[-1]})"
+    )
+    print("Audit chain:")
+    bench_audit()
+    print("Channels (W1 shape: 500 channels, 25 departments):")
+    bench_channels()
+
+
+if __name__ == "__main__":
+    main()
