@@ -48,6 +48,13 @@ def _require_portal_admin(actor) -> None:
     raise PermissionDenied("Only portal admins may do this.")
 
 
+def _clean(instance) -> None:
+    try:
+        instance.full_clean()
+    except DjangoValidationError as exc:
+        raise ValidationFailed(errors=getattr(exc, "message_dict", {"__all__": exc.messages})) from exc
+
+
 def _channel_snapshot(channel: Channel) -> dict:
     data = model_to_dict(channel, fields=CHANNEL_EDITABLE_FIELDS)
     data["owning_department"] = channel.owning_department.slug
@@ -69,7 +76,7 @@ def create_department(*, actor, slug: str, name: str, description: str = "") -> 
         reviewers_group=groups["reviewers"],
         managers_group=groups["managers"],
     )
-    department.full_clean()
+    _clean(department)
     department.save()
     for role, perms in DEPARTMENT_GROUP_DEPARTMENT_GRANTS.items():
         for perm in perms:
@@ -100,10 +107,7 @@ def create_channel(*, actor, slug: str, name: str, platform: str, owning_departm
     if unknown:
         raise ValidationFailed(errors={name: ["Unknown field."] for name in unknown})
     channel = Channel(slug=slug, name=name, platform=platform, owning_department=owning_department, **fields)
-    try:
-        channel.full_clean()
-    except DjangoValidationError as exc:
-        raise ValidationFailed(errors=getattr(exc, "message_dict", {"__all__": [str(exc)]})) from exc
+    _clean(channel)
     channel.save()
     _grant_department_groups(channel, owning_department)
     audit.record(
@@ -136,10 +140,7 @@ def update_channel(channel: Channel, *, actor, expected_version: int | None = No
     before = _channel_snapshot(channel)
     for name, value in changes.items():
         setattr(channel, name, value)
-    try:
-        channel.full_clean()
-    except DjangoValidationError as exc:
-        raise ValidationFailed(errors=getattr(exc, "message_dict", {"__all__": [str(exc)]})) from exc
+    _clean(channel)
     after = _channel_snapshot(channel)
     changed = [name for name in CHANNEL_EDITABLE_FIELDS if before[name] != after[name]]
     if not changed:

@@ -37,7 +37,6 @@ class MeView(APIView):
 
 class DepartmentListView(generics.ListAPIView):
     serializer_class = DepartmentSerializer
-    pagination_class_ordering = "slug"
 
     def get_queryset(self):
         return selectors.departments()

@@ -172,3 +172,11 @@ def test_create_channel_is_audited_and_checked(org):
     )
     with pytest.raises(ValidationFailed):
         actions.create_channel(actor=None, slug="bad", name="Bad", platform="myspace", owning_department=org["a"])
+
+
+def test_invalid_department_is_a_validation_error(db):
+    with pytest.raises(ValidationFailed) as error:
+        actions.create_department(actor=None, slug="not a slug!", name="Bad")
+    assert "slug" in error.value.errors
+    with pytest.raises(ValidationFailed):
+        actions.create_department(actor=None, slug="ok", name="x" * 200)
