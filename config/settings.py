@@ -110,9 +110,6 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Clearpost has no anonymous access to anything; guardian need not create a user for it.
 ANONYMOUS_USER_NAME = None
-# Permissions are asked through governance.permissions, never guardian's template tags
-# or the generic tables; keep guardian from rendering its own 403 pages.
-GUARDIAN_RAISE_403 = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
