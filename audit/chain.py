@@ -68,7 +68,8 @@ def _orm_rows(chunk_size: int) -> Iterator[tuple[dict, str, str]]:
     """(hashed fields, prev_hash, hash) for every event in seq order."""
     rows = AuditEvent.objects.order_by("seq").values_list(*HASHED_FIELDS, "prev_hash", "hash")
     for row in rows.iterator(chunk_size=chunk_size):
-        yield dict(zip(HASHED_FIELDS, row, strict=False))  # row ends with prev_hash, hash, row[-2], row[-1]
+        # The row ends with prev_hash and hash, which zip leaves out.
+        yield dict(zip(HASHED_FIELDS, row, strict=False)), row[-2], row[-1]
 
 
 def _postgres_rows(chunk_size: int) -> Iterator[tuple[dict, str, str]]:
