@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
+from approvals import api as approvals_api
 from audit import api as audit_api
 from governance import api as governance_api
 from governance import views as governance_views
@@ -15,6 +16,19 @@ api_v1 = [
     path("departments/<slug:slug>/", governance_api.DepartmentDetailView.as_view(), name="department-detail"),
     path("channels/", governance_api.ChannelListView.as_view(), name="channel-list"),
     path("channels/<slug:slug>/", governance_api.ChannelDetailView.as_view(), name="channel-detail"),
+    path("posts/", approvals_api.PostListCreateView.as_view(), name="post-list"),
+    path("posts/<int:post_id>/", approvals_api.PostDetailView.as_view(), name="post-detail"),
+    path("posts/<int:post_id>/submit/", approvals_api.SubmitView.as_view(), name="post-submit"),
+    path("posts/<int:post_id>/approve/", approvals_api.ApproveView.as_view(), name="post-approve"),
+    path(
+        "posts/<int:post_id>/request-changes/", approvals_api.RequestChangesView.as_view(), name="post-request-changes"
+    ),
+    path("posts/<int:post_id>/reject/", approvals_api.RejectView.as_view(), name="post-reject"),
+    path("posts/<int:post_id>/withdraw/", approvals_api.WithdrawView.as_view(), name="post-withdraw"),
+    path("posts/<int:post_id>/schedule/", approvals_api.ScheduleView.as_view(), name="post-schedule"),
+    path("posts/<int:post_id>/publish/", approvals_api.PublishView.as_view(), name="post-publish"),
+    path("posts/<int:post_id>/comments/", approvals_api.PostCommentsView.as_view(), name="post-comments"),
+    path("review-queue/", approvals_api.ReviewQueueView.as_view(), name="review-queue"),
     path("audit-events/", audit_api.AuditEventListView.as_view(), name="audit-event-list"),
     path("audit-events/verify/", audit_api.AuditVerifyView.as_view(), name="audit-verify"),
 ]

@@ -13,7 +13,9 @@ Permissions come from three sources:
 3. superusers hold everything.
 
 `VIEW_CHANNEL` is implied by every channel permission: whoever may draft, review,
-publish on or manage a channel may see it.
+publish on or manage a channel may see it. `VIEW_POSTS` (everyone's posts on the channel)
+is implied by review, publish and manage; compliance officers and the crisis team hold
+it everywhere.
 """
 
 from django.contrib.auth.models import Group
@@ -28,6 +30,7 @@ REVIEW = "review_on_channel"
 PUBLISH = "publish_on_channel"
 MANAGE_CHANNEL = "manage_channel"
 VIEW_CHANNEL = "view_channel"
+VIEW_POSTS = "view_posts_on_channel"
 MANAGE_DEPARTMENT = "manage_department"
 
 CHANNEL_PERMISSIONS = (DRAFT, REVIEW, PUBLISH, MANAGE_CHANNEL)
@@ -45,12 +48,16 @@ DEPARTMENT_GROUP_DEPARTMENT_GRANTS = {"managers": (MANAGE_DEPARTMENT,)}
 # Organization-wide roles hold these on every channel and department.
 ROLE_GRANTS: dict[str, frozenset[str]] = {
     roles.PORTAL_ADMIN: frozenset({VIEW_CHANNEL, MANAGE_CHANNEL, MANAGE_DEPARTMENT}),
-    roles.COMPLIANCE_OFFICER: frozenset({VIEW_CHANNEL}),
-    roles.CRISIS_TEAM: frozenset({VIEW_CHANNEL}),
+    roles.COMPLIANCE_OFFICER: frozenset({VIEW_CHANNEL, VIEW_POSTS}),
+    roles.CRISIS_TEAM: frozenset({VIEW_CHANNEL, VIEW_POSTS}),
 }
 
 # A permission is held if any of these is held.
-_SATISFIED_BY = {VIEW_CHANNEL: frozenset({VIEW_CHANNEL, *CHANNEL_PERMISSIONS})}
+_SATISFIED_BY = {
+    VIEW_CHANNEL: frozenset({VIEW_CHANNEL, *CHANNEL_PERMISSIONS}),
+    # Everyone's posts on a channel: its reviewers, publishers and managers (authors see their own).
+    VIEW_POSTS: frozenset({VIEW_POSTS, REVIEW, PUBLISH, MANAGE_CHANNEL}),
+}
 
 
 def _satisfied_by(perm: str) -> frozenset[str]:
@@ -72,6 +79,16 @@ def role_names(user) -> frozenset[str]:
     return cached
 
 
+def group_ids(user) -> frozenset[int]:
+    """Ids of all the user's groups (cached on the user object for the request)."""
+    if not _active(user):
+        return frozenset()
+    cached = getattr(user, "_clearpost_group_ids", None)
+    if cached is None:
+        cached = user._clearpost_group_ids = frozenset(user.groups.values_list("pk", flat=True))
+    return cached
+
+
 def _role_perms(user) -> frozenset[str]:
     held: set[str] = set()
     for role in role_names(user):
@@ -88,7 +105,7 @@ def _checker(user) -> ObjectPermissionChecker:
 
 def forget(user) -> None:
     """Drop what this user object has cached (after its grants or roles changed)."""
-    for attr in ("_clearpost_roles", "_clearpost_checker"):
+    for attr in ("_clearpost_roles", "_clearpost_checker", "_clearpost_group_ids"):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -153,3 +170,22 @@ def visible(user, perm: str, queryset: QuerySet) -> QuerySet:
     if granting_roles:
         condition |= Q(Exists(Group.objects.filter(user=user, name__in=granting_roles)))
     return queryset.filter(condition)
+
+
+def users_with(perm: str, channel) -> QuerySet:
+    """Active users holding `perm` on `channel` through a grant or a role (superusers only
+    if granted explicitly: they may do anything but are not everyone's reviewer)."""
+    from django.contrib.auth import get_user_model
+
+    codenames = _satisfied_by(perm)
+    user_grants = get_user_obj_perms_model(type(channel)).objects.filter(
+        user=OuterRef("pk"), content_object=channel, permission__codename__in=codenames
+    )
+    group_grants = get_group_obj_perms_model(type(channel)).objects.filter(
+        group__user=OuterRef("pk"), content_object=channel, permission__codename__in=codenames
+    )
+    condition = Q(Exists(user_grants)) | Q(Exists(group_grants))
+    granting_roles = [role for role, perms in ROLE_GRANTS.items() if perms & codenames]
+    if granting_roles:
+        condition |= Q(Exists(Group.objects.filter(user=OuterRef("pk"), name__in=granting_roles)))
+    return get_user_model().objects.filter(condition, is_active=True)

@@ -1,0 +1,473 @@
+"""Every change to a post. One function per transition of `approvals.workflow`.
+
+Each action: runs in one transaction; locks the post row; checks the workflow table
+(409), the actor's permission through `approvals.rules` / `governance.permissions` (403)
+and the version the client saw (409); writes; bumps `version`; records one audit event;
+and leaves follow-up work (notifications, delivery) to `transaction.on_commit`.
+"""
+
+from datetime import datetime
+from functools import partial
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+import audit
+from governance import permissions
+from governance.errors import PermissionDenied, StaleVersion, TransitionNotAllowed, ValidationFailed
+from governance.models import Channel
+
+from . import notifications, rules, signals
+from .models import Comment, Decision, Post, PostState, ReviewDecision, ReviewStage, Revision
+from .workflow import Action, actions_from, allowed
+
+_POST_FIELDS_ON_CHANGE = ["state", "version", "updated_at"]
+
+
+def _lock(post: Post) -> Post:
+    """The post, locked for this transaction (only its own row: `of=("self",)`)."""
+    return (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("channel", "current_revision", "current_stage", "current_stage__eligible_group")
+        .get(pk=post.pk)
+    )
+
+
+def _guard(post: Post, action: Action, actor, expected_version: int | None) -> None:
+    """Table, then permission, then version: the order that gives the clearest answer."""
+    if not allowed(post.state, action):
+        raise TransitionNotAllowed(f"A post that is {post.get_state_display().lower()} cannot be {_verb(action)}.")
+    rules.check(action, actor, post)
+    if expected_version is None:
+        raise ValidationFailed(errors={"version": ["Send the version of the post you are acting on."]})
+    if post.version != expected_version:
+        raise StaleVersion(
+            f"This post changed since you loaded it (you had version {expected_version}, "
+            f"it is now at version {post.version}). Reload it and try again."
+        )
+
+
+def _verb(action: Action) -> str:
+    return {
+        Action.EDIT: "edited",
+        Action.SUBMIT: "submitted",
+        Action.APPROVE: "approved",
+        Action.REQUEST_CHANGES: "sent back for changes",
+        Action.REJECT: "rejected",
+        Action.WITHDRAW: "withdrawn",
+        Action.SCHEDULE: "scheduled",
+        Action.PUBLISH: "published",
+        Action.COMMENT: "commented on",
+    }[action]
+
+
+def _record(action: str, post: Post, *, actor, before_state: str, **data) -> None:
+    audit.record(
+        f"approvals.post.{action}",
+        actor=actor,
+        target=post,
+        channel_id=post.channel_id,
+        data={
+            "before": {"state": before_state, "version": post.version - 1},
+            "after": {"state": post.state, "version": post.version},
+            "revision_id": post.current_revision_id,
+            "content_hash": post.current_revision.content_hash if post.current_revision_id else None,
+            **data,
+        },
+    )
+
+
+def _new_revision(post: Post, *, actor, number: int, content: dict) -> Revision:
+    revision = Revision(post=post, number=number, created_by=actor, content_hash=Revision.hash_content(content))
+    for name, value in content.items():
+        setattr(revision, name, value)
+    try:
+        revision.full_clean(exclude=["post", "content_hash", "created_by"])
+    except DjangoValidationError as exc:
+        raise ValidationFailed(errors=exc.message_dict) from exc
+    revision.save()
+    return revision
+
+
+def _void_decisions(post: Post, reason: str) -> int:
+    return ReviewDecision.objects.filter(post=post, voided_at__isnull=True).update(
+        voided_at=timezone.now(), voided_reason=reason
+    )
+
+
+def _clear_review(post: Post) -> list[str]:
+    post.current_stage = None
+    post.awaiting_since = None
+    return ["current_stage", "awaiting_since"]
+
+
+def _check_schedule(scheduled_at: datetime | None) -> None:
+    if scheduled_at is not None and scheduled_at <= timezone.now():
+        raise ValidationFailed(errors={"scheduled_at": ["Choose a time in the future."]})
+
+
+@transaction.atomic
+def create_post(
+    *,
+    actor,
+    channel: Channel,
+    body: str,
+    title: str = "",
+    link: str = "",
+    media_url: str = "",
+    media_alt_text: str = "",
+    scheduled_at: datetime | None = None,
+    co_authors=(),
+) -> Post:
+    """Start a draft on `channel`. Who: anyone with draft permission on the channel.
+    Co-authors must be able to draft on the channel too."""
+    if not permissions.can(actor, permissions.DRAFT, channel):
+        raise PermissionDenied("You may not draft on this channel.")
+    _check_schedule(scheduled_at)
+    co_authors = [user for user in co_authors if user.pk != actor.pk]
+    for user in co_authors:
+        if not permissions.can(user, permissions.DRAFT, channel):
+            raise ValidationFailed(errors={"co_authors": [f"{user.get_username()} may not draft on this channel."]})
+    post = Post.objects.create(channel=channel, author=actor, state=PostState.DRAFT, scheduled_at=scheduled_at)
+    content = {"title": title, "body": body, "link": link, "media_url": media_url, "media_alt_text": media_alt_text}
+    post.current_revision = _new_revision(post, actor=actor, number=1, content=content)
+    post.save(update_fields=["current_revision"])
+    if co_authors:
+        post.co_authors.set(co_authors)
+    audit.record(
+        "approvals.post.create",
+        actor=actor,
+        target=post,
+        channel_id=channel.pk,
+        data={
+            "after": {"state": post.state, "version": post.version},
+            "revision_id": post.current_revision_id,
+            "content_hash": post.current_revision.content_hash,
+            "co_authors": [user.get_username() for user in co_authors],
+        },
+    )
+    return post
+
+
+@transaction.atomic
+def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> Post:
+    """Change a post's content (and/or its intended time). Who: its authors.
+
+    New content makes a new immutable revision, voids every approval given so far and sends
+    the post back to draft: what is approved is always exactly what will be published.
+    """
+    post = _lock(post)
+    _guard(post, Action.EDIT, actor, expected_version)
+    unknown = set(changes) - {*Revision.CONTENT_FIELDS, "scheduled_at"}
+    if unknown:
+        raise ValidationFailed(errors={name: ["This field cannot be edited."] for name in sorted(unknown)})
+    before_state, before_hash = post.state, post.current_revision.content_hash
+    content = post.current_revision.content()
+    content.update({name: changes[name] for name in Revision.CONTENT_FIELDS if name in changes})
+    content_changed = Revision.hash_content(content) != before_hash
+    schedule_changed = "scheduled_at" in changes and changes["scheduled_at"] != post.scheduled_at
+    if not content_changed and not schedule_changed:
+        return post
+    fields = [*_POST_FIELDS_ON_CHANGE, *_clear_review(post)]
+    if schedule_changed:
+        _check_schedule(changes["scheduled_at"])
+        post.scheduled_at = changes["scheduled_at"]
+        fields.append("scheduled_at")
+    if content_changed:
+        post.current_revision = _new_revision(post, actor=actor, number=post.revisions.count() + 1, content=content)
+        fields.append("current_revision")
+    voided = _void_decisions(post, "edited")
+    post.state = PostState.DRAFT
+    post.version += 1
+    post.save(update_fields=fields)
+    _record(
+        "edit",
+        post,
+        actor=actor,
+        before_state=before_state,
+        before_content_hash=before_hash,
+        changed=sorted(set(changes) & ({*Revision.CONTENT_FIELDS} if content_changed else set()))
+        + (["scheduled_at"] if schedule_changed else []),
+        voided_decisions=voided,
+    )
+    return post
+
+
+def review_plan(post: Post) -> list[ReviewStage]:
+    """The stages a submission of `post` must pass, in order.
+
+    Stages of the organization, the channel's department and the channel itself; those
+    that apply on escalation join when the post is escalated (a regulated channel always
+    is). Crisis stages join when a crisis is declared (crisis mode).
+    """
+    channel = post.channel
+    stages = ReviewStage.objects.filter(is_active=True).filter(
+        Q(channel=channel) | Q(department_id=channel.owning_department_id) | Q(channel=None, department=None)
+    )
+    escalated = bool(post.escalations)
+    return [
+        stage
+        for stage in stages.order_by("position", "id")
+        if stage.applies == ReviewStage.Applies.ALWAYS
+        or (stage.applies == ReviewStage.Applies.ON_ESCALATION and escalated)
+    ]
+
+
+def _escalations(post: Post) -> list[str]:
+    reasons = []
+    if post.channel.is_regulated:
+        reasons.append("regulated-channel")
+    return reasons
+
+
+@transaction.atomic
+def submit(post: Post, *, actor, expected_version: int | None) -> Post:
+    """Send a draft for review. Who: its authors. Opens the first stage of the review plan
+    and notifies the people eligible to decide it."""
+    post = _lock(post)
+    _guard(post, Action.SUBMIT, actor, expected_version)
+    before_state = post.state
+    post.escalations = _escalations(post)
+    plan = review_plan(post)
+    if not plan:
+        raise ValidationFailed(
+            "No review stage applies to this channel, so nothing could approve the post. Ask a portal admin.",
+            errors={"channel": ["No review stage applies."]},
+        )
+    _void_decisions(post, "resubmitted")
+    now = timezone.now()
+    post.review_plan = [stage.pk for stage in plan]
+    post.current_stage = plan[0]
+    post.awaiting_since = now
+    post.submitted_at = now
+    post.state = PostState.IN_REVIEW
+    post.version += 1
+    post.save(
+        update_fields=[
+            *_POST_FIELDS_ON_CHANGE,
+            "escalations",
+            "review_plan",
+            "current_stage",
+            "awaiting_since",
+            "submitted_at",
+        ]
+    )
+    _record(
+        "submit",
+        post,
+        actor=actor,
+        before_state=before_state,
+        stages=[stage.slug for stage in plan],
+        escalations=post.escalations,
+    )
+    transaction.on_commit(partial(notifications.stage_opened, post.pk, plan[0].pk))
+    return post
+
+
+def _decide(post: Post, decision: str, *, actor, comment: str) -> ReviewDecision:
+    return ReviewDecision.objects.create(
+        post=post,
+        revision=post.current_revision,
+        stage=post.current_stage,
+        reviewer=actor,
+        decision=decision,
+        comment=comment,
+        content_hash=post.current_revision.content_hash,
+    )
+
+
+@transaction.atomic
+def approve(post: Post, *, actor, expected_version: int | None, comment: str = "") -> Post:
+    """Approve the open stage. Who: someone eligible for the stage who is not an author and
+    has not approved another stage of this revision. When the stage has its approvals the
+    next stage opens; after the last one the post is approved (scheduled if it has a time)."""
+    post = _lock(post)
+    before_state = post.state
+    stage = post.current_stage
+    _guard(post, Action.APPROVE, actor, expected_version)
+    decision = _decide(post, Decision.APPROVE, actor=actor, comment=comment)
+    approvals = ReviewDecision.objects.filter(
+        revision=post.current_revision, stage=stage, decision=Decision.APPROVE, voided_at__isnull=True
+    ).count()
+    fields = [*_POST_FIELDS_ON_CHANGE]
+    opened = None
+    if approvals >= stage.approvals_required:
+        plan = post.review_plan
+        position = plan.index(stage.pk) if stage.pk in plan else len(plan) - 1
+        if position + 1 < len(plan):
+            opened = ReviewStage.objects.get(pk=plan[position + 1])
+            post.current_stage = opened
+            post.awaiting_since = timezone.now()
+            fields += ["current_stage", "awaiting_since"]
+        else:
+            fields += _clear_review(post)
+            scheduled = post.scheduled_at is not None and post.scheduled_at > timezone.now()
+            post.state = PostState.SCHEDULED if scheduled else PostState.APPROVED
+    post.version += 1
+    post.save(update_fields=fields)
+    _record(
+        "approve",
+        post,
+        actor=actor,
+        before_state=before_state,
+        stage=stage.slug,
+        decision_id=decision.pk,
+        approvals=approvals,
+        approvals_required=stage.approvals_required,
+        opened_stage=opened.slug if opened else None,
+        comment=comment,
+    )
+    transaction.on_commit(partial(notifications.decision_made, decision.pk))
+    if opened:
+        transaction.on_commit(partial(notifications.stage_opened, post.pk, opened.pk))
+    if post.state == PostState.SCHEDULED:
+        signals.delivery_requested.send(sender=Post, post=post, actor=actor)
+    return post
+
+
+def _require_comment(comment: str) -> str:
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationFailed("Say what should change: a comment is required.", errors={"comment": ["Required."]})
+    return comment
+
+
+def _close_review(post: Post, action: Action, decision: str, state: str, *, actor, expected_version, comment):
+    post = _lock(post)
+    before_state = post.state
+    stage = post.current_stage
+    _guard(post, action, actor, expected_version)
+    comment = _require_comment(comment)
+    made = _decide(post, decision, actor=actor, comment=comment)
+    fields = [*_POST_FIELDS_ON_CHANGE, *_clear_review(post)]
+    post.state = state
+    post.version += 1
+    post.save(update_fields=fields)
+    _record(
+        str(action),
+        post,
+        actor=actor,
+        before_state=before_state,
+        stage=stage.slug,
+        decision_id=made.pk,
+        comment=comment,
+    )
+    transaction.on_commit(partial(notifications.decision_made, made.pk))
+    return post
+
+
+@transaction.atomic
+def request_changes(post: Post, *, actor, expected_version: int | None, comment: str) -> Post:
+    """Send the post back to its authors with a comment (required). Who: an eligible reviewer."""
+    return _close_review(
+        post,
+        Action.REQUEST_CHANGES,
+        Decision.REQUEST_CHANGES,
+        PostState.CHANGES_REQUESTED,
+        actor=actor,
+        expected_version=expected_version,
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def reject(post: Post, *, actor, expected_version: int | None, comment: str) -> Post:
+    """Turn the post down for good, with a comment (required). Who: an eligible reviewer."""
+    return _close_review(
+        post,
+        Action.REJECT,
+        Decision.REJECT,
+        PostState.REJECTED,
+        actor=actor,
+        expected_version=expected_version,
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def withdraw(post: Post, *, actor, expected_version: int | None) -> Post:
+    """Take the post back before anything went out. Who: its author."""
+    post = _lock(post)
+    _guard(post, Action.WITHDRAW, actor, expected_version)
+    before_state = post.state
+    voided = _void_decisions(post, "withdrawn")
+    fields = [*_POST_FIELDS_ON_CHANGE, *_clear_review(post)]
+    post.state = PostState.WITHDRAWN
+    post.version += 1
+    post.save(update_fields=fields)
+    _record("withdraw", post, actor=actor, before_state=before_state, voided_decisions=voided)
+    return post
+
+
+@transaction.atomic
+def schedule(post: Post, *, actor, expected_version: int | None, scheduled_at: datetime) -> Post:
+    """Set (or move) the time an approved post goes out. Who: publishers of the channel."""
+    post = _lock(post)
+    _guard(post, Action.SCHEDULE, actor, expected_version)
+    if scheduled_at is None:
+        raise ValidationFailed(errors={"scheduled_at": ["Required."]})
+    _check_schedule(scheduled_at)
+    before_state, before_time = post.state, post.scheduled_at
+    post.scheduled_at = scheduled_at
+    post.state = PostState.SCHEDULED
+    post.version += 1
+    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "scheduled_at"])
+    _record(
+        "schedule",
+        post,
+        actor=actor,
+        before_state=before_state,
+        scheduled_at=scheduled_at,
+        previous_scheduled_at=before_time,
+    )
+    signals.delivery_requested.send(sender=Post, post=post, actor=actor)
+    return post
+
+
+@transaction.atomic
+def publish_now(post: Post, *, actor, expected_version: int | None) -> Post:
+    """Send an approved or scheduled post out now. Who: publishers of the channel."""
+    post = _lock(post)
+    _guard(post, Action.PUBLISH, actor, expected_version)
+    before_state = post.state
+    post.state = PostState.PUBLISHING
+    post.version += 1
+    post.save(update_fields=_POST_FIELDS_ON_CHANGE)
+    _record("publish", post, actor=actor, before_state=before_state)
+    signals.delivery_requested.send(sender=Post, post=post, actor=actor)
+    return post
+
+
+@transaction.atomic
+def comment(post: Post, *, actor, body: str, parent: Comment | None = None) -> Comment:
+    """Add to the post's discussion. Who: anyone who can see the post. The post itself is not
+    changed (no new version), so a comment never makes anyone's view of it stale."""
+    post = Post.objects.select_related("channel").get(pk=post.pk)
+    rules.check(Action.COMMENT, actor, post)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(errors={"body": ["Write something."]})
+    if parent is not None and parent.post_id != post.pk:
+        raise ValidationFailed(errors={"parent": ["That comment belongs to another post."]})
+    made = Comment.objects.create(
+        post=post, parent=parent, author=actor, body=body, revision_id=post.current_revision_id
+    )
+    audit.record(
+        "approvals.post.comment",
+        actor=actor,
+        target=post,
+        channel_id=post.channel_id,
+        data={
+            "comment_id": made.pk,
+            "parent_id": parent.pk if parent else None,
+            "revision_id": post.current_revision_id,
+        },
+    )
+    return made
+
+
+def available_actions(user, post: Post) -> list[str]:
+    """The actions `user` may take on `post` now: allowed by the table and by the rules."""
+    return [str(action) for action in actions_from(post.state) if rules.refusal(action, user, post) is None]

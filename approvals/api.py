@@ -1,0 +1,203 @@
+"""REST API for posts, their workflow actions, comments and the review queue (API.md).
+
+Views are thin: resolve the post through a selector (404 when missing or not visible),
+validate the input, call the action, answer with the post as it now is.
+"""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import KeysetPagination
+from governance import selectors as governance_selectors
+from governance.errors import NotVisible, ValidationFailed
+
+from . import actions, selectors
+from .models import Comment, PostState
+from .serializers import (
+    ApproveInput,
+    CommentInput,
+    CommentSerializer,
+    DecisionWithCommentInput,
+    PostCreateInput,
+    PostDetailSerializer,
+    PostEditInput,
+    PostSummarySerializer,
+    ScheduleInput,
+    VersionInput,
+)
+
+
+def _detail(request, post_id, *, status_code=status.HTTP_200_OK) -> Response:
+    post = selectors.post_for(request.user, post_id)
+    return Response(PostDetailSerializer(post, context={"request": request}).data, status=status_code)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class PostFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=PostState.choices)
+    channel = django_filters.CharFilter(field_name="channel__slug")
+    mine = django_filters.BooleanFilter(method="filter_mine")
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(author=self.request.user) if value else queryset.exclude(author=self.request.user)
+
+
+class PostListCreateView(generics.ListAPIView):
+    """Posts visible to the caller, newest first (filters `state`, `channel`, `mine`); POST starts a draft."""
+
+    serializer_class = PostSummarySerializer
+    filterset_class = PostFilter
+
+    def get_queryset(self):
+        return selectors.posts_visible_to(self.request.user)
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = "-id"
+        return super().paginate_queryset(queryset)
+
+    @extend_schema(request=PostCreateInput, responses={201: PostDetailSerializer})
+    def post(self, request):
+        data = _valid(PostCreateInput, request)
+        try:
+            channel = governance_selectors.channel_for(request.user, data.pop("channel"))
+        except NotVisible:
+            raise ValidationFailed(errors={"channel": ["No such channel."]}) from None
+        usernames = data.pop("co_authors", [])
+        co_authors = list(get_user_model().objects.filter(username__in=usernames, is_active=True))
+        missing = sorted(set(usernames) - {user.username for user in co_authors})
+        if missing:
+            raise ValidationFailed(errors={"co_authors": [f"Unknown user: {name}" for name in missing]})
+        post = actions.create_post(actor=request.user, channel=channel, co_authors=co_authors, **data)
+        return _detail(request, post.pk, status_code=status.HTTP_201_CREATED)
+
+
+class PostDetailView(APIView):
+    @extend_schema(responses=PostDetailSerializer)
+    def get(self, request, post_id):
+        return _detail(request, post_id)
+
+    @extend_schema(request=PostEditInput, responses=PostDetailSerializer)
+    def patch(self, request, post_id):
+        """Edit the content: a new revision; approvals given earlier are voided."""
+        post = selectors.post_for(request.user, post_id)
+        data = _valid(PostEditInput, request)
+        actions.edit_post(post, actor=request.user, expected_version=data.pop("version"), **data)
+        return _detail(request, post_id)
+
+
+class _PostActionView(APIView):
+    input_class = VersionInput
+
+    def run(self, post, actor, data):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def post(self, request, post_id):
+        post = selectors.post_for(request.user, post_id)
+        data = _valid(self.input_class, request)
+        self.run(post, request.user, data)
+        return _detail(request, post_id)
+
+
+def _action_view(name: str, input_class, run, doc: str):
+    view = type(
+        name,
+        (_PostActionView,),
+        {"input_class": input_class, "run": lambda self, post, actor, data: run(post, actor, data), "__doc__": doc},
+    )
+    view.post = extend_schema(request=input_class, responses=PostDetailSerializer, summary=doc)(view.post)
+    return view
+
+
+SubmitView = _action_view(
+    "SubmitView",
+    VersionInput,
+    lambda post, actor, d: actions.submit(post, actor=actor, expected_version=d["version"]),
+    "Send a draft for review (authors).",
+)
+ApproveView = _action_view(
+    "ApproveView",
+    ApproveInput,
+    lambda post, actor, d: actions.approve(
+        post, actor=actor, expected_version=d["version"], comment=d.get("comment", "")
+    ),
+    "Approve the open review stage (an eligible reviewer who is not an author).",
+)
+RequestChangesView = _action_view(
+    "RequestChangesView",
+    DecisionWithCommentInput,
+    lambda post, actor, d: actions.request_changes(
+        post, actor=actor, expected_version=d["version"], comment=d["comment"]
+    ),
+    "Send the post back to its authors with a comment (eligible reviewer).",
+)
+RejectView = _action_view(
+    "RejectView",
+    DecisionWithCommentInput,
+    lambda post, actor, d: actions.reject(post, actor=actor, expected_version=d["version"], comment=d["comment"]),
+    "Reject the post with a comment (eligible reviewer).",
+)
+WithdrawView = _action_view(
+    "WithdrawView",
+    VersionInput,
+    lambda post, actor, d: actions.withdraw(post, actor=actor, expected_version=d["version"]),
+    "Withdraw the post before it is published (its author).",
+)
+ScheduleView = _action_view(
+    "ScheduleView",
+    ScheduleInput,
+    lambda post, actor, d: actions.schedule(
+        post, actor=actor, expected_version=d["version"], scheduled_at=d["scheduled_at"]
+    ),
+    "Schedule an approved post (publishers of the channel).",
+)
+PublishView = _action_view(
+    "PublishView",
+    VersionInput,
+    lambda post, actor, d: actions.publish_now(post, actor=actor, expected_version=d["version"]),
+    "Publish an approved or scheduled post now (publishers of the channel).",
+)
+
+
+class PostCommentsView(APIView):
+    @extend_schema(responses=CommentSerializer(many=True))
+    def get(self, request, post_id):
+        """The post's discussion, oldest first (threads through `parent`)."""
+        post = selectors.post_for(request.user, post_id)
+        comments = Comment.objects.filter(post=post).select_related("author")
+        return Response(CommentSerializer(comments, many=True).data)
+
+    @extend_schema(request=CommentInput, responses={201: CommentSerializer})
+    def post(self, request, post_id):
+        post = selectors.post_for(request.user, post_id)
+        data = _valid(CommentInput, request)
+        parent = None
+        if data.get("parent"):
+            parent = Comment.objects.filter(post=post, pk=data["parent"]).first()
+            if parent is None:
+                raise ValidationFailed(errors={"parent": ["No such comment on this post."]})
+        made = actions.comment(post, actor=request.user, body=data["body"], parent=parent)
+        return Response(CommentSerializer(made).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewQueuePagination(KeysetPagination):
+    ordering = ("awaiting_since", "id")
+
+
+class ReviewQueueView(generics.ListAPIView):
+    """Posts awaiting a decision the caller is eligible to give, oldest first."""
+
+    serializer_class = PostSummarySerializer
+    pagination_class = ReviewQueuePagination
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.review_queue_for(self.request.user)

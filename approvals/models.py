@@ -1,0 +1,239 @@
+import hashlib
+import json
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import Q
+
+from governance.models import Channel
+
+
+class PostState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    FAILED = "failed", "Failed"
+    HELD = "held", "Held"
+    RETRACTED = "retracted", "Retracted"
+
+
+class ReviewStage(models.Model):
+    """A step of review: who may approve, how many approvals it needs, and when it applies.
+
+    Stages belong to the organization (no department, no channel), a department or one
+    channel; a post's plan is every applicable stage of its channel, department and the
+    organization, ordered by `position`. The plan is fixed when the post is submitted.
+    """
+
+    class Applies(models.TextChoices):
+        ALWAYS = "always", "Always"
+        ON_ESCALATION = "on_escalation", "When escalated (e.g. possible sensitive information)"
+        IN_CRISIS = "in_crisis", "During a crisis"
+
+    class EligiblePermission(models.TextChoices):
+        REVIEW = "review_on_channel", "May review on the channel"
+        PUBLISH = "publish_on_channel", "May publish on the channel"
+        MANAGE = "manage_channel", "Manages the channel"
+
+    slug = models.SlugField(max_length=64, help_text="e.g. channel-review, compliance, crisis-team")
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=100, help_text="Stages run in ascending position")
+    department = models.ForeignKey(
+        "governance.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="review_stages"
+    )
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="review_stages")
+    eligible_permission = models.CharField(max_length=32, choices=EligiblePermission.choices, blank=True)
+    eligible_group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approvals_required = models.PositiveSmallIntegerField(default=1)
+    applies = models.CharField(max_length=16, choices=Applies.choices, default=Applies.ALWAYS)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(eligible_permission="") & Q(eligible_group__isnull=False))
+                | (~Q(eligible_permission="") & Q(eligible_group__isnull=True)),
+                name="review_stage_one_eligibility",
+            ),
+            models.CheckConstraint(condition=Q(approvals_required__gte=1), name="review_stage_needs_approvals"),
+            models.CheckConstraint(
+                condition=Q(department__isnull=True) | Q(channel__isnull=True), name="review_stage_one_scope"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def eligibility_label(self) -> str:
+        if self.eligible_group_id:
+            return f"members of {self.eligible_group.name}"
+        return f"people who {self.get_eligible_permission_display().lower().removeprefix('may ')}"
+
+
+class Post(models.Model):
+    """Something to be said on a channel, from first draft to publication."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="posts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_posts")
+    co_authors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="co_authored_posts")
+    state = models.CharField(max_length=20, choices=PostState.choices, default=PostState.DRAFT)
+    current_revision = models.ForeignKey("Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The review plan fixed at submission (stage ids in order) and the stage now open.
+    review_plan = models.JSONField(default=list, blank=True)
+    current_stage = models.ForeignKey(ReviewStage, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # When the post started waiting on its current stage: the review queue's order.
+    awaiting_since = models.DateTimeField(null=True, blank=True)
+    escalations = models.JSONField(default=list, blank=True, help_text="Why the post needs extra stages")
+    version = models.PositiveIntegerField(default=1)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    remote_id = models.CharField(max_length=200, blank=True)
+    remote_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # The review queue: posts in review on a channel, oldest first.
+            models.Index(
+                fields=["channel", "awaiting_since", "id"],
+                condition=Q(state="in_review"),
+                name="post_review_queue",
+            ),
+            models.Index(
+                fields=["current_stage", "awaiting_since", "id"],
+                condition=Q(state="in_review"),
+                name="post_review_queue_by_stage",
+            ),
+            models.Index(fields=["channel", "state", "id"], name="post_channel_state"),
+            models.Index(fields=["author", "id"], name="post_author"),
+            models.Index(fields=["state", "scheduled_at"], name="post_state_schedule"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="in_review") | Q(current_stage__isnull=False, awaiting_since__isnull=False),
+                name="post_in_review_has_open_stage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post #{self.pk} on {self.channel_id} ({self.state})"
+
+    @property
+    def title(self) -> str:
+        revision = self.current_revision
+        return (revision.title or revision.body[:60]) if revision else ""
+
+
+class Revision(models.Model):
+    """One immutable version of a post's content. Approvals bind to a revision and its hash."""
+
+    # The fields that are published, in the content hash (API.md).
+    CONTENT_FIELDS = ("title", "body", "link", "media_url", "media_alt_text")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    link = models.URLField(max_length=500, blank=True)
+    media_url = models.URLField(max_length=500, blank=True)
+    media_alt_text = models.CharField(max_length=1000, blank=True)
+    content_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "number"]
+        constraints = [models.UniqueConstraint(fields=["post", "number"], name="revision_number_unique")]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of post #{self.post_id}"
+
+    def content(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+
+    @staticmethod
+    def hash_content(content: dict[str, str]) -> str:
+        """Lowercase hex SHA-256 of the canonical content: UTF-8 JSON, sorted keys, no spaces."""
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def save(self, *args, **kwargs):
+        # Immutable: what was approved must stay what it was. Edits make a new revision.
+        if not self._state.adding:
+            raise ValueError("A revision is immutable; create a new one instead.")
+        super().save(*args, **kwargs)
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "Approved"
+    REQUEST_CHANGES = "request_changes", "Requested changes"
+    REJECT = "reject", "Rejected"
+
+
+class ReviewDecision(models.Model):
+    """A reviewer's decision on one revision at one stage, bound to the revision's content hash.
+
+    An edit makes a new revision, so earlier decisions no longer count; a resubmission or a
+    crisis voids them explicitly (`voided_at`), keeping them for the record.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="decisions")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="decisions")
+    stage = models.ForeignKey(ReviewStage, on_delete=models.PROTECT, related_name="decisions")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_decisions")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64)
+    decided_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "stage", "reviewer"],
+                condition=Q(voided_at__isnull=True),
+                name="one_decision_per_reviewer_stage_revision",
+            ),
+            # Separation of duties: one person approves at most one stage of a post's revision.
+            models.UniqueConstraint(
+                fields=["revision", "reviewer"],
+                condition=Q(voided_at__isnull=True, decision="approve"),
+                name="one_approval_per_reviewer_revision",
+            ),
+        ]
+        indexes = [models.Index(fields=["post", "revision", "stage"], name="decision_post_revision_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.reviewer_id} on post #{self.post_id}"
+
+
+class Comment(models.Model):
+    """A message in a post's discussion; `parent` makes threads."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revision = models.ForeignKey(Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["post", "created_at"], name="comment_post_created")]
+
+    def __str__(self) -> str:
+        return f"Comment #{self.pk} on post #{self.post_id}"

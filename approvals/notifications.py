@@ -1,0 +1,72 @@
+"""E-mail about posts, sent after the acting transaction committed (`transaction.on_commit`).
+
+Each function takes ids and reads what it needs afresh, so that it reports what was
+committed. Delivery uses Django's e-mail backend (console in development).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+
+from governance import permissions
+
+from .models import Post, ReviewDecision, ReviewStage
+
+logger = logging.getLogger(__name__)
+
+
+def _post_url(post: Post) -> str:
+    return f"{settings.SITE_URL}/posts/{post.pk}/"
+
+
+def _send(subject: str, body: str, recipients: list[str]) -> int:
+    """One message per recipient (no one sees who else was told), over one connection."""
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in sorted(set(recipients))]
+    if not messages:
+        return 0
+    try:
+        return send_mass_mail(messages, fail_silently=False)
+    except OSError:  # the mail server is down: the workflow has committed; log, don't fail
+        logger.exception("Could not send %d notification(s)", len(messages))
+        return 0
+
+
+def eligible_reviewers(post: Post, stage: ReviewStage):
+    """Active users who may decide `stage` of `post`, authors excluded."""
+    from django.contrib.auth import get_user_model
+
+    if stage.eligible_group_id:
+        users = get_user_model().objects.filter(groups=stage.eligible_group_id, is_active=True)
+    else:
+        users = permissions.users_with(stage.eligible_permission, post.channel)
+    return users.exclude(pk=post.author_id).exclude(co_authored_posts=post)
+
+
+def stage_opened(post_id: int, stage_id: int) -> int:
+    """Tell the people who may decide the newly opened stage that a post is waiting."""
+    post = Post.objects.select_related("channel", "author", "current_revision").get(pk=post_id)
+    stage = ReviewStage.objects.get(pk=stage_id)
+    recipients = [u.email for u in eligible_reviewers(post, stage) if u.email]
+    subject = f"[Clearpost] Review needed on {post.channel.name}: {post.title}"
+    body = (
+        f"{post.author.label} submitted a post on {post.channel.name} that awaits the "
+        f"“{stage.name}” stage.\n\n{post.current_revision.body[:500]}\n\nReview it: {_post_url(post)}\n"
+    )
+    return _send(subject, body, recipients)
+
+
+def decision_made(decision_id: int) -> int:
+    """Tell the post's authors what a reviewer decided."""
+    decision = ReviewDecision.objects.select_related("post__channel", "post__author", "reviewer", "stage").get(
+        pk=decision_id
+    )
+    post = decision.post
+    authors = [post.author, *post.co_authors.all()]
+    recipients = [u.email for u in authors if u.email]
+    verdict = decision.get_decision_display().lower()
+    subject = f"[Clearpost] {decision.reviewer.label} {verdict} your post on {post.channel.name}"
+    body = f"{decision.reviewer.label} {verdict} your post at the “{decision.stage.name}” stage"
+    body += f":\n\n{decision.comment}\n" if decision.comment else ".\n"
+    body += f"\nThe post is now {post.get_state_display().lower()}: {_post_url(post)}\n"
+    return _send(subject, body, recipients)

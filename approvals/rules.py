@@ -1,0 +1,81 @@
+"""Who may take which action on a post. Built on governance.permissions; used by the
+actions (which raise) and by available_actions (which lists), so the two cannot disagree."""
+
+from governance import permissions
+from governance.errors import PermissionDenied
+
+from .models import Decision, Post, ReviewDecision, ReviewStage
+from .workflow import Action
+
+
+def is_author(user, post: Post) -> bool:
+    """Author or co-author. Uses prefetched co-authors when present."""
+    if post.author_id == user.pk:
+        return True
+    cache = getattr(post, "_prefetched_objects_cache", {})
+    if "co_authors" in cache:
+        return any(u.pk == user.pk for u in cache["co_authors"])
+    return post.co_authors.filter(pk=user.pk).exists()
+
+
+def may_view(user, post: Post) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return is_author(user, post) or permissions.can(user, permissions.VIEW_POSTS, post.channel)
+
+
+def is_eligible_for_stage(user, stage: ReviewStage, channel) -> bool:
+    if stage.eligible_group_id:
+        return stage.eligible_group_id in permissions.group_ids(user)
+    return permissions.can(user, stage.eligible_permission, channel)
+
+
+def active_decisions(post: Post) -> list[ReviewDecision]:
+    """Decisions that still count: on the current revision, not voided (cached per post object)."""
+    cached = getattr(post, "_active_decisions", None)
+    if cached is None:
+        cached = list(
+            ReviewDecision.objects.filter(post=post, revision_id=post.current_revision_id, voided_at__isnull=True)
+        )
+        post._active_decisions = cached
+    return cached
+
+
+def refusal(action: Action, user, post: Post) -> str | None:
+    """Why `user` may not take `action` on `post` (None: they may). The state is not checked here."""
+    channel = post.channel
+    if action in (Action.EDIT, Action.SUBMIT):
+        if not is_author(user, post):
+            return "Only the post's authors may do this."
+        if not permissions.can(user, permissions.DRAFT, channel):
+            return "You may no longer draft on this channel."
+        return None
+    if action == Action.WITHDRAW:
+        return None if post.author_id == user.pk else "Only the post's author may withdraw it."
+    if action in (Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT):
+        stage = post.current_stage
+        if stage is None:
+            return "No review stage is open."
+        if is_author(user, post):
+            return "Authors never review their own post."
+        if not is_eligible_for_stage(user, stage, channel):
+            return f"The “{stage.name}” stage is decided by {stage.eligibility_label}."
+        for decision in active_decisions(post):
+            if decision.reviewer_id != user.pk:
+                continue
+            if decision.stage_id == stage.pk:
+                return "You have already decided on this stage."
+            if decision.decision == Decision.APPROVE:
+                return "You approved another stage of this post; a different person must decide this one."
+        return None
+    if action in (Action.SCHEDULE, Action.PUBLISH):
+        return None if permissions.can(user, permissions.PUBLISH, channel) else "You may not publish on this channel."
+    if action == Action.COMMENT:
+        return None if may_view(user, post) else "You may not see this post."
+    return f"Unknown action {action}."
+
+
+def check(action: Action, user, post: Post) -> None:
+    reason = refusal(action, user, post)
+    if reason:
+        raise PermissionDenied(reason)

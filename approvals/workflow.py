@@ -1,0 +1,59 @@
+"""The workflow table: which action may run in which state, and where it leads.
+
+This table is the only definition of the post lifecycle. The actions consult it before
+anything else, `available_actions()` derives the buttons and API hints from it, and a test
+walks every (state, action) pair.
+"""
+
+from enum import StrEnum
+
+from .models import PostState as S
+
+
+class Action(StrEnum):
+    EDIT = "edit"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+    SCHEDULE = "schedule"
+    PUBLISH = "publish"
+    COMMENT = "comment"
+
+
+# States whose content may still change: an edit makes a new revision and sends the post
+# back to draft, voiding every approval given so far.
+EDITABLE = (S.DRAFT, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.HELD, S.FAILED)
+# States from which the author may still withdraw the post (nothing has gone out).
+WITHDRAWABLE = EDITABLE
+
+TRANSITIONS: dict[tuple[str, Action], frozenset[str]] = {
+    **{(state, Action.EDIT): frozenset({S.DRAFT}) for state in EDITABLE},
+    (S.DRAFT, Action.SUBMIT): frozenset({S.IN_REVIEW}),
+    (S.CHANGES_REQUESTED, Action.SUBMIT): frozenset({S.IN_REVIEW}),
+    # An approval either completes a stage and opens the next (still in review) or
+    # completes the last one: approved, or scheduled when the post carries a time.
+    (S.IN_REVIEW, Action.APPROVE): frozenset({S.IN_REVIEW, S.APPROVED, S.SCHEDULED}),
+    (S.IN_REVIEW, Action.REQUEST_CHANGES): frozenset({S.CHANGES_REQUESTED}),
+    (S.IN_REVIEW, Action.REJECT): frozenset({S.REJECTED}),
+    **{(state, Action.WITHDRAW): frozenset({S.WITHDRAWN}) for state in WITHDRAWABLE},
+    (S.APPROVED, Action.SCHEDULE): frozenset({S.SCHEDULED}),
+    (S.SCHEDULED, Action.SCHEDULE): frozenset({S.SCHEDULED}),
+    (S.APPROVED, Action.PUBLISH): frozenset({S.PUBLISHING}),
+    (S.SCHEDULED, Action.PUBLISH): frozenset({S.PUBLISHING}),
+    # Discussion never changes the state.
+    **{(state, Action.COMMENT): frozenset({state}) for state in S.values},
+}
+
+
+def allowed(state: str, action: Action) -> bool:
+    return (state, action) in TRANSITIONS
+
+
+def targets(state: str, action: Action) -> frozenset[str]:
+    return TRANSITIONS.get((state, action), frozenset())
+
+
+def actions_from(state: str) -> list[Action]:
+    return [action for action in Action if (state, action) in TRANSITIONS]
