@@ -36,10 +36,14 @@ def _lock(post: Post) -> Post:
 
 
 def _guard(post: Post, action: Action, actor, expected_version: int | None) -> None:
-    """Table, then permission, then version: the order that gives the clearest answer."""
+    """Table, then version, then permission.
+
+    The version comes before the permission: someone acting on a stale copy is told to
+    reload (409) rather than judged on a state they have not seen; a racing second
+    reviewer gets a conflict, not a refusal meant for the next stage.
+    """
     if not allowed(post.state, action):
         raise TransitionNotAllowed(f"A post that is {post.get_state_display().lower()} cannot be {_verb(action)}.")
-    rules.check(action, actor, post)
     if expected_version is None:
         raise ValidationFailed(errors={"version": ["Send the version of the post you are acting on."]})
     if post.version != expected_version:
@@ -47,6 +51,7 @@ def _guard(post: Post, action: Action, actor, expected_version: int | None) -> N
             f"This post changed since you loaded it (you had version {expected_version}, "
             f"it is now at version {post.version}). Reload it and try again."
         )
+    rules.check(action, actor, post)
 
 
 def _verb(action: Action) -> str:
@@ -92,6 +97,7 @@ def _new_revision(post: Post, *, actor, number: int, content: dict) -> Revision:
 
 
 def _void_decisions(post: Post, reason: str) -> int:
+    post.__dict__.pop("_active_decisions", None)  # the cache of rules.active_decisions
     return ReviewDecision.objects.filter(post=post, voided_at__isnull=True).update(
         voided_at=timezone.now(), voided_reason=reason
     )
@@ -267,6 +273,7 @@ def submit(post: Post, *, actor, expected_version: int | None) -> Post:
 
 
 def _decide(post: Post, decision: str, *, actor, comment: str) -> ReviewDecision:
+    post.__dict__.pop("_active_decisions", None)  # the cache of rules.active_decisions
     return ReviewDecision.objects.create(
         post=post,
         revision=post.current_revision,

@@ -160,6 +160,12 @@ class Revision(models.Model):
     def __str__(self) -> str:
         return f"Revision {self.number} of post #{self.post_id}"
 
+    def save(self, *args, **kwargs):
+        # Immutable: what was approved must stay what it was. Edits make a new revision.
+        if not self._state.adding:
+            raise ValueError("A revision is immutable; create a new one instead.")
+        super().save(*args, **kwargs)
+
     def content(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
 
@@ -168,12 +174,6 @@ class Revision(models.Model):
         """Lowercase hex SHA-256 of the canonical content: UTF-8 JSON, sorted keys, no spaces."""
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-    def save(self, *args, **kwargs):
-        # Immutable: what was approved must stay what it was. Edits make a new revision.
-        if not self._state.adding:
-            raise ValueError("A revision is immutable; create a new one instead.")
-        super().save(*args, **kwargs)
 
 
 class Decision(models.TextChoices):

@@ -1,0 +1,115 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from approvals import actions
+
+pytestmark = pytest.mark.django_db
+V1 = "/api/v1"
+
+
+def measured(client, path, **params):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path, params)
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries), response.json()
+
+
+def submitted_posts(demo, channel, n):
+    posts = []
+    for i in range(n):
+        post = actions.create_post(actor=demo["alice"], channel=channel, body=f"Post number {i}")
+        posts.append(actions.submit(post, actor=demo["alice"], expected_version=1))
+    return posts
+
+
+def test_review_queue_constant_queries_oldest_first_and_paged(api_as, demo, channel):
+    client = api_as("rachel")
+    submitted_posts(demo, channel, 1)
+    one, body = measured(client, f"{V1}/review-queue/")
+    assert len(body["results"]) == 1
+    posts = submitted_posts(demo, channel, 19)
+    twenty, body = measured(client, f"{V1}/review-queue/")
+    assert len(body["results"]) == 20 and one == twenty
+    ids = [p["id"] for p in body["results"]]
+    assert ids == sorted(ids)  # oldest first
+    assert body["results"][0]["stage"] == "channel-review"
+
+    first = client.get(f"{V1}/review-queue/", {"page_size": 8}).json()
+    second = client.get(first["next"]).json()
+    third = client.get(second["next"]).json()
+    assert [p["id"] for p in first["results"] + second["results"] + third["results"]] == ids
+    assert third["next"] is None
+    deep, _ = measured(client, second["next"])
+    assert deep == one
+    # Decided posts leave the queue.
+    actions.approve(posts[0], actor=demo["rachel"], expected_version=posts[0].version)
+    assert posts[0].pk not in [p["id"] for p in client.get(f"{V1}/review-queue/").json()["results"]]
+    assert client.get(f"{V1}/review-queue/", {"cursor": "garbage"}).status_code == 404
+
+
+def test_review_queue_is_empty_for_authors_and_other_channels(api_as, demo, channel):
+    submitted_posts(demo, channel, 2)
+    assert api_as("alice").get(f"{V1}/review-queue/").json()["results"] == []
+    assert api_as("ray").get(f"{V1}/review-queue/").json()["results"] == []
+    assert api_as("carol").get(f"{V1}/review-queue/").json()["results"] == []  # compliance comes second
+
+
+def test_post_list_constant_queries_and_scope(api_as, demo, channel):
+    from governance.models import Channel
+
+    x_news = Channel.objects.get(slug="x-news")
+    actions.create_post(actor=demo["bob"], channel=x_news, body="PR news")
+    client = api_as("rachel")
+    actions.create_post(actor=demo["alice"], channel=channel, body="first", co_authors=[])
+    one, body = measured(client, f"{V1}/posts/")
+    assert len(body["results"]) == 1  # bob's x-news post is outside rachel's scope
+    for i in range(19):
+        actions.create_post(actor=demo["alice"], channel=channel, body=f"more {i}")
+    twenty, body = measured(client, f"{V1}/posts/")
+    assert len(body["results"]) == 20 and one == twenty
+    assert {p["channel"] for p in body["results"]} == {"patient-stories"}
+
+    assert len(api_as("bob").get(f"{V1}/posts/").json()["results"]) == 1
+    assert len(api_as("carol").get(f"{V1}/posts/", {"page_size": 100}).json()["results"]) == 21
+    mine = api_as("alice").get(f"{V1}/posts/", {"mine": "true", "page_size": 100}).json()["results"]
+    assert len(mine) == 20
+    drafts = client.get(f"{V1}/posts/", {"state": "draft", "channel": "patient-stories", "page_size": 5}).json()
+    assert len(drafts["results"]) == 5 and drafts["next"]
+    assert client.get(f"{V1}/posts/", {"state": "nonsense"}).status_code == 400
+
+
+def test_post_detail_constant_queries(api_as, demo, channel):
+    client = api_as("rachel")
+    post = submitted_posts(demo, channel, 1)[0]
+    small, _ = measured(client, f"{V1}/posts/{post.pk}/")
+    for i in range(5):
+        actions.comment(post, actor=demo["alice"], body=f"note {i}")
+    post = actions.approve(post, actor=demo["rachel"], expected_version=post.version)
+    post = actions.edit_post(post, actor=demo["alice"], expected_version=post.version, body="v2")
+    post = actions.submit(post, actor=demo["alice"], expected_version=post.version)
+    larger, body = measured(client, f"{V1}/posts/{post.pk}/")
+    assert len(body["decisions"]) == 1 and small == larger and larger <= 15
+
+
+def test_api_errors(api_as, demo, channel):
+    alice = api_as("alice")
+    assert alice.post(f"{V1}/posts/", {"channel": "x-news", "body": "hi"}, format="json").json()["errors"] == {
+        "channel": ["No such channel."]
+    }
+    assert alice.post(f"{V1}/posts/", {"channel": "patient-stories"}, format="json").json()["errors"]["body"]
+    carol = api_as("carol")  # sees the channel but may not draft on it
+    denied = carol.post(f"{V1}/posts/", {"channel": "patient-stories", "body": "hi"}, format="json")
+    assert denied.status_code == 403
+    pid = alice.post(f"{V1}/posts/", {"channel": "patient-stories", "body": "hi"}, format="json").json()["id"]
+    missing_version = alice.post(f"{V1}/posts/{pid}/submit/", {}, format="json")
+    assert missing_version.status_code == 400 and "version" in missing_version.json()["errors"]
+    no_comment = api_as("rachel").post(f"{V1}/posts/{pid}/reject/", {"version": 1}, format="json")
+    assert no_comment.status_code == 400
+    assert alice.get(f"{V1}/posts/999999/").status_code == 404
+    assert alice.get(f"{V1}/posts/abc/").status_code == 404
+    comment = api_as("rachel").post(f"{V1}/posts/{pid}/comments/", {"body": "Consent?"}, format="json")
+    assert comment.status_code == 201
+    reply = alice.post(f"{V1}/posts/{pid}/comments/", {"body": "Yes", "parent": comment.json()["id"]}, format="json")
+    assert reply.json()["parent"] == comment.json()["id"]
+    assert [c["body"] for c in alice.get(f"{V1}/posts/{pid}/comments/").json()] == ["Consent?", "Yes"]

@@ -1,0 +1,103 @@
+"""Races on PostgreSQL: row locks and versions decide, nothing is lost or approved unseen."""
+
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connections
+
+from approvals import actions
+from approvals.models import Post, PostState, ReviewDecision
+from governance import actions as governance_actions
+from governance.errors import Conflict, StaleVersion
+from governance.models import Channel
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(*calls):
+    """Run the calls in threads released together; return what each returned or raised."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            results[i] = call()
+        except Exception as exc:  # the outcome under test
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.fixture
+def org(transactional_db):
+    from governance.demo import seed_demo
+
+    seed_demo()
+    User = get_user_model()
+    channel = Channel.objects.get(slug="patient-stories")
+    rita = User.objects.create_user("rita", password="a-long-password-1")
+    governance_actions.add_department_member(channel.owning_department, actor=None, user=rita, role="reviewers")
+    users = {u.username: u for u in User.objects.all()}
+    return channel, users
+
+
+def submitted(channel, users) -> Post:
+    post = actions.create_post(actor=users["alice"], channel=channel, body="Our new garden opens on Friday.")
+    return actions.submit(post, actor=users["alice"], expected_version=post.version)
+
+
+def fresh(user):
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def test_two_reviewers_approving_at_once_give_one_approval_and_one_conflict(org):
+    channel, users = org
+    for _ in range(5):
+        post = submitted(channel, users)
+        version = post.version
+        results = race(
+            lambda: actions.approve(Post(pk=post.pk), actor=fresh(users["rachel"]), expected_version=version),
+            lambda: actions.approve(Post(pk=post.pk), actor=fresh(users["rita"]), expected_version=version),
+        )
+        assert sum(isinstance(r, Post) for r in results) == 1, results
+        assert sum(isinstance(r, StaleVersion) for r in results) == 1, results
+        assert ReviewDecision.objects.filter(post_id=post.pk, decision="approve").count() == 1
+        post.refresh_from_db()
+        assert post.version == version + 1 and post.current_stage.slug == "compliance"
+
+
+def test_an_edit_racing_an_approval_never_leaves_an_approval_on_unapproved_content(org):
+    channel, users = org
+    outcomes = set()
+    for i in range(8):
+        post = submitted(channel, users)
+        version = post.version
+        results = race(
+            lambda: actions.edit_post(
+                Post(pk=post.pk),
+                actor=fresh(users["alice"]),
+                expected_version=version,
+                body=f"Changed at the last second ({i}).",
+            ),
+            lambda: actions.approve(Post(pk=post.pk), actor=fresh(users["rachel"]), expected_version=version),
+        )
+        assert sum(isinstance(r, Post) for r in results) == 1, results
+        # The loser gets a 409: a stale version, or (edit first) approval of a draft.
+        assert sum(isinstance(r, Conflict) for r in results) == 1, results
+        post.refresh_from_db()
+        outcomes.add(post.state)
+        for decision in ReviewDecision.objects.filter(post=post, voided_at__isnull=True):
+            assert decision.revision_id == post.current_revision_id
+            assert decision.content_hash == post.current_revision.content_hash
+        if post.state == PostState.DRAFT:  # the edit won: a new revision, nothing approved on it
+            assert not ReviewDecision.objects.filter(post=post, voided_at__isnull=True).exists()
+    assert outcomes <= {PostState.DRAFT, PostState.IN_REVIEW}

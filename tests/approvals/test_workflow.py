@@ -1,0 +1,59 @@
+"""Every (state, action) pair: allowed by the table, or refused with 409."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from approvals import actions
+from approvals.models import PostState
+from approvals.workflow import TRANSITIONS, Action, allowed
+from governance.errors import TransitionNotAllowed
+
+pytestmark = pytest.mark.django_db
+
+
+def run(action: Action, post, demo):
+    """Take `action` as someone the rules allow, so that only the state can refuse it."""
+    later = timezone.now() + timedelta(days=1)
+    alice, rachel, v = demo["alice"], demo["rachel"], post.version
+    return {
+        Action.EDIT: lambda: actions.edit_post(post, actor=alice, expected_version=v, body="Changed words."),
+        Action.SUBMIT: lambda: actions.submit(post, actor=alice, expected_version=v),
+        Action.APPROVE: lambda: actions.approve(post, actor=rachel, expected_version=v),
+        Action.REQUEST_CHANGES: lambda: actions.request_changes(post, actor=rachel, expected_version=v, comment="Why?"),
+        Action.REJECT: lambda: actions.reject(post, actor=rachel, expected_version=v, comment="Not for us."),
+        Action.WITHDRAW: lambda: actions.withdraw(post, actor=alice, expected_version=v),
+        Action.SCHEDULE: lambda: actions.schedule(post, actor=rachel, expected_version=v, scheduled_at=later),
+        Action.PUBLISH: lambda: actions.publish_now(post, actor=rachel, expected_version=v),
+        Action.COMMENT: lambda: actions.comment(post, actor=alice, body="A thought."),
+    }[action]()
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("state", PostState.values)
+def test_every_state_action_pair(state, action, make_post, demo):
+    post = make_post(state)
+    if allowed(state, action):
+        result = run(action, post, demo)
+        if action != Action.COMMENT:
+            result.refresh_from_db()
+            assert result.state in TRANSITIONS[(state, action)]
+            assert result.version == post.version + 1
+    else:
+        with pytest.raises(TransitionNotAllowed):
+            run(action, post, demo)
+        post.refresh_from_db()
+        assert post.state == state
+
+
+def test_the_table_covers_the_lifecycle():
+    terminal = {PostState.PUBLISHED, PostState.REJECTED, PostState.WITHDRAWN, PostState.RETRACTED, PostState.PUBLISHING}
+    for state in PostState.values:
+        movers = [a for a in Action if a != Action.COMMENT and allowed(state, a)]
+        assert bool(movers) == (state not in terminal), state
+    # Nothing skips review: the only ways into approved or scheduled pass through approval.
+    into_approved = {
+        (s, a) for (s, a), targets in TRANSITIONS.items() if PostState.APPROVED in targets and s != PostState.APPROVED
+    }
+    assert into_approved == {(PostState.IN_REVIEW, Action.APPROVE)}
