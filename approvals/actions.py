@@ -44,9 +44,9 @@ def _guard(post: Post, action: Action, actor, expected_version: int | None) -> N
     """
     if not allowed(post.state, action):
         raise TransitionNotAllowed(f"A post that is {post.get_state_display().lower()} cannot be {_verb(action)}.")
-    if expected_version is None:
+    if expected_version is None and actor is not None:
         raise ValidationFailed(errors={"version": ["Send the version of the post you are acting on."]})
-    if post.version != expected_version:
+    if expected_version is not None and post.version != expected_version:
         raise StaleVersion(
             f"This post changed since you loaded it (you had version {expected_version}, "
             f"it is now at version {post.version}). Reload it and try again."
@@ -64,6 +64,12 @@ def _verb(action: Action) -> str:
         Action.WITHDRAW: "withdrawn",
         Action.SCHEDULE: "scheduled",
         Action.PUBLISH: "published",
+        Action.MARK_PUBLISHED: "marked as published",
+        Action.MARK_FAILED: "marked as failed",
+        Action.RETRY: "retried",
+        Action.HOLD: "held",
+        Action.RELEASE: "released",
+        Action.RETRACT: "retracted",
         Action.COMMENT: "commented on",
     }[action]
 
@@ -337,7 +343,7 @@ def approve(post: Post, *, actor, expected_version: int | None, comment: str = "
 def _require_comment(comment: str) -> str:
     comment = (comment or "").strip()
     if not comment:
-        raise ValidationFailed("Say what should change: a comment is required.", errors={"comment": ["Required."]})
+        raise ValidationFailed("A comment is required: say why.", errors={"comment": ["Required."]})
     return comment
 
 
@@ -444,6 +450,116 @@ def publish_now(post: Post, *, actor, expected_version: int | None) -> Post:
     post.save(update_fields=_POST_FIELDS_ON_CHANGE)
     _record("publish", post, actor=actor, before_state=before_state)
     signals.delivery_requested.send(sender=Post, post=post, actor=actor)
+    return post
+
+
+@transaction.atomic
+def mark_published(
+    post: Post,
+    *,
+    actor,
+    expected_version: int | None = None,
+    remote_id: str = "",
+    remote_url: str = "",
+    sent_hash: str = "",
+) -> Post:
+    """Record that the post is live. Who: delivery (actor None), or a publisher of the channel
+    pasting the live address of a post published by hand."""
+    post = _lock(post)
+    _guard(post, Action.MARK_PUBLISHED, actor, expected_version)
+    before_state = post.state
+    post.state = PostState.PUBLISHED
+    post.published_at = timezone.now()
+    post.remote_id, post.remote_url, post.status_reason = remote_id, remote_url, ""
+    post.version += 1
+    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "published_at", "remote_id", "remote_url", "status_reason"])
+    _record(
+        "mark_published",
+        post,
+        actor=actor,
+        before_state=before_state,
+        remote_id=remote_id,
+        remote_url=remote_url,
+        sent_hash=sent_hash,
+    )
+    return post
+
+
+@transaction.atomic
+def mark_failed(post: Post, *, actor=None, reason: str) -> Post:
+    """Record that delivery failed for good (a permanent platform error). Who: delivery only.
+    The reason is shown on the post; a publisher may retry."""
+    post = _lock(post)
+    _guard(post, Action.MARK_FAILED, actor, post.version)  # delivery acts on the post as it is
+    before_state = post.state
+    post.state = PostState.FAILED
+    post.status_reason = reason[:500]
+    post.version += 1
+    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "status_reason"])
+    _record("mark_failed", post, actor=actor, before_state=before_state, reason=post.status_reason)
+    return post
+
+
+@transaction.atomic
+def retry(post: Post, *, actor, expected_version: int | None) -> Post:
+    """Send a failed post again, exactly as approved. Who: publishers of the channel."""
+    post = _lock(post)
+    _guard(post, Action.RETRY, actor, expected_version)
+    before_state, reason = post.state, post.status_reason
+    post.state = PostState.PUBLISHING
+    post.status_reason = ""
+    post.version += 1
+    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "status_reason"])
+    _record("retry", post, actor=actor, before_state=before_state, previous_reason=reason)
+    signals.delivery_requested.send(sender=Post, post=post, actor=actor)
+    return post
+
+
+@transaction.atomic
+def hold(post: Post, *, actor, expected_version: int | None = None, reason: str) -> Post:
+    """Stop an approved or scheduled post from going out. Who: channel managers, the crisis
+    team, or the system when a crisis starts."""
+    post = _lock(post)
+    _guard(post, Action.HOLD, actor, expected_version)
+    before_state = post.state
+    post.state = PostState.HELD
+    post.status_reason = (reason or "Held")[:500]
+    post.version += 1
+    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "status_reason"])
+    _record("hold", post, actor=actor, before_state=before_state, reason=post.status_reason)
+    return post
+
+
+@transaction.atomic
+def release(post: Post, *, actor, expected_version: int | None = None) -> Post:
+    """Let a held post go on: scheduled again if its time is still ahead, else approved
+    (waiting for a publisher). Who: channel managers and the crisis team."""
+    post = _lock(post)
+    _guard(post, Action.RELEASE, actor, expected_version)
+    before_state = post.state
+    ahead = post.scheduled_at is not None and post.scheduled_at > timezone.now()
+    post.state = PostState.SCHEDULED if ahead else PostState.APPROVED
+    post.status_reason = ""
+    post.version += 1
+    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "status_reason"])
+    _record("release", post, actor=actor, before_state=before_state)
+    if post.state == PostState.SCHEDULED:
+        signals.delivery_requested.send(sender=Post, post=post, actor=actor)
+    return post
+
+
+@transaction.atomic
+def retract(post: Post, *, actor, expected_version: int | None, reason: str) -> Post:
+    """Record that a published post was taken down (a comment is required). Who: channel managers."""
+    post = _lock(post)
+    _guard(post, Action.RETRACT, actor, expected_version)
+    reason = _require_comment(reason)
+    before_state = post.state
+    post.state = PostState.RETRACTED
+    post.status_reason = reason[:500]
+    post.version += 1
+    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "status_reason"])
+    _record("retract", post, actor=actor, before_state=before_state, reason=post.status_reason)
     return post
 
 

@@ -22,10 +22,12 @@ from .serializers import (
     CommentInput,
     CommentSerializer,
     DecisionWithCommentInput,
+    MarkPublishedInput,
     PostCreateInput,
     PostDetailSerializer,
     PostEditInput,
     PostSummarySerializer,
+    ReasonInput,
     ScheduleInput,
     VersionInput,
 )
@@ -164,6 +166,39 @@ PublishView = _action_view(
     VersionInput,
     lambda post, actor, d: actions.publish_now(post, actor=actor, expected_version=d["version"]),
     "Publish an approved or scheduled post now (publishers of the channel).",
+)
+
+RetryView = _action_view(
+    "RetryView",
+    VersionInput,
+    lambda post, actor, d: actions.retry(post, actor=actor, expected_version=d["version"]),
+    "Send a failed post again, exactly as approved (publishers of the channel).",
+)
+MarkPublishedView = _action_view(
+    "MarkPublishedView",
+    MarkPublishedInput,
+    lambda post, actor, d: actions.mark_published(
+        post, actor=actor, expected_version=d["version"], remote_url=d["remote_url"], remote_id=d.get("remote_id", "")
+    ),
+    "Record the live address of a post published by hand (publishers of the channel).",
+)
+HoldView = _action_view(
+    "HoldView",
+    ReasonInput,
+    lambda post, actor, d: actions.hold(post, actor=actor, expected_version=d["version"], reason=d["reason"]),
+    "Stop an approved or scheduled post from going out (channel managers, crisis team).",
+)
+ReleaseView = _action_view(
+    "ReleaseView",
+    VersionInput,
+    lambda post, actor, d: actions.release(post, actor=actor, expected_version=d["version"]),
+    "Let a held post go on (channel managers, crisis team).",
+)
+RetractView = _action_view(
+    "RetractView",
+    ReasonInput,
+    lambda post, actor, d: actions.retract(post, actor=actor, expected_version=d["version"], reason=d["reason"]),
+    "Record that a published post was taken down, and why (channel managers).",
 )
 
 

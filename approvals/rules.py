@@ -7,6 +7,9 @@ from governance.errors import PermissionDenied
 from .models import Decision, Post, ReviewDecision, ReviewStage
 from .workflow import Action
 
+# What the system (actor None) may do: report delivery, hold and release in a crisis.
+SYSTEM_ACTIONS = frozenset({Action.MARK_PUBLISHED, Action.MARK_FAILED, Action.HOLD, Action.RELEASE})
+
 
 def is_author(user, post: Post) -> bool:
     """Author or co-author. Uses prefetched co-authors when present."""
@@ -42,8 +45,16 @@ def active_decisions(post: Post) -> list[ReviewDecision]:
 
 
 def refusal(action: Action, user, post: Post) -> str | None:
-    """Why `user` may not take `action` on `post` (None: they may). The state is not checked here."""
+    """Why `user` may not take `action` on `post` (None: they may). The state is not checked here.
+
+    `user` None is the system itself (delivery, scheduled work): it may take the system's
+    actions and nothing that needs a person's judgement.
+    """
     channel = post.channel
+    if user is None:
+        return None if action in SYSTEM_ACTIONS else "This needs a person."
+    if action == Action.MARK_FAILED:
+        return "Only delivery reports a failure."
     if action in (Action.EDIT, Action.SUBMIT):
         if not is_author(user, post):
             return "Only the post's authors may do this."
@@ -68,8 +79,14 @@ def refusal(action: Action, user, post: Post) -> str | None:
             if decision.decision == Decision.APPROVE:
                 return "You approved another stage of this post; a different person must decide this one."
         return None
-    if action in (Action.SCHEDULE, Action.PUBLISH):
+    if action in (Action.SCHEDULE, Action.PUBLISH, Action.RETRY, Action.MARK_PUBLISHED):
         return None if permissions.can(user, permissions.PUBLISH, channel) else "You may not publish on this channel."
+    if action in (Action.HOLD, Action.RELEASE):
+        if permissions.can(user, permissions.HANDLE_CRISIS, channel):
+            return None
+        return "Only the channel's managers and the crisis team hold and release posts."
+    if action == Action.RETRACT:
+        return None if permissions.can(user, permissions.MANAGE_CHANNEL, channel) else "Only channel managers retract."
     if action == Action.COMMENT:
         return None if may_view(user, post) else "You may not see this post."
     return f"Unknown action {action}."

@@ -200,6 +200,15 @@ class ScheduleInput(VersionInput):
     scheduled_at = serializers.DateTimeField()
 
 
+class ReasonInput(VersionInput):
+    reason = serializers.CharField()
+
+
+class MarkPublishedInput(VersionInput):
+    remote_url = serializers.URLField(max_length=500)
+    remote_id = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
 class CommentInput(serializers.Serializer):
     body = serializers.CharField()
     parent = serializers.IntegerField(required=False, allow_null=True)

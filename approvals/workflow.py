@@ -19,6 +19,12 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     SCHEDULE = "schedule"
     PUBLISH = "publish"
+    MARK_PUBLISHED = "mark_published"
+    MARK_FAILED = "mark_failed"
+    RETRY = "retry"
+    HOLD = "hold"
+    RELEASE = "release"
+    RETRACT = "retract"
     COMMENT = "comment"
 
 
@@ -42,6 +48,16 @@ TRANSITIONS: dict[tuple[str, Action], frozenset[str]] = {
     (S.SCHEDULED, Action.SCHEDULE): frozenset({S.SCHEDULED}),
     (S.APPROVED, Action.PUBLISH): frozenset({S.PUBLISHING}),
     (S.SCHEDULED, Action.PUBLISH): frozenset({S.PUBLISHING}),
+    # Delivery reports back: the platform accepted it (or a publisher pasted the live URL
+    # of a manual post), or it failed for good and waits for a retry.
+    (S.PUBLISHING, Action.MARK_PUBLISHED): frozenset({S.PUBLISHED}),
+    (S.PUBLISHING, Action.MARK_FAILED): frozenset({S.FAILED}),
+    (S.FAILED, Action.RETRY): frozenset({S.PUBLISHING}),
+    # A crisis (or a manager) stops what is about to go out; releasing returns it.
+    (S.APPROVED, Action.HOLD): frozenset({S.HELD}),
+    (S.SCHEDULED, Action.HOLD): frozenset({S.HELD}),
+    (S.HELD, Action.RELEASE): frozenset({S.APPROVED, S.SCHEDULED}),
+    (S.PUBLISHED, Action.RETRACT): frozenset({S.RETRACTED}),
     # Discussion never changes the state.
     **{(state, Action.COMMENT): frozenset({state}) for state in S.values},
 }

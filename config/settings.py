@@ -166,7 +166,8 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="clearpost@localhost")
-vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+if "EMAIL_URL" in env:  # e.g. smtp+tls://user:password@mail.example.org:587
+    vars().update(env.email_url("EMAIL_URL"))
 
 # --- API --------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -31,6 +31,7 @@ PUBLISH = "publish_on_channel"
 MANAGE_CHANNEL = "manage_channel"
 VIEW_CHANNEL = "view_channel"
 VIEW_POSTS = "view_posts_on_channel"
+HANDLE_CRISIS = "handle_crisis"
 MANAGE_DEPARTMENT = "manage_department"
 
 CHANNEL_PERMISSIONS = (DRAFT, REVIEW, PUBLISH, MANAGE_CHANNEL)
@@ -49,7 +50,7 @@ DEPARTMENT_GROUP_DEPARTMENT_GRANTS = {"managers": (MANAGE_DEPARTMENT,)}
 ROLE_GRANTS: dict[str, frozenset[str]] = {
     roles.PORTAL_ADMIN: frozenset({VIEW_CHANNEL, MANAGE_CHANNEL, MANAGE_DEPARTMENT}),
     roles.COMPLIANCE_OFFICER: frozenset({VIEW_CHANNEL, VIEW_POSTS}),
-    roles.CRISIS_TEAM: frozenset({VIEW_CHANNEL, VIEW_POSTS}),
+    roles.CRISIS_TEAM: frozenset({VIEW_CHANNEL, VIEW_POSTS, HANDLE_CRISIS}),
 }
 
 # A permission is held if any of these is held.
@@ -57,6 +58,8 @@ _SATISFIED_BY = {
     VIEW_CHANNEL: frozenset({VIEW_CHANNEL, *CHANNEL_PERMISSIONS}),
     # Everyone's posts on a channel: its reviewers, publishers and managers (authors see their own).
     VIEW_POSTS: frozenset({VIEW_POSTS, REVIEW, PUBLISH, MANAGE_CHANNEL}),
+    # Holding and releasing posts, crises: the channel's managers and the crisis team.
+    HANDLE_CRISIS: frozenset({HANDLE_CRISIS, MANAGE_CHANNEL}),
 }
 
 

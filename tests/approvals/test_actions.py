@@ -306,3 +306,61 @@ def test_available_actions_follow_table_and_rules(demo, make_post):
     assert actions.available_actions(demo["carol"], post) == ["comment"]  # compliance stage not open yet
     approved = make_post("approved")
     assert actions.available_actions(demo["rachel"], approved) == ["schedule", "publish", "comment"]
+
+
+class TestDeliveryAndHolds:
+    def test_delivery_reports(self, demo, make_post, delivered):
+        post = make_post("publishing")
+        with pytest.raises(PermissionDenied, match="Only delivery"):
+            actions.mark_failed(post, actor=demo["rachel"], reason="I say so")
+        post = actions.mark_failed(post, actor=None, reason="HTTP 400: token expired")
+        assert post.state == PostState.FAILED and post.status_reason == "HTTP 400: token expired"
+        assert last_event().actor_label == "system" and last_event().data["reason"] == "HTTP 400: token expired"
+        post = actions.retry(post, actor=demo["rachel"], expected_version=post.version)
+        assert post.state == PostState.PUBLISHING and post.status_reason == ""
+        assert delivered == [(post.pk, PostState.PUBLISHING)]
+        post = actions.mark_published(
+            post,
+            actor=None,
+            remote_id="42",
+            remote_url="https://example.org/p/42",
+            sent_hash=post.current_revision.content_hash,
+        )
+        assert post.state == PostState.PUBLISHED and post.published_at and post.remote_url.endswith("/42")
+        assert last_event().data["sent_hash"] == post.current_revision.content_hash
+
+    def test_a_publisher_records_a_manual_publication(self, demo, make_post):
+        post = make_post("publishing")
+        with pytest.raises(PermissionDenied):
+            actions.mark_published(post, actor=demo["alice"], expected_version=post.version, remote_url="https://x")
+        post = actions.mark_published(
+            post, actor=demo["rachel"], expected_version=post.version, remote_url="https://stories.example.org/p/1"
+        )
+        assert post.state == PostState.PUBLISHED
+
+    def test_hold_and_release(self, demo, make_post, delivered):
+        post = make_post("scheduled", scheduled_at=timezone.now() + timedelta(hours=2))
+        with pytest.raises(PermissionDenied):
+            actions.hold(post, actor=demo["alice"], expected_version=post.version, reason="no")
+        post = actions.hold(post, actor=demo["dana"], expected_version=post.version, reason="Storm")
+        assert post.state == PostState.HELD and post.status_reason == "Storm"
+        post = actions.release(post, actor=demo["dana"], expected_version=post.version)
+        assert post.state == PostState.SCHEDULED and delivered == [(post.pk, PostState.SCHEDULED)]
+
+    def test_release_after_the_time_passed_waits_for_a_publisher(self, demo, make_post):
+        post = make_post("held", scheduled_at=timezone.now() - timedelta(hours=1))
+        post = actions.release(post, actor=None)
+        assert post.state == PostState.APPROVED
+
+    def test_retract_needs_a_manager_and_a_reason(self, demo, make_post):
+        post = make_post("published")
+        with pytest.raises(PermissionDenied):
+            actions.retract(post, actor=demo["rachel"], expected_version=post.version, reason="Typo")
+        with pytest.raises(ValidationFailed):
+            actions.retract(post, actor=demo["admin"], expected_version=post.version, reason="")
+        post = actions.retract(post, actor=demo["admin"], expected_version=post.version, reason="Typo in dose")
+        assert post.state == PostState.RETRACTED and last_event().action == "approvals.post.retract"
+
+    def test_the_system_never_approves(self, make_post):
+        with pytest.raises(PermissionDenied, match="needs a person"):
+            actions.approve(make_post("in_review"), actor=None, expected_version=1)

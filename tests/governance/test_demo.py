@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
+from approvals.models import Post, PostState
 from audit.chain import verify_chain
 from audit.models import AuditEvent
 from governance.models import Channel, ChannelGroupObjectPermission, Department
@@ -21,6 +22,7 @@ def _snapshot():
         list(get_user_model().objects.values_list("username", "password").order_by("username")),
         sorted(Group.objects.values_list("name", flat=True)),
         ChannelGroupObjectPermission.objects.count(),
+        sorted(Post.objects.values_list("state", "version")),
         AuditEvent.objects.count(),
     )
 
@@ -71,3 +73,10 @@ def test_demo_organization_matches_the_contract(demo):
     assert MANAGE_CHANNEL in perms_on(demo["dana"], channels["mastodon-main"])
     assert demo["admin"].is_superuser
     assert demo["alice"].check_password("clearpost-demo")
+
+
+@override_settings(DEBUG=True)
+def test_demo_posts_cover_every_state():
+    call_command("seed_demo")
+    assert set(Post.objects.values_list("state", flat=True)) == set(PostState.values)
+    assert verify_chain().ok

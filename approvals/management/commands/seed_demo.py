@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from approvals.demo import seed_posts
 from governance.demo import seed_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo organization (departments, channels, users). Safe to run again."
+    help = "Load the demo organization (departments, channels, users, posts). Safe to run again."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -19,6 +20,7 @@ class Command(BaseCommand):
                 "password. Use --force if this really is a demo server."
             )
         created = seed_demo()
+        created["posts"] = seed_posts()
         if any(created.values()):
             summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
             self.stdout.write(self.style.SUCCESS(f"Demo organization loaded: {summary} created."))

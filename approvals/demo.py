@@ -1,0 +1,122 @@
+"""Demo posts in every state of the workflow, made through the real actions."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from governance.models import Channel
+
+from . import actions
+from .models import Post
+
+
+@transaction.atomic
+def seed_posts() -> int:
+    """Create the demo posts unless the demo users already have posts. Returns how many were made."""
+    users = {
+        u.username: u
+        for u in get_user_model().objects.filter(
+            username__in=["alice", "bob", "rachel", "ray", "carol", "dana", "admin"]
+        )
+    }
+    if len(users) < 7 or Post.objects.filter(author__in=users.values()).exists():
+        return 0
+    alice, bob, rachel, ray, carol, dana, admin = (
+        users[n] for n in ("alice", "bob", "rachel", "ray", "carol", "dana", "admin")
+    )
+    channels = {c.slug: c for c in Channel.objects.all()}
+    later = timezone.now() + timedelta(days=3)
+    made = []
+
+    def draft(author, channel, body, **fields):
+        post = actions.create_post(actor=author, channel=channels[channel], body=body, **fields)
+        made.append(post)
+        return post
+
+    def submitted(author, channel, body, **fields):
+        post = draft(author, channel, body, **fields)
+        return actions.submit(post, actor=author, expected_version=post.version)
+
+    def approved(author, channel, body, reviewer, **fields):
+        post = submitted(author, channel, body, **fields)
+        return actions.approve(post, actor=reviewer, expected_version=post.version, comment="Looks good.")
+
+    # patient-stories (Marketing; regulated: channel review, then compliance)
+    draft(
+        alice,
+        "patient-stories",
+        "Meet the volunteers who run our hospital garden every Saturday.",
+        title="Garden volunteers",
+    )
+    submitted(
+        alice,
+        "patient-stories",
+        "After her hip replacement, Joan walked the 5K with her granddaughter. "
+        "She shared her story with us, with written consent.",
+        title="Joan's 5K",
+    )
+    approved(
+        alice,
+        "patient-stories",
+        "Our maternity ward welcomed its 10,000th baby this year. Thank you to every family who trusted us.",
+        rachel,
+        title="10,000 babies",
+    )  # now awaiting carol
+    post = submitted(alice, "patient-stories", "Our ER is the best in the state, guaranteed!", title="ER")
+    actions.request_changes(
+        post,
+        actor=rachel,
+        expected_version=post.version,
+        comment="We can't claim 'guaranteed'. Please cite the ranking instead.",
+    )
+    post = submitted(alice, "patient-stories", "Miracle cure for back pain found in our lab!", title="Back pain")
+    actions.reject(
+        post,
+        actor=rachel,
+        expected_version=post.version,
+        comment="Unfounded medical claim; talk to the research team first.",
+    )
+
+    # Public Affairs channels (channel review by ray)
+    submitted(bob, "x-news", "Visiting hours change on Monday: 10:00 to 20:00 on all wards.")
+    approved(bob, "facebook-main", "Flu shots are free for staff and their families this week.", ray)
+    approved(bob, "x-news", "Our annual report is out today.", ray, scheduled_at=later)
+    post = approved(bob, "x-news", "The new parking garage on Elm Street is open.", ray)
+    post = actions.publish_now(post, actor=ray, expected_version=post.version)
+    actions.mark_published(
+        post,
+        actor=None,
+        remote_id="1798765432101234567",
+        remote_url="https://x.com/StMarysNews/status/1798765432101234567",
+    )
+    post = approved(bob, "facebook-main", "Join our blood drive on Friday in the main lobby.", ray)
+    post = actions.publish_now(post, actor=ray, expected_version=post.version)
+    actions.mark_failed(post, reason="Facebook answered 400: the page access token has expired.")
+    post = approved(bob, "x-news", "Join us for the charity run on Sunday!", ray, scheduled_at=later)
+    actions.hold(
+        post,
+        actor=dana,
+        expected_version=post.version,
+        reason="Held while the storm closes roads; release when the run is confirmed.",
+    )
+    post = approved(bob, "facebook-main", "Our cafeteria now serves breakfast from 6:30.", ray)
+    post = actions.publish_now(post, actor=ray, expected_version=post.version)
+    post = actions.mark_published(
+        post,
+        actor=None,
+        remote_id="10161234567890",
+        remote_url="https://www.facebook.com/StMarysHospital/posts/10161234567890",
+    )
+    actions.retract(
+        post, actor=admin, expected_version=post.version, reason="Wrong opening time; corrected post follows."
+    )
+    post = approved(bob, "employee-news", "Reminder: complete your annual privacy training by Friday.", ray)
+    actions.publish_now(post, actor=ray, expected_version=post.version)  # on its way out
+    post = draft(bob, "employee-news", "Parking permits renew next month.")
+    actions.withdraw(post, actor=bob, expected_version=post.version)
+
+    actions.comment(made[1], actor=rachel, body="Lovely story. Do we have the consent form on file?")
+    actions.comment(made[1], actor=alice, body="Yes, signed on the 3rd; it's in the shared drive.")
+    return len(made)
