@@ -300,10 +300,10 @@ def approve(post: Post, *, actor, expected_version: int | None, comment: str = "
     before_state = post.state
     stage = post.current_stage
     _guard(post, Action.APPROVE, actor, expected_version)
+    # The rules just loaded the revision's live decisions (under the post's lock): count on them.
+    earlier = sum(1 for d in rules.active_decisions(post) if d.stage_id == stage.pk and d.decision == Decision.APPROVE)
     decision = _decide(post, Decision.APPROVE, actor=actor, comment=comment)
-    approvals = ReviewDecision.objects.filter(
-        revision=post.current_revision, stage=stage, decision=Decision.APPROVE, voided_at__isnull=True
-    ).count()
+    approvals = earlier + 1
     fields = [*_POST_FIELDS_ON_CHANGE]
     opened = None
     if approvals >= stage.approvals_required:
