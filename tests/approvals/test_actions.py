@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import IntegrityError
 from django.utils import timezone
@@ -364,3 +365,41 @@ class TestDeliveryAndHolds:
     def test_the_system_never_approves(self, make_post):
         with pytest.raises(PermissionDenied, match="needs a person"):
             actions.approve(make_post("in_review"), actor=None, expected_version=1)
+
+
+def test_review_stages_are_defined_by_portal_admins_and_audited(demo, channel, client):
+    with pytest.raises(PermissionDenied):
+        actions.save_review_stage(
+            None, actor=demo["dana"], slug="legal", name="Legal", eligible_permission="manage_channel"
+        )
+    stage = actions.save_review_stage(
+        None,
+        actor=demo["admin"],
+        slug="legal",
+        name="Legal review",
+        position=25,
+        channel=channel,
+        eligible_permission="manage_channel",
+    )
+    assert last_event().action == "approvals.stage.create" and last_event().channel_id == channel.pk
+    with pytest.raises(ValidationFailed):  # a permission and a group at once: one eligibility only
+        actions.save_review_stage(stage, actor=demo["admin"], eligible_group=Group.objects.get(name="Reviewer"))
+    client.force_login(demo["admin"])
+    response = client.post(
+        f"/admin/approvals/reviewstage/{stage.pk}/change/",
+        {
+            "slug": "legal",
+            "name": "Legal review",
+            "position": 26,
+            "channel": channel.pk,
+            "eligible_permission": "manage_channel",
+            "approvals_required": 1,
+            "applies": "always",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    stage.refresh_from_db()
+    assert stage.position == 26
+    event = last_event()
+    assert event.action == "approvals.stage.update" and event.data["after"] == {"position": 26}

@@ -1,0 +1,95 @@
+"""Admin for the workflow. Posts, revisions, decisions and comments are read-only here:
+they change only through the workflow's actions (the API and the pages). Review stages
+are edited through `save_review_stage`, which audits every change."""
+
+from django.contrib import admin, messages
+
+from governance.errors import DomainError
+
+from . import actions
+from .models import Comment, Post, ReviewDecision, ReviewStage, Revision
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RevisionInline(admin.TabularInline):
+    model = Revision
+    fields = ["number", "title", "body", "content_hash", "created_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(ReadOnlyAdmin):
+    list_display = ["id", "channel", "author", "state", "current_stage", "version", "scheduled_at", "updated_at"]
+    list_filter = ["state", "channel"]
+    list_select_related = ["channel", "author", "current_stage"]
+    search_fields = ["id", "author__username", "remote_id"]
+    inlines = [RevisionInline]
+    show_full_result_count = False
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "post", "number", "content_hash", "created_by", "created_at"]
+    list_select_related = ["post", "created_by"]
+    show_full_result_count = False
+
+
+@admin.register(ReviewDecision)
+class ReviewDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "post", "stage", "reviewer", "decision", "revision", "decided_at", "voided_at"]
+    list_filter = ["decision", "stage"]
+    list_select_related = ["post", "stage", "reviewer", "revision"]
+    show_full_result_count = False
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "post", "author", "created_at"]
+    list_select_related = ["post", "author"]
+    show_full_result_count = False
+
+
+@admin.register(ReviewStage)
+class ReviewStageAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "slug",
+        "position",
+        "department",
+        "channel",
+        "eligible_permission",
+        "eligible_group",
+        "approvals_required",
+        "applies",
+        "is_active",
+    ]
+    list_filter = ["applies", "is_active"]
+    list_select_related = ["department", "channel", "eligible_group"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # decisions refer to stages; deactivate instead
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in actions.STAGE_FIELDS if name in form.cleaned_data}
+        try:
+            saved = actions.save_review_stage(
+                ReviewStage.objects.get(pk=obj.pk) if change else None, actor=request.user, **fields
+            )
+            obj.pk = saved.pk
+        except DomainError as exc:
+            self.message_user(request, exc.detail, level=messages.ERROR)
