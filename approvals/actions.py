@@ -1,9 +1,11 @@
 """Every change to a post. One function per transition of `approvals.workflow`.
 
 Each action: runs in one transaction; locks the post row; checks the workflow table
-(409), the actor's permission through `approvals.rules` / `governance.permissions` (403)
-and the version the client saw (409); writes; bumps `version`; records one audit event;
-and leaves follow-up work (notifications, delivery) to `transaction.on_commit`.
+(409), the version the client saw (409) and the actor's permission through
+`approvals.rules` / `governance.permissions` (403); writes; bumps `version`; records one
+audit event; and leaves follow-up work to after the commit (notifications through
+`transaction.on_commit`; delivery through the `delivery_requested` signal, whose
+receiver writes its outbox row inside the same transaction).
 """
 
 from datetime import datetime
