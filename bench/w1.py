@@ -392,6 +392,7 @@ Q2_WARM_UP = 5  # posts through the loop before timing it
 
 
 def measure() -> None:
+    """Q1, the post detail, the bare SQL of Q1 and Q2, as R (and an author of R's department)."""
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -411,7 +412,7 @@ def measure() -> None:
 
     client = Client(HTTP_HOST=HOST)
     client.force_login(reviewer)
-    _review_queue(client, reviewer, channels)
+    _review_queue(client, channels)
     _bare_queue_sql(reviewer)
     _throughput_actions(author, reviewer, channels)
     _throughput_api(author, reviewer, channels)
@@ -468,7 +469,7 @@ def _path(url: str) -> str:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-def _review_queue(client, reviewer, channels) -> None:
+def _review_queue(client, channels) -> None:
     """Q1: the first page, a deep cursor page reached by following `next`, and a post's detail.
 
     The pages walked are checked against the queue computed directly (in review on R's
