@@ -21,7 +21,7 @@ from governance import permissions
 from governance.errors import PermissionDenied, StaleVersion, TransitionNotAllowed, ValidationFailed
 from governance.models import Channel
 
-from . import notifications, rules, signals
+from . import rules, signals, tasks
 from .models import Comment, Decision, Post, PostState, ReviewDecision, ReviewStage, Revision
 from .workflow import Action, actions_from, allowed
 
@@ -54,6 +54,12 @@ def _guard(post: Post, action: Action, actor, expected_version: int | None) -> N
             f"it is now at version {post.version}). Reload it and try again."
         )
     rules.check(action, actor, post)
+
+
+def _after_commit(task, *args) -> None:
+    """Queue a Celery task once the transaction has committed. `robust`: a broker hiccup is
+    logged, never turned into an error for a change that is already committed."""
+    transaction.on_commit(partial(task.delay, *args), robust=True)
 
 
 def _verb(action: Action) -> str:
@@ -276,7 +282,7 @@ def submit(post: Post, *, actor, expected_version: int | None) -> Post:
         stages=[stage.slug for stage in plan],
         escalations=post.escalations,
     )
-    transaction.on_commit(partial(notifications.stage_opened, post.pk, plan[0].pk))
+    _after_commit(tasks.notify_stage_opened, post.pk, plan[0].pk)
     return post
 
 
@@ -334,9 +340,9 @@ def approve(post: Post, *, actor, expected_version: int | None, comment: str = "
         opened_stage=opened.slug if opened else None,
         comment=comment,
     )
-    transaction.on_commit(partial(notifications.decision_made, decision.pk))
+    _after_commit(tasks.notify_decision, decision.pk)
     if opened:
-        transaction.on_commit(partial(notifications.stage_opened, post.pk, opened.pk))
+        _after_commit(tasks.notify_stage_opened, post.pk, opened.pk)
     if post.state == PostState.SCHEDULED:
         signals.delivery_requested.send(sender=Post, post=post, actor=actor)
     return post
@@ -369,7 +375,7 @@ def _close_review(post: Post, action: Action, decision: str, state: str, *, acto
         decision_id=made.pk,
         comment=comment,
     )
-    transaction.on_commit(partial(notifications.decision_made, made.pk))
+    _after_commit(tasks.notify_decision, made.pk)
     return post
 
 

@@ -16,6 +16,12 @@ from .models import Post, ReviewDecision, ReviewStage
 logger = logging.getLogger(__name__)
 
 
+def _one_line(text: str, limit: int = 80) -> str:
+    """Header-safe: e-mail subjects may not contain line breaks."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _post_url(post: Post) -> str:
     return f"{settings.SITE_URL}/posts/{post.pk}/"
 
@@ -48,7 +54,7 @@ def stage_opened(post_id: int, stage_id: int) -> int:
     post = Post.objects.select_related("channel", "author", "current_revision").get(pk=post_id)
     stage = ReviewStage.objects.get(pk=stage_id)
     recipients = [u.email for u in eligible_reviewers(post, stage) if u.email]
-    subject = f"[Clearpost] Review needed on {post.channel.name}: {post.title}"
+    subject = _one_line(f"[Clearpost] Review needed on {post.channel.name}: {post.title}", 120)
     body = (
         f"{post.author.label} submitted a post on {post.channel.name} that awaits the "
         f"“{stage.name}” stage.\n\n{post.current_revision.body[:500]}\n\nReview it: {_post_url(post)}\n"
@@ -65,7 +71,7 @@ def decision_made(decision_id: int) -> int:
     authors = [post.author, *post.co_authors.all()]
     recipients = [u.email for u in authors if u.email]
     verdict = decision.get_decision_display().lower()
-    subject = f"[Clearpost] {decision.reviewer.label} {verdict} your post on {post.channel.name}"
+    subject = _one_line(f"[Clearpost] {decision.reviewer.label} {verdict} your post on {post.channel.name}", 120)
     body = f"{decision.reviewer.label} {verdict} your post at the “{decision.stage.name}” stage"
     body += f":\n\n{decision.comment}\n" if decision.comment else ".\n"
     body += f"\nThe post is now {post.get_state_display().lower()}: {_post_url(post)}\n"

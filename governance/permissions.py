@@ -177,18 +177,24 @@ def visible(user, perm: str, queryset: QuerySet) -> QuerySet:
 
 def users_with(perm: str, channel) -> QuerySet:
     """Active users holding `perm` on `channel` through a grant or a role (superusers only
-    if granted explicitly: they may do anything but are not everyone's reviewer)."""
+    if granted explicitly: they may do anything but are not everyone's reviewer).
+
+    Starts from the channel's few grant rows and the granted groups' members, rather than
+    testing every user: one query that stays small however many users there are.
+    """
     from django.contrib.auth import get_user_model
 
+    User = get_user_model()
     codenames = _satisfied_by(perm)
-    user_grants = get_user_obj_perms_model(type(channel)).objects.filter(
-        user=OuterRef("pk"), content_object=channel, permission__codename__in=codenames
-    )
-    group_grants = get_group_obj_perms_model(type(channel)).objects.filter(
-        group__user=OuterRef("pk"), content_object=channel, permission__codename__in=codenames
-    )
-    condition = Q(Exists(user_grants)) | Q(Exists(group_grants))
+    direct = get_user_obj_perms_model(type(channel)).objects.filter(
+        content_object=channel, permission__codename__in=codenames
+    ).values("user_id")
+    granted_groups = get_group_obj_perms_model(type(channel)).objects.filter(
+        content_object=channel, permission__codename__in=codenames
+    ).values("group_id")
     granting_roles = [role for role, perms in ROLE_GRANTS.items() if perms & codenames]
+    groups = Q(group_id__in=granted_groups)
     if granting_roles:
-        condition |= Q(Exists(Group.objects.filter(user=OuterRef("pk"), name__in=granting_roles)))
-    return get_user_model().objects.filter(condition, is_active=True)
+        groups |= Q(group__name__in=granting_roles)
+    members = User.groups.through.objects.filter(groups).values("user_id")
+    return User.objects.filter(Q(pk__in=direct) | Q(pk__in=members), is_active=True)

@@ -403,3 +403,11 @@ def test_review_stages_are_defined_by_portal_admins_and_audited(demo, channel, c
     assert stage.position == 26
     event = last_event()
     assert event.action == "approvals.stage.update" and event.data["after"] == {"position": 26}
+
+
+def test_notification_subject_stays_on_one_line(demo, channel, django_capture_on_commit_callbacks):
+    post = actions.create_post(actor=demo["alice"], channel=channel, body="First line\nSecond line\r\nThird")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.submit(post, actor=demo["alice"], expected_version=1)
+    assert mail.outbox and "\n" not in mail.outbox[-1].subject
+    assert "First line Second line" in mail.outbox[-1].subject
