@@ -226,6 +226,9 @@ class PostCommentsView(APIView):
 class ReviewQueuePagination(KeysetPagination):
     ordering = ("awaiting_since", "id")
 
+    def fetch(self, queryset, after, limit):
+        return selectors.review_queue_page(self.request.user, after=after, limit=limit)
+
 
 class ReviewQueueView(generics.ListAPIView):
     """Posts awaiting a decision the caller is eligible to give, oldest first."""

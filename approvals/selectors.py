@@ -1,5 +1,6 @@
 """Reads of posts, already narrowed to what the user may see, with their joins done."""
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from governance import permissions
@@ -86,3 +87,81 @@ def review_queue_for(user) -> QuerySet[Post]:
         .exclude(Exists(already_decided))
         .order_by("awaiting_since", "id")
     )
+
+
+def review_queue_page(user, *, after: tuple | None = None, limit: int = 25) -> list[Post]:
+    """One page of `review_queue_for(user)`: the same posts in the same order, from just
+    after the key `after` = (awaiting_since, id), costing the same at any depth.
+
+    On PostgreSQL the page is found by walking, in queue order, the in-review index of each
+    stage the user decides by group membership and of each channel the user decides by
+    permission, taking at most `limit` posts from each walk (LATERAL ... LIMIT), then
+    merging. The rows are then loaded by id. Elsewhere (the embedded SQLite default) the
+    reference queryset is used.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return []
+    if connection.vendor != "postgresql":
+        queue = review_queue_for(user)
+        if after is not None:
+            queue = queue.filter(Q(awaiting_since__gt=after[0]) | Q(awaiting_since=after[0], id__gt=after[1]))
+        return list(queue[:limit])
+
+    group_ids = permissions.group_ids(user)
+    by_group, by_permission = [], {}
+    for pk, perm, group_id in ReviewStage.objects.values_list("pk", "eligible_permission", "eligible_group_id"):
+        if group_id is not None and group_id in group_ids:
+            by_group.append(pk)
+        elif perm:
+            by_permission.setdefault(perm, []).append(pk)
+    branches, params = [], []
+    walk = _QUEUE_WALK.format(
+        post=Post._meta.db_table,
+        co_authors=Post.co_authors.through._meta.db_table,
+        decisions=ReviewDecision._meta.db_table,
+        keyset="(p.awaiting_since, p.id) > (%s, %s)" if after is not None else "TRUE",
+    )
+    keyset_params = list(after) if after is not None else []
+    exclusion_params = [user.pk, user.pk, user.pk]
+    if by_group:
+        branches.append(
+            f"SELECT w.id, w.awaiting_since FROM unnest(%s::bigint[]) AS s(stage_id) "  # noqa: S608
+            f"CROSS JOIN LATERAL ({walk.format(scope='p.current_stage_id = s.stage_id')}) AS w"
+        )
+        params += [by_group, *keyset_params, *exclusion_params, limit]
+    if by_permission:
+        for perm, stage_ids in by_permission.items():
+            channel_ids = list(permissions.visible(user, perm, Channel.objects.all()).values_list("pk", flat=True))
+            if not channel_ids:
+                continue
+            branches.append(
+                f"SELECT w.id, w.awaiting_since FROM unnest(%s::bigint[]) AS c(channel_id) CROSS JOIN LATERAL "  # noqa: S608
+                f"({walk.format(scope='p.channel_id = c.channel_id AND p.current_stage_id = ANY(%s::bigint[])')}) AS w"
+            )
+            params += [channel_ids, stage_ids, *keyset_params, *exclusion_params, limit]
+    if not branches:
+        return []
+    sql = f"SELECT id FROM ({' UNION ALL '.join(branches)}) AS q ORDER BY awaiting_since, id LIMIT %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        ids = [row[0] for row in cursor.fetchall()]
+    found = Post.objects.select_related(*_LIST_RELATED).in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+# One walk down an in-review index in queue order, skipping what the user may not decide.
+# Doubled braces survive the first .format (table names); {scope} is filled per branch.
+# Only table names from the models' metadata and fixed fragments are formatted into the
+# SQL; every value travels as a query parameter.
+_QUEUE_WALK = """
+    SELECT p.id, p.awaiting_since FROM {post} p
+    WHERE p.state = 'in_review' AND {{scope}} AND {keyset}
+      AND p.author_id <> %s
+      AND NOT EXISTS (SELECT 1 FROM {co_authors} ca WHERE ca.post_id = p.id AND ca.user_id = %s)
+      AND NOT EXISTS (
+          SELECT 1 FROM {decisions} d
+          WHERE d.post_id = p.id AND d.revision_id = p.current_revision_id AND d.reviewer_id = %s
+            AND d.voided_at IS NULL AND (d.stage_id = p.current_stage_id OR d.decision = 'approve'))
+    ORDER BY p.awaiting_since, p.id
+    LIMIT %s
+"""

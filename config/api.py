@@ -91,21 +91,30 @@ class KeysetPagination(pagination.BasePagination):
         self.request = request
         size = request.query_params.get("page_size")
         self.size = min(int(size), self.max_page_size) if size and size.isdigit() and int(size) > 0 else self.page_size
-        first, second = self.ordering
-        queryset = queryset.order_by(first, second)
+        first = self.ordering[0]
+        after = None
         raw = request.query_params.get(self.cursor_query_param)
         if raw:
             try:
                 value, pk = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
                 if first.endswith("_at") or first.endswith("_since"):
                     value = datetime.fromisoformat(value)
+                after = (value, int(pk))
             except (ValueError, TypeError, binascii.Error):
                 raise exceptions.NotFound("Invalid cursor.") from None
-            queryset = queryset.filter(Q(**{f"{first}__gt": value}) | Q(**{first: value, f"{second}__gt": pk}))
-        rows = list(queryset[: self.size + 1])
+        rows = list(self.fetch(queryset, after, self.size + 1))
         self.has_next = len(rows) > self.size
         self.page = rows[: self.size]
         return self.page
+
+    def fetch(self, queryset, after, limit):
+        """Up to `limit` rows of `queryset` in key order, strictly after the key `after`."""
+        first, second = self.ordering
+        queryset = queryset.order_by(first, second)
+        if after is not None:
+            value, pk = after
+            queryset = queryset.filter(Q(**{f"{first}__gt": value}) | Q(**{first: value, f"{second}__gt": pk}))
+        return queryset[:limit]
 
     def get_next_link(self):
         if not self.has_next:

@@ -186,12 +186,16 @@ def users_with(perm: str, channel) -> QuerySet:
 
     User = get_user_model()
     codenames = _satisfied_by(perm)
-    direct = get_user_obj_perms_model(type(channel)).objects.filter(
-        content_object=channel, permission__codename__in=codenames
-    ).values("user_id")
-    granted_groups = get_group_obj_perms_model(type(channel)).objects.filter(
-        content_object=channel, permission__codename__in=codenames
-    ).values("group_id")
+    direct = (
+        get_user_obj_perms_model(type(channel))
+        .objects.filter(content_object=channel, permission__codename__in=codenames)
+        .values("user_id")
+    )
+    granted_groups = (
+        get_group_obj_perms_model(type(channel))
+        .objects.filter(content_object=channel, permission__codename__in=codenames)
+        .values("group_id")
+    )
     granting_roles = [role for role, perms in ROLE_GRANTS.items() if perms & codenames]
     groups = Q(group_id__in=granted_groups)
     if granting_roles:
