@@ -20,9 +20,10 @@ import audit
 from governance import permissions
 from governance.errors import PermissionDenied, StaleVersion, TransitionNotAllowed, ValidationFailed
 from governance.models import Channel
+from governance.rules import engine
 
 from . import rules, signals, tasks
-from .models import Comment, Decision, Post, PostState, ReviewDecision, ReviewStage, Revision
+from .models import Comment, Decision, PolicyCheck, Post, PostState, ReviewDecision, ReviewStage, Revision
 from .workflow import Action, actions_from, allowed
 
 _POST_FIELDS_ON_CHANGE = ["state", "version", "updated_at"]
@@ -121,6 +122,21 @@ def _clear_review(post: Post) -> list[str]:
     post.current_stage = None
     post.awaiting_since = None
     return ["current_stage", "awaiting_since"]
+
+
+def _check_posting_windows(channel: Channel, when: datetime) -> None:
+    """A time outside the channel's posting windows (or on a blackout date) is refused,
+    with the allowed windows in the message."""
+    problems = [
+        problem
+        for policy in engine.effective_policies(channel)
+        for rule in policy.rules
+        if rule.get("kind") == "posting_window"
+        and rule.get("severity") == "block"
+        and (problem := engine.window_problem(rule, when))
+    ]
+    if problems:
+        raise ValidationFailed(problems[0], code="outside_posting_window", errors={"scheduled_at": problems})
 
 
 def _check_schedule(scheduled_at: datetime | None) -> None:
@@ -235,10 +251,29 @@ def review_plan(post: Post) -> list[ReviewStage]:
     ]
 
 
-def _escalations(post: Post) -> list[str]:
-    reasons = []
-    if post.channel.is_regulated:
-        reasons.append("regulated-channel")
+def policy_check(post: Post, *, author=None) -> engine.CheckResult:
+    """The channel's effective posting policy applied to the post's current revision."""
+    revision = post.current_revision
+    draft = engine.Draft(
+        body=revision.body,
+        title=revision.title,
+        link=revision.link,
+        media_url=revision.media_url,
+        media_alt_text=revision.media_alt_text,
+        scheduled_at=post.scheduled_at,
+        author=author or post.author,
+    )
+    return engine.check(post.channel, draft)
+
+
+def _escalations(post: Post, result: engine.CheckResult) -> list[str]:
+    """Why the post needs the stages that apply on escalation: a regulated channel always
+    does; so does every `escalate` finding of the posting policy."""
+    reasons = ["regulated-channel"] if post.channel.is_regulated else []
+    for finding in result.escalations:
+        reason = f"{finding.rule}: {finding.message}"
+        if reason not in reasons:
+            reasons.append(reason)
     return reasons
 
 
@@ -249,7 +284,17 @@ def submit(post: Post, *, actor, expected_version: int | None) -> Post:
     post = _lock(post)
     _guard(post, Action.SUBMIT, actor, expected_version)
     before_state = post.state
-    post.escalations = _escalations(post)
+    result = policy_check(post, author=actor)
+    if result.blocks:
+        first = result.blocks[0].message
+        more = f" ({len(result.blocks) - 1} more problem(s) below.)" if len(result.blocks) > 1 else ""
+        raise ValidationFailed(
+            f"The posting policy blocks this post: {first}{more}",
+            code="policy_blocked",
+            errors={"body": [f.message for f in result.blocks]},
+            extra={"findings": [f.as_dict() for f in result.findings]},
+        )
+    post.escalations = _escalations(post, result)
     plan = review_plan(post)
     if not plan:
         raise ValidationFailed(
@@ -274,6 +319,11 @@ def submit(post: Post, *, actor, expected_version: int | None) -> Post:
             "submitted_at",
         ]
     )
+    PolicyCheck.objects.create(
+        revision=post.current_revision,
+        policy_versions=result.policy_versions,
+        findings=[f.as_dict() for f in result.findings],
+    )
     _record(
         "submit",
         post,
@@ -281,6 +331,8 @@ def submit(post: Post, *, actor, expected_version: int | None) -> Post:
         before_state=before_state,
         stages=[stage.slug for stage in plan],
         escalations=post.escalations,
+        policy_versions=result.policy_versions,
+        findings=[f.as_dict() for f in result.findings],
     )
     _after_commit(tasks.notify_stage_opened, post.pk, plan[0].pk)
     return post
@@ -430,6 +482,7 @@ def schedule(post: Post, *, actor, expected_version: int | None, scheduled_at: d
     if scheduled_at is None:
         raise ValidationFailed(errors={"scheduled_at": ["Required."]})
     _check_schedule(scheduled_at)
+    _check_posting_windows(post.channel, scheduled_at)
     before_state, before_time = post.state, post.scheduled_at
     post.scheduled_at = scheduled_at
     post.state = PostState.SCHEDULED

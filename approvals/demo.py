@@ -71,7 +71,9 @@ def seed_posts() -> int:
         expected_version=post.version,
         comment="We can't claim 'guaranteed'. Please cite the ranking instead.",
     )
-    post = submitted(alice, "patient-stories", "Miracle cure for back pain found in our lab!", title="Back pain")
+    post = submitted(
+        alice, "patient-stories", "This new supplement will fix your back pain for good!", title="Back pain"
+    )
     actions.reject(
         post,
         actor=rachel,

@@ -238,3 +238,19 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment #{self.pk} on post #{self.post_id}"
+
+
+class PolicyCheck(models.Model):
+    """The posting-policy check a revision passed when it was submitted: which policy versions,
+    and what they found (warnings and escalations; a block stops the submission)."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="policy_checks")
+    policy_versions = models.JSONField(default=list)
+    findings = models.JSONField(default=list)
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["revision", "-checked_at"]
+
+    def __str__(self) -> str:
+        return f"Check of revision {self.revision_id} at {self.checked_at:%Y-%m-%d %H:%M}"

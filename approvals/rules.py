@@ -3,6 +3,7 @@ actions (which raise) and by available_actions (which lists), so the two cannot 
 
 from governance import permissions
 from governance.errors import PermissionDenied
+from governance.rules import engine
 
 from .models import Decision, Post, ReviewDecision, ReviewStage
 from .workflow import Action
@@ -31,6 +32,14 @@ def is_eligible_for_stage(user, stage: ReviewStage, channel) -> bool:
     if stage.eligible_group_id:
         return stage.eligible_group_id in permissions.group_ids(user)
     return permissions.can(user, stage.eligible_permission, channel)
+
+
+def missing_training(user, channel) -> str | None:
+    """The first training course the channel's policy requires that `user` does not hold validly."""
+    for course in engine.required_courses(channel):
+        if not engine.has_valid_certification(user, course):
+            return course
+    return None
 
 
 def active_decisions(post: Post) -> list[ReviewDecision]:
@@ -71,6 +80,9 @@ def refusal(action: Action, user, post: Post) -> str | None:
             return "Authors never review their own post."
         if not is_eligible_for_stage(user, stage, channel):
             return f"The “{stage.name}” stage is decided by {stage.eligibility_label}."
+        missing = missing_training(user, channel)
+        if missing:
+            return f"Reviewing on {channel.name} needs a valid “{missing}” certification; yours is missing or expired."
         for decision in active_decisions(post):
             if decision.reviewer_id != user.pk:
                 continue

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import Comment, Post, ReviewDecision, ReviewStage, Revision
+from .models import Comment, PolicyCheck, Post, ReviewDecision, ReviewStage, Revision
 
 
 class RevisionSerializer(serializers.ModelSerializer):
@@ -90,6 +90,7 @@ class PostDetailSerializer(PostSummarySerializer):
     co_authors = serializers.SerializerMethodField()
     revision = RevisionSerializer(source="current_revision")
     findings = serializers.SerializerMethodField()
+    submitted_check = serializers.SerializerMethodField()
     stages = serializers.SerializerMethodField()
     decisions = DecisionSerializer(many=True, source="decisions.all")
     available_actions = serializers.SerializerMethodField()
@@ -101,10 +102,12 @@ class PostDetailSerializer(PostSummarySerializer):
             "revision",
             "escalations",
             "findings",
+            "submitted_check",
             "stages",
             "decisions",
             "available_actions",
             "submitted_at",
+            "status_reason",
             "remote_id",
             "remote_url",
         ]
@@ -113,8 +116,17 @@ class PostDetailSerializer(PostSummarySerializer):
         return [user.username for user in post.co_authors.all()]
 
     def get_findings(self, post) -> list[dict]:
-        # Posting-policy findings arrive with the policy engine; nothing checks content yet.
-        return []
+        """The channel's posting policy applied now to the current revision."""
+        from .actions import policy_check
+
+        return [f.as_dict() for f in policy_check(post).findings]
+
+    def get_submitted_check(self, post) -> dict | None:
+        """What the policy found when this revision was last submitted, and which versions said so."""
+        check = PolicyCheck.objects.filter(revision_id=post.current_revision_id).first()
+        if check is None:
+            return None
+        return {"checked_at": check.checked_at, "policy_versions": check.policy_versions, "findings": check.findings}
 
     def get_stages(self, post) -> list[dict]:
         return StageProgressSerializer(stage_progress(post), many=True).data

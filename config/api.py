@@ -22,7 +22,7 @@ def exception_handler(exc, context):
     Domain errors carry their own status; DRF's own errors keep theirs.
     """
     if isinstance(exc, DomainError):
-        body = {"detail": exc.detail, "code": exc.code}
+        body = {**exc.extra, "detail": exc.detail, "code": exc.code}
         if exc.status_code == status.HTTP_400_BAD_REQUEST:
             body["errors"] = exc.errors or {}
         return Response(body, status=exc.status_code)

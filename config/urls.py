@@ -16,6 +16,7 @@ api_v1 = [
     path("departments/<slug:slug>/", governance_api.DepartmentDetailView.as_view(), name="department-detail"),
     path("channels/", governance_api.ChannelListView.as_view(), name="channel-list"),
     path("channels/<slug:slug>/", governance_api.ChannelDetailView.as_view(), name="channel-detail"),
+    path("policy-check/", governance_api.PolicyCheckView.as_view(), name="policy-check"),
     path("posts/", approvals_api.PostListCreateView.as_view(), name="post-list"),
     path("posts/<int:post_id>/", approvals_api.PostDetailView.as_view(), name="post-detail"),
     path("posts/<int:post_id>/submit/", approvals_api.SubmitView.as_view(), name="post-submit"),

@@ -14,6 +14,8 @@ from .models import (
     Department,
     DepartmentGroupObjectPermission,
     DepartmentUserObjectPermission,
+    PostingPolicy,
+    PostingPolicyVersion,
 )
 from .permissions import CHANNEL_PERMISSIONS, DEPARTMENT_PERMISSIONS
 
@@ -173,3 +175,69 @@ class DepartmentUserGrantAdmin(GrantAdmin):
 class DepartmentGroupGrantAdmin(GrantAdmin):
     allowed = DEPARTMENT_PERMISSIONS
     grantee_field = "group"
+
+
+class PostingPolicyForm(forms.ModelForm):
+    class Meta:
+        model = PostingPolicy
+        fields = ["name", "department", "channel", "rules", "is_active"]
+        help_texts = {"rules": "A JSON list of rules; see governance/rules/engine.py for the kinds and their fields."}
+
+
+@admin.register(PostingPolicy)
+class PostingPolicyAdmin(ActionAdmin):
+    """Policies change only through `save_policy`: validated, versioned, audited."""
+
+    form = PostingPolicyForm
+    list_display = ["name", "scope", "version", "is_active", "updated_at"]
+    list_select_related = ["department", "channel"]
+    readonly_fields = ["version", "updated_at"]
+
+    @admin.display(description="Scope")
+    def scope(self, policy):
+        return policy.scope_label
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "department", "channel"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            saved = self._run(
+                request,
+                actions.save_policy,
+                PostingPolicy.objects.get(pk=obj.pk),
+                actor=request.user,
+                name=data["name"],
+                rules=data["rules"],
+                is_active=data["is_active"],
+            )
+        else:
+            saved = self._run(
+                request,
+                actions.save_policy,
+                actor=request.user,
+                name=data["name"],
+                rules=data["rules"],
+                is_active=data["is_active"],
+                department=data.get("department"),
+                channel=data.get("channel"),
+            )
+        if saved:
+            obj.pk = saved.pk
+
+
+@admin.register(PostingPolicyVersion)
+class PostingPolicyVersionAdmin(admin.ModelAdmin):
+    list_display = ["policy", "version", "name", "is_active", "created_by", "created_at"]
+    list_select_related = ["policy", "created_by"]
+    readonly_fields = ["policy", "version", "name", "rules", "is_active", "created_by", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

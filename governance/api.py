@@ -2,12 +2,14 @@
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import permissions, selectors
+from .errors import NotVisible, ValidationFailed
 from .models import Channel, Platform
+from .rules import engine, length
 from .serializers import ChannelSerializer, DepartmentSerializer, MeSerializer
 
 
@@ -83,3 +85,56 @@ class ChannelDetailView(generics.RetrieveAPIView):
 
     def get_object(self):
         return selectors.channel_for(self.request.user, self.kwargs["slug"])
+
+
+class PolicyCheckInput(serializers.Serializer):
+    channel = serializers.SlugField()
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    title = serializers.CharField(required=False, allow_blank=True)
+    link = serializers.CharField(required=False, allow_blank=True)
+    media_url = serializers.CharField(required=False, allow_blank=True)
+    media_alt_text = serializers.CharField(required=False, allow_blank=True)
+    scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class FindingSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["block", "escalate", "warn"])
+    message = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+
+
+class PolicyCheckOutput(serializers.Serializer):
+    findings = FindingSerializer(many=True)
+    count = serializers.IntegerField(help_text="The length as the channel's platform counts it")
+    limit = serializers.IntegerField(allow_null=True)
+    policy_versions = serializers.ListField(child=serializers.DictField())
+
+
+class PolicyCheckView(APIView):
+    """Check a draft against the channel's posting policy, as often as the author pauses in typing.
+
+    Nothing is saved. `start`/`end` index the body.
+    """
+
+    @extend_schema(request=PolicyCheckInput, responses=PolicyCheckOutput)
+    def post(self, request):
+        data = PolicyCheckInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = data.validated_data
+        try:
+            channel = selectors.channel_for(request.user, data.pop("channel"))
+        except NotVisible:
+            raise ValidationFailed(errors={"channel": ["No such channel."]}) from None
+        draft = engine.Draft(author=request.user, **data)
+        result = engine.check(channel, draft)
+        count, limit = length.count_and_limit(channel.platform, draft.body, link=draft.link)
+        return Response(
+            {
+                "findings": [f.as_dict() for f in result.findings],
+                "count": count,
+                "limit": limit,
+                "policy_versions": result.policy_versions,
+            }
+        )

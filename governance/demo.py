@@ -118,10 +118,49 @@ USERS = [
 ]
 
 
+ORGANIZATION_POLICY = [
+    {
+        "kind": "lexicon",
+        "severity": "block",
+        "terms": ["miracle cure", "guaranteed cure", "cures cancer"],
+        "message": "Unfounded medical claims may not be published.",
+    },
+    {
+        "kind": "lexicon",
+        "severity": "warn",
+        "terms": ["best in the state", "guaranteed", "#1 hospital"],
+        "message": "Superlatives and guarantees need a cited source.",
+    },
+    {"kind": "links", "severity": "block", "deny": ["bit.ly", "tinyurl.com", "goo.gl"]},
+    {"kind": "links", "severity": "warn", "https_only": True},
+    {"kind": "alt_text", "severity": "block"},
+    {"kind": "sensitive", "severity": "warn"},
+]
+CHANNEL_POLICIES = {
+    # Patient stories: sensitive information goes to compliance (API.md).
+    "patient-stories": [{"kind": "sensitive", "severity": "escalate"}],
+    "podcast": [{"kind": "disclaimer", "severity": "warn", "text": "This is not medical advice."}],
+    "research-blog": [{"kind": "disclaimer", "severity": "warn", "text": "This is not medical advice."}],
+    "support-forums": [{"kind": "sensitive", "severity": "escalate"}],
+}
+
+
+def seed_policies(channels: dict) -> int:
+    """The demo posting policies, unless any policy exists yet."""
+    from .models import PostingPolicy
+
+    if PostingPolicy.objects.exists():
+        return 0
+    actions.save_policy(actor=None, name="St. Mary's posting policy", rules=ORGANIZATION_POLICY)
+    for slug, rules in CHANNEL_POLICIES.items():
+        actions.save_policy(actor=None, name=f"{channels[slug].name} policy", channel=channels[slug], rules=rules)
+    return 1 + len(CHANNEL_POLICIES)
+
+
 @transaction.atomic
 def seed_demo() -> dict[str, int]:
     """Create whatever of the demo organization is missing; change nothing that exists."""
-    created = {"departments": 0, "channels": 0, "users": 0}
+    created = {"departments": 0, "channels": 0, "users": 0, "policies": 0}
     departments = {}
     for slug, name, description in DEPARTMENTS:
         department = Department.objects.filter(slug=slug).first()
@@ -144,6 +183,8 @@ def seed_demo() -> dict[str, int]:
             **spec,
         )
         created["channels"] += 1
+
+    created["policies"] = seed_policies({c.slug: c for c in Channel.objects.all()})
 
     User = get_user_model()
     for username, first, last, user_roles, memberships in USERS:

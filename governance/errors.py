@@ -10,10 +10,18 @@ class DomainError(Exception):
     default_code = "error"
     default_detail = "The request could not be carried out."
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None, errors: dict | None = None):
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        errors: dict | None = None,
+        extra: dict | None = None,
+    ):
         self.detail = detail or self.default_detail
         self.code = code or self.default_code
         self.errors = errors
+        self.extra = extra or {}  # more of the body, e.g. the policy findings that blocked a submission
         super().__init__(self.detail)
 
 

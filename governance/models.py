@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -112,3 +113,68 @@ class DepartmentGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = "department grant to a group"
+
+
+class PostingPolicy(models.Model):
+    """The organization's rules for what may be posted, at one scope: the whole organization
+    (no department, no channel), a department, or one channel.
+
+    A channel's effective policy is every active policy of its own, its department's and the
+    organization's: narrower scopes add rules, none can lift another's block (see
+    `governance.rules.engine`). `rules` is a list of rule objects (`governance.rules.engine`
+    validates them); every change bumps `version` and keeps a `PostingPolicyVersion`.
+    """
+
+    name = models.CharField(max_length=150)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.CASCADE, related_name="posting_policies"
+    )
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="posting_policies"
+    )
+    rules = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "posting policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(department__isnull=True) | models.Q(channel__isnull=True),
+                name="posting_policy_one_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+    @property
+    def scope_label(self) -> str:
+        if self.channel_id:
+            return f"channel {self.channel.slug}"
+        if self.department_id:
+            return f"department {self.department.slug}"
+        return "organization"
+
+
+class PostingPolicyVersion(models.Model):
+    """What a policy said at one version: submissions record the versions they were checked against."""
+
+    policy = models.ForeignKey(PostingPolicy, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=150)
+    rules = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["policy", "-version"]
+        constraints = [models.UniqueConstraint(fields=["policy", "version"], name="posting_policy_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} v{self.version}"

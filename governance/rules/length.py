@@ -1,0 +1,749 @@
+"""Post length as each platform counts it, and the `length` rule.
+
+Each platform counts differently, and the count that matters is the platform's own:
+
+* X: the weighted length of twitter-text v3 (see `_x_measure`): most Latin, Greek, Cyrillic… count 1, CJK and
+  other characters 2, an emoji 2 however many code points it is made of, a URL 23 however long it is.
+* Mastodon: grapheme clusters, a URL 23, a remote mention `@user@domain` only as long as `@user`.
+* YouTube descriptions: UTF-8 bytes (the API's limit is in bytes); the others: Unicode code points.
+
+A newline typed as CRLF counts as one newline everywhere (browsers submit a textarea's newlines as CRLF; a
+composer counts a newline once). Offsets in findings are offsets in the text given (Python str indices).
+
+Public: `count`, `limit`, `unit`, `title_limit`, `count_and_limit`, `check_length`.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from .findings import BLOCK, Finding
+
+RULE = "length"
+
+X = "x"
+FACEBOOK = "facebook"
+INSTAGRAM = "instagram"
+LINKEDIN = "linkedin"
+YOUTUBE = "youtube"
+MASTODON = "mastodon"
+
+# Platforms whose composer shows the link inline in the text: a post's link counts as if appended with a space.
+LINK_INLINE = frozenset({X, MASTODON})
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Scanning. A text is entities (URLs, emoji, mentions: each one unit of a fixed weight) and the gaps between them. A
+# gap's weight is computed in bulk (C-speed str and re operations); only the gap in which the running total goes over
+# the limit is looked into to find the offset where it does. One pass, linear in the text's length.
+# ---------------------------------------------------------------------------------------------------------------------
+
+_Entity = tuple[int, int, int]  # start, end, weight
+_GapWeight = Callable[[str], int]
+# (gap, budget) -> offset in the gap of the first unit that takes the gap's running weight over the budget
+_GapCross = Callable[[str, int], int]
+
+
+def _scan(
+    text: str, entities: list[_Entity], gap_weight: _GapWeight, gap_cross: _GapCross, limit: int | None
+) -> tuple[int, int | None]:
+    """(total weight, offset of the first unit that takes the total over `limit`, or None)."""
+    total = 0
+    cross = None
+    pos = 0
+    end = len(text)
+    for start, stop, weight in [*entities, (end, end, 0)]:
+        if start > pos:
+            gap = text[pos:start]
+            gw = gap_weight(gap)
+            if cross is None and limit is not None and total + gw > limit:
+                cross = pos + gap_cross(gap, limit - total)
+            total += gw
+        if cross is None and limit is not None and weight and total + weight > limit:
+            cross = start
+        total += weight
+        pos = stop
+    return total, cross
+
+
+def _nth_unit(nth: int, joined: Iterable[int]) -> int:
+    """Offset of the unit numbered `nth` (from 0) in a gap whose units are its code points, except that the code
+    points at the sorted offsets `joined` belong to the unit before them."""
+    offset = nth
+    for position in joined:
+        if position > offset:
+            break
+        offset += 1
+    return offset
+
+
+def _crlf_joins(gap: str) -> list[int]:
+    """Offsets of the LF of each CRLF (it belongs to the CR's unit)."""
+    if "\r\n" not in gap:
+        return []
+    return [m.start() + 1 for m in _CRLF.finditer(gap)]
+
+
+_CRLF = re.compile("\r\n")
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Emoji and URLs.
+# ---------------------------------------------------------------------------------------------------------------------
+
+# Unicode's Extended_Pictographic (emoji-data.txt; the property is stable and covers the code points reserved for
+# future emoji), except U+00A9 © and U+00AE ®, which are emoji only followed by U+FE0F (as in twemoji-parser).
+_EXT_PICT_BMP = (
+    "\u203c\u2049\u2122\u2139\u2194-\u2199\u21a9\u21aa\u231a\u231b\u2328\u2388\u23cf\u23e9-\u23f3\u23f8-\u23fa"
+    "\u24c2\u25aa\u25ab\u25b6\u25c0\u25fb-\u25fe\u2600-\u2605\u2607-\u2612\u2614-\u2685\u2690-\u2705\u2708-\u2712"
+    "\u2714\u2716\u271d\u2721\u2728\u2733\u2734\u2744\u2747\u274c\u274e\u2753-\u2755\u2757\u2763-\u2767"
+    "\u2795-\u2797\u27a1\u27b0\u27bf\u2934\u2935\u2b05-\u2b07\u2b1b\u2b1c\u2b50\u2b55\u3030\u303d\u3297\u3299"
+)
+_EXT_PICT_ASTRAL = (
+    "\U0001f000-\U0001f0ff\U0001f10d-\U0001f10f\U0001f12f\U0001f16c-\U0001f171\U0001f17e\U0001f17f\U0001f18e"
+    "\U0001f191-\U0001f19a\U0001f1ad-\U0001f1e5\U0001f201-\U0001f20f\U0001f21a\U0001f22f\U0001f232-\U0001f23a"
+    "\U0001f23c-\U0001f23f\U0001f249-\U0001f3fa\U0001f400-\U0001f53d\U0001f546-\U0001f64f\U0001f680-\U0001f6ff"
+    "\U0001f774-\U0001f77f\U0001f7d5-\U0001f7ff\U0001f80c-\U0001f80f\U0001f848-\U0001f84f\U0001f85a-\U0001f85f"
+    "\U0001f888-\U0001f88f\U0001f8ae-\U0001f8ff\U0001f90c-\U0001f93a\U0001f93c-\U0001f945\U0001f947-\U0001faff"
+    "\U0001fc00-\U0001fffd"
+)
+_EXT_PICT = _EXT_PICT_BMP + _EXT_PICT_ASTRAL
+_SKIN_TONE = "\U0001f3fb-\U0001f3ff"  # Emoji_Modifier
+_REGIONAL = "\U0001f1e6-\U0001f1ff"  # regional indicators: two make a flag
+
+# One emoji, however many code points: a flag (two regional indicators), a subdivision flag (black flag, tag
+# characters, cancel tag), pictographs each with an optional skin tone and U+FE0F, joined by ZWJ; and keycaps.
+# The pattern starts with a single character class (its first code point, then told apart by lookbehinds) so that re
+# skips quickly over the text between emoji; the class takes the whole plane of U+1Fxxx at once, as one range is much
+# faster for re to test than Extended_Pictographic's dozens.
+_EMOJI_ELEMENT = f"(?:[\u00a9\u00ae]\ufe0f|[{_EXT_PICT}][{_SKIN_TONE}]?\ufe0f?)"
+_EMOJI = re.compile(
+    f"[\u00a9\u00ae{_EXT_PICT_BMP}\U0001f000-\U0001ffff]"
+    f"(?:(?<=[{_REGIONAL}])[{_REGIONAL}]"
+    "|(?<=\U0001f3f4)[\U000e0020-\U000e007e]+\U000e007f"
+    f"|(?<=[\u00a9\u00ae])\ufe0f(?:\u200d{_EMOJI_ELEMENT})*"
+    f"|(?<=[{_EXT_PICT}])[{_SKIN_TONE}]?\ufe0f?(?:\u200d{_EMOJI_ELEMENT})*)"
+)
+_KEYCAP = re.compile("[#*0-9]\ufe0f?\u20e3")
+
+
+def _emoji(text: str) -> list[tuple[int, int]]:
+    """Spans of the emoji in `text`."""
+    if text.isascii():
+        return []
+    spans = [m.span() for m in _EMOJI.finditer(text)]
+    if "\u20e3" in text:
+        spans.extend(m.span() for m in _KEYCAP.finditer(text))
+        spans.sort()
+    return spans
+
+
+# URLs: an approximation of twitter-text's extractUrlsWithIndices (which Mastodon uses too). It covers:
+#  * with a scheme: http:// or https://, then a host of dot-separated labels (letters of any script, digits,
+#    hyphens) ending in an alphabetic or punycode top-level domain. twitter-text checks that TLD against its list;
+#    here any alphabetic TLD is accepted, so `https://example.ventures` counts as a URL;
+#  * without a scheme (X only): a host of ASCII labels ending in a known TLD (`_TLDS`: every country-code TLD and the
+#    common generic ones), e.g. `www.example.com`, `example.org/page`; as in twitter-text, a bare `name.cc` (one label
+#    and a country-code TLD other than .co and .tv, e.g. `setup.py`, `README.md`) counts only with a path;
+#  * no URL starts right after a letter, a digit, `@`, `$` or `#`, nor (without a scheme) after `-`, `_`, `.`, `/`;
+#  * then an optional port, path and query; trailing punctuation (`.`, `,`, `!`, `?`, `:`, `'`…) and unbalanced
+#    closing parentheses are left out, as in twitter-text's "ending characters" rules.
+# Not covered: twitter-text's exact TLD list, its t.co slug rules, its 4096-character URL cap.
+_CCTLDS = frozenset(
+    """
+    ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br bs bt bv bw by bz ca cc
+    cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg er es et eu fi fj fk fm fo fr ga gb
+    gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke
+    kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mg mh mk ml mm mn mo mp mq mr ms mt mu
+    mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs ru rw
+    sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st su sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz
+    ua ug uk us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw
+    """.split()
+)
+_GTLDS = frozenset(
+    """
+    com net org edu gov mil int info biz name pro aero asia cat coop jobs mobi museum post tel travel xxx
+    academy agency app art bank blog business capital care center church city cloud club college community company
+    consulting design dev digital email energy engineering events expert finance foundation fun games gallery global
+    green group guide health help host house institute international law legal life link live ltd media money
+    music network news ngo one online page photo photography pics plus press radio report school science services
+    shop site social software solutions space store studio support systems team tech technology today tools top
+    university video vip website wiki win work works world xyz zone
+    """.split()
+)
+_TLDS = _CCTLDS | _GTLDS
+_SPECIAL_SHORT_CCTLDS = frozenset({"co", "tv"})
+
+_LATIN_ACCENTS = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+_URL_CHARS = rf"[A-Za-z0-9{_LATIN_ACCENTS}\u0400-\u04ff!*';:=+,.$/%#\[\]\-\u2013_~&|@()?]"
+_URL_TAIL = rf"(?::[0-9]{{1,5}})?(?P<path>[/?]{_URL_CHARS}*)?"
+_URL_END_OK = re.compile(rf"[A-Za-z0-9{_LATIN_ACCENTS}\u0400-\u04ff=_#/+\-&]")
+_URL_NOT_AFTER = "@\uff20$#\uff03"
+_SCHEME = re.compile("[hH][tT][tT][pP][sS]?://")
+_SCHEME_URL_AT = re.compile(
+    r"(?i:https?://)(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[A-Za-z0-9-]{1,59})(?![^\W_]|[@+-])"
+    + _URL_TAIL
+)
+_BARE_URL_AT = re.compile(
+    r"(?P<host>(?:[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+(?P<tld>[A-Za-z]{2,63}))(?![A-Za-z0-9@+-])"
+    + _URL_TAIL
+)
+_DOT_BEFORE_LETTER = re.compile(r"\.(?=[A-Za-z])")
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def _url_end(text: str, match: re.Match) -> int:
+    """Where the URL matched ends: before an unbalanced ')', and without trailing punctuation."""
+    path_start = match.start("path")
+    end = match.end()
+    if path_start < 0:
+        return end
+    if ")" in text[path_start:end]:
+        depth = 0
+        for i in range(path_start, end):
+            if text[i] == "(":
+                depth += 1
+            elif text[i] == ")":
+                depth -= 1
+                if depth < 0:
+                    end = i
+                    break
+    while end > path_start + 1 and not (text[end - 1] == ")" or _URL_END_OK.match(text[end - 1])):
+        end -= 1
+    return end
+
+
+def _preceded_ok(text: str, start: int, also: str = "") -> bool:
+    if start == 0:
+        return True
+    before = text[start - 1]
+    return not (before.isascii() and before.isalnum()) and before not in _URL_NOT_AFTER and before not in also
+
+
+def _urls(text: str, *, bare: bool) -> list[tuple[int, int]]:
+    """Spans of the URLs in `text`; `bare`: also those without a scheme."""
+    spans = []
+    if "://" in text:
+        for candidate in _SCHEME.finditer(text):
+            start = candidate.start()
+            if (spans and start < spans[-1][1]) or not _preceded_ok(text, start):
+                continue
+            match = _SCHEME_URL_AT.match(text, start)
+            if match:
+                spans.append((start, _url_end(text, match)))
+    if not bare:
+        return spans
+    schemed = spans
+    spans = []
+    covered = 0  # everything before this offset has been looked at
+    k = 0
+    for dot in _DOT_BEFORE_LETTER.finditer(text):
+        i = dot.start()
+        if i < covered or i == 0 or text[i - 1] not in _HOST_CHARS:
+            continue
+        while k < len(schemed) and schemed[k][1] <= i:
+            k += 1
+        if k < len(schemed) and schemed[k][0] <= i:
+            covered = schemed[k][1]
+            continue
+        start = i - 1
+        while start > 0 and text[start - 1] in _HOST_CHARS:
+            start -= 1
+        covered = i + 1
+        while covered < len(text) and text[covered] in _HOST_CHARS:
+            covered += 1
+        if not _preceded_ok(text, start, also="-_./"):
+            continue
+        match = _BARE_URL_AT.match(text, start)
+        if not match or match.group("tld").lower() not in _TLDS:
+            continue
+        labels = match.group("host").lower().split(".")
+        if match.start("path") < 0 and len(labels) == 2 and labels[1] in _CCTLDS - _SPECIAL_SHORT_CCTLDS:
+            continue  # `setup.py`: twitter-text's invalidShortDomain
+        spans.append((start, _url_end(text, match)))
+        covered = max(covered, spans[-1][1])
+    return sorted(schemed + spans)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# X: twitter-text v3 weighted length.
+#
+# Sources: twitter-text's config/v3.json (github.com/twitter/twitter-text) and the "Counting characters" page of the
+# X developer docs. Config v3: maxWeightedTweetLength 280, scale 100, defaultWeight 200, transformedURLLength 23,
+# emojiParsingEnabled true, ranges of weight 100: U+0000–U+10FF (0–4351), U+2000–U+200D (8192–8205),
+# U+2010–U+201F (8208–8223), U+2032–U+2037 (8242–8247). The algorithm (parseTweet): NFC-normalize the text; every
+# URL weighs transformedURLLength * scale; every emoji (a whole ZWJ sequence, with its skin tone and variation
+# selectors) weighs defaultWeight; every other code point the weight of its range, else defaultWeight; the weighted
+# length is the sum divided by scale. So a Latin letter counts 1, a CJK character 2, an emoji 2, a URL 23.
+# (PyPI's twitter-text-parser is a port of this, but it has had a single release, in 2023, knows only Unicode 12's
+# emoji, needs the deprecated pkg_resources, is quadratic-prone and gives offsets in UTF-16 units; hence this.)
+# Not modelled: X Premium's long posts, the invalid-character rule (U+FFFE, U+FEFF, U+FFFF, U+202A–U+202E).
+# ---------------------------------------------------------------------------------------------------------------------
+
+_X_SCALE = 100
+_X_DEFAULT_WEIGHT = 200
+_X_URL_WEIGHT = 23 * _X_SCALE
+_X_LIGHT_RANGES = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
+_X_LIGHT_RUNS = re.compile("[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _X_LIGHT_RANGES) + "]+")
+
+
+def _x_char_weight(char: str) -> int:
+    cp = ord(char)
+    for lo, hi in _X_LIGHT_RANGES:
+        if lo <= cp <= hi:
+            return _X_SCALE
+    return _X_DEFAULT_WEIGHT
+
+
+def _x_gap_weight(gap: str) -> int:
+    if gap.isascii():
+        return _X_SCALE * len(gap)
+    heavy = len(_X_LIGHT_RUNS.sub("", gap))  # code points outside the weight-100 ranges
+    return _X_SCALE * len(gap) + (_X_DEFAULT_WEIGHT - _X_SCALE) * heavy
+
+
+def _x_gap_cross(gap: str, budget: int) -> int:
+    if gap.isascii():
+        return budget // _X_SCALE
+    running = 0
+    for chunk_start in range(0, len(gap), 64):  # weigh 64 code points at a time, then walk the chunk that crosses
+        chunk = gap[chunk_start : chunk_start + 64]
+        weight = _x_gap_weight(chunk)
+        if running + weight > budget:
+            for offset, char in enumerate(chunk, chunk_start):
+                running += _x_char_weight(char)
+                if running > budget:
+                    return offset
+        running += weight
+    return len(gap)  # not reached: the gap weighs more than the budget
+
+
+def _x_entities(text: str) -> list[_Entity]:
+    entities = [(start, end, _X_URL_WEIGHT) for start, end in _urls(text, bare=True)]
+    entities += [(start, end, _X_DEFAULT_WEIGHT) for start, end in _emoji(text)]
+    return sorted(entities)
+
+
+class _Mapped:
+    """A text rewritten piece by piece, remembering where each piece came from in the original."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.starts: list[int] = []  # start of each piece in the new text
+        self.sources: list[int] = []  # start of each piece in the original
+        self.exact: list[bool] = []  # the piece is a verbatim copy: offsets inside it map one to one
+        self.length = 0
+
+    def add(self, source: int, piece: str, exact: bool) -> None:
+        if piece:
+            self.pieces.append(piece)
+            self.starts.append(self.length)
+            self.sources.append(source)
+            self.exact.append(exact)
+            self.length += len(piece)
+
+    def original_offset(self, offset: int) -> int:
+        i = bisect_right(self.starts, offset) - 1
+        return self.sources[i] + (offset - self.starts[i] if self.exact[i] else 0)
+
+
+# Words, the units NFC is applied to (U+2000 and U+2001 are the only white space NFC changes; white space never
+# composes with a neighbour).
+_WORD = re.compile("\\S+|[\u2000\u2001]")
+
+
+def _cuttable(text: str, i: int) -> bool:
+    """Whether NFC never joins text[i - 1] and text[i]: text[i] is a starter (in NFD too) that does not compose with
+    what precedes it (a starter composes only with the code point right before it; Hangul jamo chain, so never)."""
+    char = text[i]
+    if unicodedata.combining(char) or "\u1100" <= char <= "\u11ff" or "\ud7b0" <= char <= "\ud7ff":
+        return False
+    if unicodedata.combining(unicodedata.normalize("NFD", char)[0]):
+        return False
+    nfc = functools.partial(unicodedata.normalize, "NFC")
+    return nfc(text[i - 1] + char) == nfc(text[i - 1]) + nfc(char)
+
+
+def _unnormalized(text: str, lo: int, hi: int, out: list[tuple[int, int]]) -> None:
+    """Append to `out`, in order, short stretches of text[lo:hi] outside which NFC changes nothing: halve the text
+    where NFC cannot join across, and keep the halves NFC would change."""
+    if unicodedata.is_normalized("NFC", text[lo:hi]):
+        return
+    if hi - lo > 64:
+        middle = (lo + hi) // 2
+        for cut in [*range(middle, middle + 16), *range(middle - 1, middle - 16, -1)]:
+            if _cuttable(text, cut):
+                _unnormalized(text, lo, cut, out)
+                _unnormalized(text, cut, hi, out)
+                return
+    out.append((lo, hi))
+
+
+def _nfc_chunks(word: str) -> Iterator[tuple[int, str]]:
+    """Split `word` where NFC cannot join across: before a starter that composes with nothing before it."""
+    nfc = functools.partial(unicodedata.normalize, "NFC")
+    start = 0
+    for i in range(1, len(word) + 1):
+        if i == len(word) or (
+            unicodedata.combining(word[i]) == 0 and nfc(word[start : i + 1]) == nfc(word[start:i]) + nfc(word[i])
+        ):
+            yield start, word[start:i]
+            start = i
+
+
+def _x_normalize(text: str) -> tuple[str, _Mapped | None]:
+    """NFC, and CRLF as LF; with the way back to offsets in `text` when that changed anything."""
+    is_nfc = unicodedata.is_normalized("NFC", text)
+    if is_nfc and "\r\n" not in text:
+        return text, None
+    # What changes: each CRLF, and the words NFC changes (white space never composes, so NFC can go word by word).
+    changes = [(m.start(), m.end()) for m in _CRLF.finditer(text)]
+    if not is_nfc:
+        stretches: list[tuple[int, int]] = []
+        _unnormalized(text, 0, len(text), stretches)
+        for lo, hi in stretches:
+            changes += [m.span() for m in _WORD.finditer(text, lo, hi) if not unicodedata.is_normalized("NFC", m[0])]
+        changes.sort()
+    mapped = _Mapped()
+    pos = 0
+    for start, end in changes:
+        mapped.add(pos, text[pos:start], True)
+        if text[start:end] == "\r\n":
+            mapped.add(start, "\n", False)
+        else:
+            for offset, chunk in _nfc_chunks(text[start:end]):
+                normal = unicodedata.normalize("NFC", chunk)
+                mapped.add(start + offset, normal, normal == chunk)
+        pos = end
+    mapped.add(pos, text[pos:], True)
+    return "".join(mapped.pieces), mapped
+
+
+def _x_measure(text: str, limit: int | None) -> tuple[int, int | None]:
+    normal, mapped = _x_normalize(text)
+    scaled_limit = None if limit is None else limit * _X_SCALE
+    total, cross = _scan(normal, _x_entities(normal), _x_gap_weight, _x_gap_cross, scaled_limit)
+    if cross is not None and mapped is not None:
+        cross = mapped.original_offset(cross)
+    return total // _X_SCALE, cross
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Mastodon.
+#
+# Source: Mastodon's app/validators/status_length_validator.rb (MAX_CHARS = 500, URL_PLACEHOLDER_CHARS = 23). The
+# text is rewritten before counting: every URL with a scheme (twitter-text's extractor with
+# extract_url_without_protocol: false, so a bare `example.com` counts at its length) becomes 23 characters, every
+# mention `@user@domain` becomes `@user` (Account::MENTION_RE; the screen name split at '@'). Then the validator counts
+# `str.each_grapheme_cluster.size` (older versions: `mb_chars.grapheme_length`): grapheme clusters, not code points.
+# So 👍 counts 1, and so do a ZWJ family, a flag, a skin-toned emoji and an "é" written e + U+0301 (Ruby's
+# String#length would count code points, but the validator does not use it). The web composer's counter follows
+# the same rules; the API gives them as configuration.statuses.max_characters (500) and characters_reserved_per_url
+# (23). Instances may raise the limit: 500 is upstream's default. A content warning (spoiler text) counts too; it is
+# not part of the body given here.
+# ---------------------------------------------------------------------------------------------------------------------
+
+_M_URL_WEIGHT = 23
+# Account::MENTION_RE: (?<![=/[:word:]])@((USERNAME_RE)(?:@[[:word:].-]+[[:word:]]+)?), USERNAME_RE =
+# [a-z0-9_]+([a-z0-9_.-]+[a-z0-9_]+)?, case-insensitive; twitter-text's end_mention_match drops a match followed by
+# '@', a Latin accented letter or "://". The lookbehind sits after the '@' so that re searches for the '@' quickly.
+_M_MENTION = re.compile(
+    r"@(?<![=/\w]@)(?>(?P<user>(?i:[a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?))(?:@[\w.-]+\w+)?)"
+    rf"(?![@\uff20{_LATIN_ACCENTS}\u0300-\u036f]|://)"
+)
+
+
+def _mastodon_entities(text: str) -> list[_Entity]:
+    entities = [(start, end, _M_URL_WEIGHT) for start, end in _urls(text, bare=False)]
+    if "@" in text:
+        entities += [(m.start(), m.end(), 1 + len(m.group("user"))) for m in _M_MENTION.finditer(text)]
+    entities.sort()
+    kept: list[_Entity] = []  # twitter-text's remove_overlapping_entities: the first one wins
+    for entity in entities:
+        if not kept or entity[0] >= kept[-1][1]:
+            kept.append(entity)
+    return kept
+
+
+# Grapheme clusters (UAX #29), counted as code points less the code points that join the one before them. A code
+# point joins the one before (no cluster boundary between them) when it is: an Extend, ZWJ or SpacingMark character
+# not after a control (GB9, GB9a, GB4); the LF of a CRLF (GB3); the second of a pair of regional indicators (GB12,
+# GB13); a pictograph after a ZWJ that follows a pictograph and Extend characters (GB11); anything but a control after
+# a Prepend character (GB9b); a Hangul jamo or syllable continuing a syllable (GB6–GB8). Unicode 15.1's Indic
+# conjunct rule (GB9c) is not applied: a conjunct counts one more per virama. Extend and SpacingMark are taken as the
+# marks (Mn, Me, Mc) of the running Python's Unicode database plus the few others UAX #29 lists.
+#
+# For speed, the code points that join whatever precedes them but a control (`bulk`: the marks of the Basic
+# Multilingual Plane, skin tones, tags, variation selectors) are counted in bulk; the rarer ones whose joining depends
+# on their neighbours (`special`: ZWJ, CR, jamo, Prepend, regional indicators, and the supplementary scripts'
+# marks) are looked at one by one, with the code point right after each run of them.
+
+_CONTROL = "\x00-\x1f\x7f-\x9f\u2028\u2029"
+_CONTROL_CHARS = frozenset(chr(cp) for cp in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029])
+_JAMO_L = frozenset(map(chr, [*range(0x1100, 0x1160), *range(0xA960, 0xA97D)]))
+_JAMO_V = frozenset(map(chr, [*range(0x1160, 0x11A8), *range(0xD7B0, 0xD7C7)]))
+_JAMO_T = frozenset(map(chr, [*range(0x11A8, 0x1200), *range(0xD7CB, 0xD7FC)]))
+_PREPEND = frozenset(
+    map(chr, [*range(0x600, 0x606), 0x6DD, 0x70F, 0x890, 0x891, 0x8E2, 0xD4E, 0x110BD, 0x110CD, 0x111C2, 0x111C3])
+) | frozenset(map(chr, [0x1193F, 0x11941, 0x11A3A, *range(0x11A84, 0x11A8A), 0x11D46, 0x11F02]))
+_PICTOGRAPH = re.compile(f"[\u00a9\u00ae{_EXT_PICT}]")
+# Bulk beyond the BMP: skin tones, tags, variation selectors supplement.
+_BULK_ASTRAL = "\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f\U000e0100-\U000e01ef"
+
+
+@dataclass(frozen=True)
+class _Graphemes:
+    extend: frozenset[str]  # Extend and SpacingMark, without ZWJ
+    extend_only: frozenset[str]  # Extend without ZWJ (GB11's Extend*): no SpacingMark
+    bulk: frozenset[str]
+    bulk_runs: re.Pattern
+    control_bulk: re.Pattern  # a control followed by a `bulk` code point
+    special_runs: re.Pattern
+
+
+@functools.cache
+def _graphemes() -> _Graphemes:
+    """Built on first use (some 20 ms) from the running Python's Unicode database."""
+    category = unicodedata.category
+    # The CJK, Hangul-syllable, surrogate and private-use blocks hold no marks and are not looked at.
+    candidates = [*range(0x0300, 0x3400), *range(0x4DC0, 0x4E00), *range(0xA000, 0xAC00), *range(0xF900, 0x1F000)]
+    candidates += range(0xE0100, 0xE01F0)
+    extend = {chr(cp) for cp in candidates if category(chr(cp)) in ("Mn", "Me")}
+    # ZWNJ, halfwidth sound marks, skin tones, tags.
+    extend.update(map(chr, [0x200C, 0xFF9E, 0xFF9F, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)]))
+    spacing = {chr(cp) for cp in candidates if category(chr(cp)) == "Mc"} | {"\u0e33", "\u0eb3"}  # + Thai, Lao AM
+    marks = extend | spacing
+    bmp_marks = "".join(re.escape(c) for c in sorted(marks) if ord(c) < 0x10000)
+    bmp_special = "".join(re.escape(c) for c in sorted(_JAMO_L | _JAMO_V | _JAMO_T | _PREPEND) if ord(c) < 0x10000)
+    bulk = f"{bmp_marks}{_BULK_ASTRAL}"
+    return _Graphemes(
+        extend=frozenset(marks),
+        extend_only=frozenset(extend),
+        bulk=frozenset(c for c in marks if c <= "\uffff" or re.match(f"[{_BULK_ASTRAL}]", c)),
+        bulk_runs=re.compile(f"[{bulk}]+"),
+        control_bulk=re.compile(f"[{_CONTROL}](?=[{bulk}])"),
+        # Beyond the BMP: U+1xxxx (marks of historic and minority scripts, Prepend) and regional indicators; not
+        # U+1Fxxx otherwise (pictographs join only after a ZWJ, which is special itself).
+        special_runs=re.compile(f"[\u200d\r{bmp_special}\U00010000-\U0001efff{_REGIONAL}]+"),
+    )
+
+
+def _hangul_joins(before: str, char: str) -> bool:
+    """GB6–GB8: L × (L | V | LV | LVT); (LV | V) × (V | T); (LVT | T) × T."""
+    syllable = 0xAC00 <= ord(char) <= 0xD7A3
+    if before in _JAMO_L:
+        return char in _JAMO_L or char in _JAMO_V or syllable
+    if 0xAC00 <= ord(before) <= 0xD7A3:
+        return char in _JAMO_T or ((ord(before) - 0xAC00) % 28 == 0 and char in _JAMO_V)
+    return (before in _JAMO_V and (char in _JAMO_V or char in _JAMO_T)) or (before in _JAMO_T and char in _JAMO_T)
+
+
+def _special_joins(gap: str, g: _Graphemes) -> Iterator[int]:
+    """Offsets, in order, of the code points that join the one before them, other than the `bulk` ones: those in
+    runs of `special` code points, and the one right after each run."""
+    for run in g.special_runs.finditer(gap):
+        start, end = run.span()
+        regional_open = False  # the code point before is a regional indicator that opens a pair
+        for i in range(start, min(end + 1, len(gap))):
+            char = gap[i]
+            if i == end and char in g.bulk:
+                break  # counted in bulk
+            before = gap[i - 1] if i else ""
+            regional = "\U0001f1e6" <= char <= "\U0001f1ff"
+            if not before or before in _CONTROL_CHARS or char in _CONTROL_CHARS:
+                joins = before == "\r" and char == "\n"  # GB3, GB4, GB5
+            elif char in g.extend or char == "\u200d" or before in _PREPEND:  # GB9, GB9a, GB9b
+                joins = True
+            elif before == "\u200d":  # GB11: pictograph Extend* ZWJ × pictograph
+                j = i - 2
+                while j >= 0 and gap[j] in g.extend_only:
+                    j -= 1
+                joins = j >= 0 and bool(_PICTOGRAPH.match(gap, i)) and bool(_PICTOGRAPH.match(gap, j))
+            elif regional:  # GB12, GB13
+                joins = regional_open
+            else:
+                joins = _hangul_joins(before, char)
+            regional_open = regional and not (joins and regional_open)
+            if joins:
+                yield i
+
+
+def _bulk_joins(gap: str, g: _Graphemes) -> Iterator[int]:
+    for run in g.bulk_runs.finditer(gap):
+        start, end = run.span()
+        if start == 0 or gap[start - 1] in _CONTROL_CHARS:
+            start += 1
+        yield from range(start, end)
+
+
+def _cluster_count(gap: str) -> int:
+    if gap.isascii():
+        return len(gap) - gap.count("\r\n")
+    g = _graphemes()
+    bulk = len(gap) - len(g.bulk_runs.sub("", gap))
+    if bulk:
+        bulk -= len(g.control_bulk.findall(gap)) + (gap[0] in g.bulk)
+    return len(gap) - bulk - sum(1 for _ in _special_joins(gap, g))
+
+
+def _cluster_cross(gap: str, budget: int) -> int:
+    if gap.isascii():
+        return _nth_unit(budget, _crlf_joins(gap))
+    g = _graphemes()
+    return _nth_unit(budget, heapq.merge(_bulk_joins(gap, g), _special_joins(gap, g)))
+
+
+def _mastodon_measure(text: str, limit: int | None) -> tuple[int, int | None]:
+    return _scan(text, _mastodon_entities(text), _cluster_count, _cluster_cross, limit)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Code points (Facebook, Instagram, LinkedIn, YouTube titles, own outlets) and UTF-8 bytes (YouTube descriptions).
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def _code_points_measure(text: str, limit: int | None) -> tuple[int, int | None]:
+    return _scan(
+        text, [], lambda gap: len(gap) - gap.count("\r\n"), lambda gap, n: _nth_unit(n, _crlf_joins(gap)), limit
+    )
+
+
+def _utf8(text: str) -> bytes:
+    return text.replace("\r\n", "\n").encode("utf-8", "surrogatepass")
+
+
+def _utf8_cross(gap: str, budget: int) -> int:
+    # Code points wholly within the first `budget` bytes; the next one is the first over.
+    within = len(_utf8(gap)[:budget].decode("utf-8", "ignore"))
+    return _nth_unit(within, _crlf_joins(gap))
+
+
+def _utf8_measure(text: str, limit: int | None) -> tuple[int, int | None]:
+    return _scan(text, [], lambda gap: len(_utf8(gap)), _utf8_cross, limit)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Platforms.
+# ---------------------------------------------------------------------------------------------------------------------
+
+_Measure = Callable[[str, int | None], tuple[int, int | None]]
+
+
+@dataclass(frozen=True)
+class _Platform:
+    name: str
+    limit: int | None
+    measure: _Measure
+    unit: str = "characters"
+    title_limit: int | None = None
+
+
+_PLATFORMS = {
+    X: _Platform("X", 280, _x_measure),
+    MASTODON: _Platform("Mastodon", 500, _mastodon_measure),
+    # Facebook: 63,206 characters, the limit Facebook announced for posts when it raised it in 2011 (no current
+    # help-centre page gives a figure; the composer still enforces it).
+    FACEBOOK: _Platform("Facebook", 63_206, _code_points_measure),
+    # Instagram: the Instagram Graph API's content publishing reference (IG User Media, `caption`): at most 2,200
+    # characters (and 30 hashtags, 20 @-mentions: other rules' business).
+    INSTAGRAM: _Platform("Instagram", 2_200, _code_points_measure),
+    # LinkedIn: LinkedIn Help, "Share posts…", and the Posts API's `commentary`: posts of up to 3,000 characters.
+    LINKEDIN: _Platform("LinkedIn", 3_000, _code_points_measure),
+    # YouTube: the YouTube Data API v3 reference, "Videos" resource: snippet.description "has a maximum length of 5000
+    # bytes" (UTF-8), snippet.title "a maximum length of 100 characters"; neither may contain < or >.
+    YOUTUBE: _Platform("YouTube", 5_000, _utf8_measure, unit="bytes", title_limit=100),
+    # Own outlets: no length limit.
+    "blog": _Platform("Blog", None, _code_points_measure),
+    "podcast": _Platform("Podcast", None, _code_points_measure),
+    "forum": _Platform("Forum", None, _code_points_measure),
+    "newsletter": _Platform("Newsletter", None, _code_points_measure),
+    "intranet": _Platform("Intranet", None, _code_points_measure),
+}
+
+
+def _platform(platform: str) -> _Platform:
+    try:
+        return _PLATFORMS[platform]
+    except KeyError:
+        raise ValueError(f"unknown platform: {platform!r}") from None
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Public API.
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def count(platform: str, text: str) -> int:
+    """The platform's own count of `text`, in `unit(platform)`. `text` is the post body: where the platform shows the
+    link inline, append it yourself (`count_and_limit` does)."""
+    return _platform(platform).measure(text, None)[0]
+
+
+def limit(platform: str) -> int | None:
+    """The platform's limit on a post body, in `unit(platform)`; None: no limit."""
+    return _platform(platform).limit
+
+
+def unit(platform: str) -> str:
+    """What `count` counts for the platform: "characters", or "bytes" (YouTube descriptions)."""
+    return _platform(platform).unit
+
+
+def title_limit(platform: str) -> int | None:
+    """The limit on a post's title, in characters (YouTube: 100); None: no limit, or no title."""
+    return _platform(platform).title_limit
+
+
+def _with_link(platform: str, body: str, link: str) -> str:
+    link = link.strip()
+    if platform in LINK_INLINE and link and link not in body:
+        return f"{body} {link}"
+    return body
+
+
+def count_and_limit(platform: str, body: str, link: str = "") -> tuple[int, int | None]:
+    """For the live counter: the count of `body` (with the link, where the platform shows it inline) and the limit."""
+    spec = _platform(platform)
+    return spec.measure(_with_link(platform, body, link), None)[0], spec.limit
+
+
+def check_length(platform: str, body: str, *, link: str = "", title: str = "") -> list[Finding]:
+    """Block a body over the platform's limit, and a YouTube title over 100 characters.
+
+    The body's finding spans from where the text goes over the limit to the end of the body (an empty span at the end
+    when only the appended link takes it over). Between 90 % and 100 % of the limit there is no finding: the
+    counter in the UI shows it."""
+    spec = _platform(platform)
+    findings = []
+    if spec.limit is not None:
+        text = _with_link(platform, body, link)
+        total, cross = spec.measure(text, spec.limit)
+        if total > spec.limit:
+            start = len(body) if cross is None else min(cross, len(body))
+            with_link = " (including the link)" if len(text) > len(body) else ""
+            findings.append(
+                Finding(
+                    rule=RULE,
+                    severity=BLOCK,
+                    message=f"{total:,} of {spec.limit:,} {spec.unit} as {spec.name} counts them{with_link}: "
+                    f"shorten by {total - spec.limit:,}.",
+                    start=start,
+                    end=len(body),
+                )
+            )
+    if spec.title_limit is not None and title:
+        length = len(title) - title.count("\r\n")
+        if length > spec.title_limit:
+            findings.append(
+                Finding(
+                    rule=RULE,
+                    severity=BLOCK,
+                    message=f"Title: {length:,} of {spec.title_limit:,} characters as {spec.name} counts them: "
+                    f"shorten by {length - spec.title_limit:,}.",
+                )
+            )
+    return findings

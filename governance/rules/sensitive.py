@@ -1,0 +1,863 @@
+"""Sensitive-information (PHI/PII) detection for drafts.
+
+`detect(text)` returns one `Finding` (rule "sensitive", severity "escalate": the policy layer may
+upgrade it to block) per span of `text` that looks like information about a private individual:
+
+- a person's name in the same sentence (or the next one, when it refers back) as a health detail —
+  a condition, treatment, test result, admission or discharge, ward or ICU, medication — unless the
+  person is a public figure or a member of staff in their professional role ("Dr. Lee's heart-health
+  talk", "Nurse manager Priya Shah won the award"), in which case only a statement about their own
+  health ("Dr. Osei is undergoing treatment for lymphoma") counts;
+- medical record numbers ("MRN 1234567", "record #A778812", "patient ID 99231"), dates of birth
+  ("DOB 04/12/1961", "born on July 12, 2024"), phone numbers (North American formats, international
+  numbers with a country code — checked with `phonenumbers` — and national numbers next to a word such
+  as "call" or "hotline"), e-mail addresses, street addresses ("1428 Elm Street", "22 Baker St."),
+  US Social Security numbers, patient room and bed numbers ("room 412", "Room 12, Bed 2"; not the room
+  of an event venue: "Room 2B of the Community Center") and appointment dates tied to a person ("her
+  appointment on June 4", "Carlos is scheduled for surgery on 3/14").
+
+Everything is regular expressions compiled at import and word lists kept in this module (health terms,
+honorifics, professional and public titles, about 1,900 first names from many cultures): no model, no
+network, no Django. URLs, hashtags and @handles are masked before the number detectors run. Spans of the
+same kind that overlap or touch are merged. `scan(text)` returns the same spans with a machine-readable
+kind (see `MESSAGES`), for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import phonenumbers
+
+from governance.rules.findings import ESCALATE, Finding
+
+RULE = "sensitive"
+
+MESSAGES = {
+    "patient_name": "Patient name together with health details",
+    "mrn": "Possible medical record number",
+    "dob": "Possible date of birth",
+    "phone": "Phone number",
+    "email": "E-mail address",
+    "address": "Street address",
+    "ssn": "Possible US Social Security number",
+    "room": "Patient room or bed number",
+    "appointment": "Appointment date tied to a person",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Hit:
+    start: int
+    end: int
+    kind: str
+
+
+def detect(text: str) -> list[Finding]:
+    """Findings for every sensitive span of `text`, in order of position."""
+    return [Finding(RULE, ESCALATE, MESSAGES[h.kind], h.start, h.end) for h in scan(text)]
+
+
+def scan(text: str) -> list[Hit]:
+    """The sensitive spans of `text` with their kind, sorted, same-kind overlaps merged."""
+    if not text:
+        return []
+    hits: list[Hit] = []
+    masked = _masked_spans(text)
+    hits += _emails(text)
+    hits += _ssns(text, masked)
+    hits += _mrns(text, masked)
+    hits += _dobs(text)
+    hits += _phones(text, masked + [(h.start, h.end) for h in hits if h.kind in ("ssn", "mrn")])
+    hits += _addresses(text, masked)
+    sentences = _Sentences(text)
+    hits += _rooms(text, masked, sentences)
+    names = _names(text, sentences)
+    hits += _names_with_health(text, names, sentences)
+    hits += _appointments(text, names, sentences, [(h.start, h.end) for h in hits if h.kind == "dob"])
+    return _merge(hits)
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared pieces: dates, masking, sentences, merging
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d{2}"
+_WEEKDAY = r"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s+)"
+# A calendar date with a day: "July 12, 2024", "4 Aug 1969", "Jan 15", "04/12/1961", "3/14", "1974-09-30".
+_DATE = (
+    rf"(?:{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?"
+    rf"|{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR}\b)?"
+    r"|(?<![\d/.-])(?:(?:19|20)\d{2}-[01]\d-[0-3]\d"
+    r"|(?:1[0-2]|0?[1-9])(?P<sep>[/.-])(?:[12]\d|3[01]|0?[1-9])(?P=sep)(?:(?:19|20)\d{2}|\d{2})"
+    r"|(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9]))(?![\d/]|[.-]\d))"
+)
+_DATE_RE = re.compile(rf"{_WEEKDAY}?{_DATE}")
+
+_URL_RE = re.compile(
+    r"(?:\bhttps?://|\bwww\.)[^\s<>\"']+"
+    r"|\b(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|health|io|us|uk|ca|info|co|ly|me|tv)/[^\s<>\"']*"
+    r"|(?<![\w@.])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|health)\b(?![@\w])"
+    r"|(?<![\w&])@[A-Za-z_]\w*|(?<![\w&])#(?=\w*[A-Za-z]{2})[A-Za-z_]\w*",
+)
+
+
+def _masked_spans(text: str) -> list[tuple[int, int]]:
+    """URLs, hashtags and @handles: no number inside them is an identifier."""
+    return [(m.start(), m.end()) for m in _URL_RE.finditer(text)]
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms mx dr st sr jr no vs mt ft apt ave blvd rd ln pl ct ext rm dept prof rev gen sen gov rep "
+    "lt col capt sgt fr etc approx jan feb mar apr jun jul aug sep sept oct nov dec a.m p.m e.g i.e u.s "
+    "d.o.b inc co corp univ est min max fig".split()
+)
+_SENT_BREAK_RE = re.compile(r"[.!?]+[\"'’”)\]]*\s+|\n\s*")
+_PREV_WORD_RE = re.compile(r"([A-Za-z.]+)\.$")
+
+
+class _Sentences:
+    """Sentence boundaries (not after abbreviations such as "Mr." or an initial)."""
+
+    def __init__(self, text: str):
+        starts = [0]
+        for m in _SENT_BREAK_RE.finditer(text):
+            if m.group().startswith("."):
+                w = _PREV_WORD_RE.search(text, max(0, m.start() - 12), m.start() + 1)
+                if w and (len(w.group(1)) == 1 or w.group(1).lower() in _ABBREVIATIONS):
+                    continue
+            if m.end() < len(text):
+                starts.append(m.end())
+        self.starts = starts
+        self.text_len = len(text)
+
+    def index(self, pos: int) -> int:
+        return bisect.bisect_right(self.starts, pos) - 1
+
+    def bounds(self, i: int) -> tuple[int, int]:
+        end = self.starts[i + 1] if i + 1 < len(self.starts) else self.text_len
+        return self.starts[i], end
+
+    def around(self, pos: int) -> tuple[int, int]:
+        return self.bounds(self.index(pos))
+
+
+def _merge(hits: list[Hit]) -> list[Hit]:
+    """Merge spans of the same kind that overlap or are separated only by ", " or a space."""
+    merged: dict[str, list[Hit]] = {}
+    for h in sorted(hits):
+        group = merged.setdefault(h.kind, [])
+        if group and h.start <= group[-1].end + 2:
+            last = group[-1]
+            group[-1] = Hit(last.start, max(last.end, h.end), h.kind)
+        else:
+            group.append(h)
+    return sorted(h for group in merged.values() for h in group)
+
+
+# --------------------------------------------------------------------------------------------------
+# E-mail, SSN, MRN, date of birth, phone, street address
+
+_EMAIL_RE = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b"
+)
+
+
+def _emails(text: str) -> list[Hit]:
+    return [Hit(m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(text)]
+
+
+_SSN_LABELLED_RE = re.compile(
+    r"\b(?:SSN|SS\s?#|SS\s?No\.?|(?i:ssn|social\s+security)(?:\s+(?i:number|no\.?|#))?)"
+    r"(?:\s*(?:is|was|of|:|#))*\s*(?P<id>\d{3}[- ]?\d{2}[- ]?\d{4}|\d{4})(?![\d-])"
+)
+_SSN_BARE_RE = re.compile(r"(?<![\w$#.-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-]|\.\d)")
+
+
+def _ssns(text: str, masked) -> list[Hit]:
+    hits = [Hit(m.start(), m.end(), "ssn") for m in _SSN_LABELLED_RE.finditer(text)]
+    hits += [Hit(m.start(), m.end(), "ssn") for m in _SSN_BARE_RE.finditer(text)]
+    return [h for h in hits if not _overlaps(masked, h.start, h.end)]
+
+
+_MRN_RE = re.compile(
+    r"\b(?:MRN|MR\s?#|MR\s?(?:No|Num)\.?"
+    r"|(?i:medical\s+records?)(?:\s+(?i:number|no\.?|#))?"
+    r"|(?i:med\.?\s+rec\.?)\s*(?i:number|no\.?|#)"
+    r"|(?i:patient|record|chart|hospital)\s*(?:#|(?i:no\.|number|id|identifier)\b)|\bPt\.?\s*(?:ID|#|No\.?)"
+    r"|\bpt\.?\s*(?:id|#))"
+    r"[\s:#.]*(?P<id>(?:[A-Z]{1,3}-?)?\d[\d-]{2,14}\d)(?![\w-])"
+)
+
+
+def _mrns(text: str, masked) -> list[Hit]:
+    hits = []
+    for m in _MRN_RE.finditer(text):
+        if sum(c.isdigit() for c in m.group("id")) >= 4 and not _overlaps(masked, m.start("id"), m.end()):
+            hits.append(Hit(m.start(), m.end(), "mrn"))
+    return hits
+
+
+_DOB_RE = re.compile(
+    r"(?:\b(?i:dob|date\s+of\s+birth|birth\s*date|born)\b|\b(?i:d\.o\.b)\.?)"
+    r"(?:\s*[:(,-]?\s*)(?:(?:is|was|on|of|listed\s+as)\s+)?\(?"
+    rf"(?P<date>{_WEEKDAY}?{_DATE})"
+)
+
+
+_DOB_SHORT_RE = re.compile(
+    r"(?<![\w.])b\.\s*(?P<date>(?:1[0-2]|0?[1-9])(?P<sep>[/.-])(?:[12]\d|3[01]|0?[1-9])(?P=sep)(?:19|20)\d{2}"
+    rf"|{_MONTH}\s+{_DAY},?\s+{_YEAR}|{_DAY}\s+{_MONTH},?\s+{_YEAR})(?![\d/])"
+)
+
+
+def _dobs(text: str) -> list[Hit]:
+    hits = [Hit(m.start(), m.end("date"), "dob") for m in _DOB_RE.finditer(text)]
+    return hits + [Hit(m.start(), m.end("date"), "dob") for m in _DOB_SHORT_RE.finditer(text)]
+
+
+_EXT = r"(?:\s*,?\s*(?i:ext\.?|extension|x)\s*\d{1,5})?"
+_NO_NUMBER_BEFORE = r"(?<![\w$#@/.+-])"
+_NO_NUMBER_AFTER = r"(?![\w/-]|[.,]\d)"
+_PHONE_NANP_RE = re.compile(
+    _NO_NUMBER_BEFORE + r"(?:\+?1[\s.-]?)?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[\s.-])[2-9]\d{2}[\s.-]\d{4}"
+    + _NO_NUMBER_AFTER
+    + _EXT
+)
+_PHONE_RAW_RE = re.compile(_NO_NUMBER_BEFORE + r"(?:\+?1)?[2-9]\d{2}[2-9]\d{6}" + _NO_NUMBER_AFTER)
+_PHONE_INTL_RE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]?(?:\(\d{1,4}\)|\d{1,5})){1,6}(?![\w/])" + _EXT)
+# National numbers elsewhere ("0800 123 4567") and 7-digit local ones only right after a phone word.
+_PHONE_NATIONAL_RE = re.compile(
+    _NO_NUMBER_BEFORE + r"(?:0\d{2,4}[\s-]\d{3,4}[\s-]?\d{3,4}|[2-9]\d{2}-\d{4})" + _NO_NUMBER_AFTER + _EXT
+)
+_PHONE_WORD_RE = re.compile(
+    r"(?i)\b(?:call|text|phone|tel|telephone|dial|fax|reach|contact|hotline|helpline|line|whatsapp|mobile|cell"
+    r"|number|ring)\b[^.\n\d]{0,25}$"
+)
+
+
+def _phones(text: str, masked) -> list[Hit]:
+    hits = []
+    for rx in (_PHONE_NANP_RE, _PHONE_RAW_RE):
+        hits += [Hit(m.start(), m.end(), "phone") for m in rx.finditer(text)]
+    for m in _PHONE_INTL_RE.finditer(text):
+        end = _possible_international(text, m.start(), m.end())
+        if end:
+            hits.append(Hit(m.start(), end, "phone"))
+    for m in _PHONE_NATIONAL_RE.finditer(text):
+        if _PHONE_WORD_RE.search(text, max(0, m.start() - 40), m.start()):
+            hits.append(Hit(m.start(), m.end(), "phone"))
+    return [h for h in hits if not _overlaps(masked, h.start, h.end)]
+
+
+_GROUP_RE = re.compile(r"[\s.-]?(?:\(\d{1,4}\)|\d{1,5})$")
+_EXT_RE = re.compile(r"\s*,?\s*(?i:ext\.?|extension|x)\s*\d{1,5}$")
+
+
+def _possible_international(text: str, start: int, end: int) -> int:
+    """End of the longest prefix of text[start:end] that `phonenumbers` takes for a possible number."""
+    candidate = text[start:end]
+    ext = _EXT_RE.search(candidate)
+    number = candidate[: ext.start()] if ext else candidate
+    while sum(c.isdigit() for c in number) >= 7:
+        try:
+            if phonenumbers.is_possible_number(phonenumbers.parse(number, None)):
+                return end if ext and len(number) == ext.start() else start + len(number)
+        except phonenumbers.NumberParseException:
+            pass
+        group = _GROUP_RE.search(number)
+        if not group:
+            break
+        number = number[: group.start()]
+    return 0
+
+
+_STREET_SUFFIX = (
+    r"(?:(?:Street|Avenue|Boulevard|Road|Drive|Lane|Court|Place|Plaza|Way|Terrace|Circle|Parkway|Highway|Square"
+    r"|Trail|Crescent|Close|Alley|Pike|Row|Expressway)\b"
+    r"|(?:St|Ave|Av|Blvd|Rd|Dr|Ln|Ct|Pl|Ter|Cir|Pkwy|Hwy|Sq|Trl)\b\.?)"
+)
+_ADDRESS_RE = re.compile(
+    r"(?<![\w#$.,/-])\d{1,6}(?:-\d{1,4})?[A-Za-z]?\s+"
+    r"(?:(?:[NSEW]\.?|North|South|East|West|Old|Upper|Lower)\s+)?"
+    r"(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][A-Za-z'’-]+)\.?\s+){1,3}?"
+    rf"{_STREET_SUFFIX}"
+    r"(?:,?\s+(?i:apt|apartment|suite|ste|unit|#)\.?\s*#?\s*[\w-]{1,6}\b)?"
+    r"|\b[Pp]\.?\s?[Oo]\.?\s+[Bb]ox\s+\d{1,6}\b"
+)
+
+
+def _addresses(text: str, masked) -> list[Hit]:
+    hits = []
+    for m in _ADDRESS_RE.finditer(text):
+        if not _overlaps(masked, m.start(), m.end()):
+            hits.append(Hit(m.start(), m.end(), "address"))
+    return hits
+
+
+# --------------------------------------------------------------------------------------------------
+# Room and bed numbers
+
+_ROOM_RE = re.compile(r"(?i)\b(?P<kw>room|rm\.?|bed)\s*(?:#|no\.?|number)?\s*(?P<id>\d{1,4}[a-z]?|[a-z]-?\d{1,4})\b")
+_ROOM_MODIFIER_RE = re.compile(
+    r"(?i)\b(?:conference|conf\.?|meeting|class|board|break|lecture|training|community|waiting|reading|study"
+    r"|locker|party|ball|living|dining|rest|bath|server|mail|copy|supply|storage|utility|exhibit|music|game"
+    r"|play|family|quiet|prayer|media|computer|simulation|sim|team|huddle|staff|green|press|escape|show"
+    r"|hotel|guest|banquet|event|function|multipurpose|multi-purpose|activity|activities|craft|seminar)\s+$"
+)
+_VENUE = (
+    r"(?:Center|Centre|Building|Hall|Library|Church|Chapel|Pavilion|School|College|University|Hotel|Inn"
+    r"|Auditorium|Museum|Club|Gym|YMCA|YWCA|Campus|Annex|Institute|Theater|Theatre|Arena|Park|Wing|Tower|Office"
+    r"|Offices|Plaza|Lodge|Station|Firehouse|Temple|Mosque|Synagogue|Courthouse|Mall)"
+)
+_VENUE_AFTER_RE = re.compile(
+    rf"^\s*(?:,|of|at|in|inside)\s+(?:the\s+)?(?:[A-Z0-9][\w'’.-]*\s+){{0,4}}?{_VENUE}\b"
+    rf"|^\s*,\s*(?:[A-Z0-9][\w'’.-]*\s+){{0,3}}?{_VENUE}\b"
+)
+_VENUE_BEFORE_RE = re.compile(rf"\b{_VENUE}\s*(?:[A-Z0-9]{{1,3}})?\s*,\s*$")
+_EVENT_WORDS_RE = re.compile(
+    r"(?i)\b(?:class(?:es)?|course|training|workshops?|seminars?|lectures?|sessions?|meeting|meets|conference"
+    r"|webinar|orientation|fair|events?|part(?:y|ies)|ceremony|support\s+group|cafe|café|screenings?"
+    r"|counsel(?:or|ors|ing)|talks?|presentation|demo|tours?|open\s+house|info|register|registration|rsvp"
+    r"|sign\s+up|tickets?|join\s+us|join|exhibit|concert|potluck|luncheon|reception|interviews?|credits?|ce|cme"
+    r"|ceu|hr|badges?|payroll|onboarding|office|students?|faculty|employees|staff\s+only|lunch|breakfast|snacks"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)days|weekly|monthly)\b"
+)
+_PATIENT_CONTEXT_RE = re.compile(
+    r"(?i)\b(?:patients?|admitted|discharged?|isolation|visitors?|nurses['’]?\s+station|bedside|resident)\b"
+)
+
+
+def _rooms(text: str, masked, sentences: _Sentences) -> list[Hit]:
+    hits = []
+    for m in _ROOM_RE.finditer(text):
+        if _overlaps(masked, m.start(), m.end()):
+            continue
+        if m.group("kw").lower() != "bed":
+            before = text[max(0, m.start() - 40) : m.start()]
+            after = text[m.end() : m.end() + 60]
+            if _ROOM_MODIFIER_RE.search(before) or _VENUE_AFTER_RE.search(after) or _VENUE_BEFORE_RE.search(before):
+                continue
+            s, e = sentences.around(m.start())
+            sentence = text[s:e]
+            if _EVENT_WORDS_RE.search(sentence) and not _PATIENT_CONTEXT_RE.search(sentence):
+                continue
+        hits.append(Hit(m.start(), m.end(), "room"))
+    return hits
+
+
+# --------------------------------------------------------------------------------------------------
+# Names of people
+
+# Given names from many cultures, ASCII-folded for lookup ("Tomás" is found as "Tomas").
+_FIRST_NAMES = """
+Aaliyah Aaron Abby Abdul Abdullah Abel Abena Abigail Abraham Ada Adaeze Adam Adama Adebayo Adel Adele Adeline Adem
+Adiba Aditi Aditya Adjoa Adnan Adrian Adriana Adrienne Afia Afua Agnes Agnieszka Ahmad Ahmed Aida Aidan Aiden Aiko
+Ailani Aileen Aimee Aisha Aishwarya Aiyana Akash Akemi Akiko Akira Akosua Akua Alan Alana Alba Albert Alberto
+Aleksander Aleksandra Alejandra Alejandro Alessandra Alessandro Alex Alexa Alexander Alexandra Alexandre Alexis
+Alfonso Alfred Alfredo Ali Alice Alicia Alina Alisha Alison Alissa Aliyah Allan Allison Alma Alonzo Alvin Alyssa
+Amal Amanda Amara Amari Amaya Amber Ambrose Amelia Amina Amir Amira Amit Amos Amy Ana Anahi Ananya Anastasia Andre
+Andrea Andreas Andrei Andres Andrew Andrzej Andy Aneesh Angela Angelica Angelina Angelo Angie Anil Anita Anjali
+Ann Anna Annabelle Anne Annette Annie Anouk Ansel Anthony Antoine Anton Antonia Antonio Anya Aoife Arash Archie Ari
+Ariana Ariel Arjun Arlene Armando Arnav Arnold Aroha Arthur Arturo Arun Arya Asa Asha Ashanti Ashok Ashton Ashley
+Asif Asma Astrid Athena Audrey Aurora Ava Avery Avi Avraham Axel Ayaan Ayana Ayesha Ayumi Azadeh Aziz
+Bailey Barbara Barry Bartek Basil Bea Beatrice Beatriz Becky Belinda Bella Ben Benedict Benito Benjamin Bernadette
+Bernard Bernardo Bernice Bertha Beth Bethany Betsy Betty Beverly Bianca Bilal Billy Bjorn Blake Blanca Bobbie Bobby
+Bogdan Bola Bonnie Boris Brad Bradley Brandi Brandon Brenda Brendan Brent Brett Brian Briana Brianna Bridget Brittany
+Brooke Bruce Bruno Bryan Bryce Byron
+Caitlin Caleb Callum Calvin Camila Camille Cameron Candace Cara Carl Carla Carlos Carly Carmen Carol Carole Caroline
+Carolyn Carrie Casey Cassandra Cassidy Catalina Catherine Cathy Cecilia Cedric Celeste Celia Cesar Chad Chandra
+Charlene Charles Charlie Charlotte Chen Cheng Cheryl Chiamaka Chidi Chidinma Chiara Chinedu Chioma Chloe Chris
+Christina Christine Christopher Chuck Chukwuemeka Ciara Cindy Claire Clara Clarence Claudia Claudio Clifford Clint
+Clyde Cody Colin Colleen Connor Conor Constantin Cora Corey Craig Cristina Cristian Curtis Cynthia
+Dafne Daisuke Dakota Damian Damon Dan Dana Danielle Daniel Daniela Danny Dante Daphne Darius Darlene Darnell Darren
+Darryl Daryl Dave David Davide Dawit Deandre Debbie Deborah Debra Declan Dee Deepa Deepak Deirdre Delia Della Delores
+Demetrius Denise Dennis Derek Derrick Desiree Desmond Deshawn Destiny Devin Devon Dexter Dhruv Diana Diane Diego
+Dimitri Dimitrios Dina Dinesh Dmitri Dmitry Dolores Dominic Dominik Dominique Donald Donna Donovan Dora Doreen Doris
+Dorothy Douglas Duc Duncan Dung Dustin Dwayne Dwight Dylan
+Eamon Earl Ebony Eddie Edgar Edith Edmund Eduardo Edward Edwin Efua Eileen Ekaterina Elaine Elena Eleanor Eli Elias
+Elif Elijah Elisa Elisabeth Elise Eliza Elizabeth Ella Ellen Ellie Elliot Elliott Elsa Elsie Elvira Emeka Emil Emilia
+Emilio Emily Emir Emma Emmanuel Emre Enrique Eric Erica Erik Erika Erin Ernest Ernesto Esme Esperanza Esteban Estelle
+Esther Ethan Etta Eugene Eunice Eva Evan Evelyn Everett Ezekiel Ezra
+Fabian Fabio Fadi Faisal Farah Farid Farida Farhan Fatima Fatma Felicia Felipe Felix Femi Fernando Filip Finn Fiona
+Florian Floyd Folake Francesca Francesco Francis Francisco Franco Frankie Franz Fred Freddie Frederick Freya Frida
+Funmi
+Gabriel Gabriela Gabriella Gabrielle Gareth Garrett Gary Gavin Gemma Genevieve Geoffrey George Georgina Gerald
+Geraldine Gerard Gerardo Gerhard Gertrude Giada Gianna Gideon Gil Gilbert Gillian Gina Giorgos Giovanna Giovanni
+Giulia Giuseppe Gladys Glenda Gloria Gordon Graham Greg Gregory Greta Gretchen Grigori Guadalupe Guillermo Gunther
+Gustavo Gwen Gwendolyn
+Habib Hadi Hailey Haley Hamid Hamza Hana Hannah Hans Harold Harper Harriet Harrison Harry Haruka Haruto Harvey Hasan
+Hassan Hayden Heidi Helen Helena Hemant Henrik Henry Herbert Herman Hiroshi Hiroko Hoang Holly Homer Hong Howard Hugh
+Hugo Hui Hussein Hyun
+Ian Ibrahim Idris Ifeoma Ignacio Igor Ikaika Ilana Ilse Imani Imran Ines Inez Inga Ingrid Ioana Ira Irene Irina Isaac
+Isabel Isabella Isabelle Isaiah Ishaan Ismail Itzel Ivan Ivana Ivy Iwona
+Jack Jackie Jaclyn Jacob Jacqueline Jacques Jada Jaden Jae Jai Jaime Jake Jakob Jamal James Jamie Jan Jana Jane Janet
+Janice Janine Jared Jarrod Jasmine Jason Jasper Javier Javon Jay Jayden Jaylen Jayla Jean Jeanette Jeanne Jeff
+Jeffrey Jen Jenna Jennifer Jenny Jeremiah Jeremy Jerome Jerry Jesse Jessica Jessie Jesus Jia Jill Jim Jimmy Jin
+Jing Jo Joan Joanna Joanne Joao Joaquin Jocelyn Jodi Joe Joel Johan Johann Johanna John Johnny Jon Jonah Jonas
+Jonathan Jordyn Jorge Jose Josef Joseph Josephine Josh Joshua Josiah Josie Joyce Juan Juana Juanita Judah Jude Judith
+Judy Jules Julia Julian Juliana Julie Julien Juliet Julio Julius Jun Junaid Jung Justin Justine Jyoti
+Kaan Kai Kaito Kalani Kalinda Kamal Kamala Kanoa Kaori Kara Karen Kareem Karim Karin Karina Karl Karla Kasia Kassandra
+Kate Katarzyna Katelyn Katherine Kathleen Kathryn Kathy Katie Katrina Kavya Kay Kayla Kaylee Keanu Keira Keisha Keith
+Kelechi Kelly Kelsey Ken Kendall Kendra Kenji Kenneth Kenny Kenya Keoni Kerry Kevin Khadija Khalid Khalil Kiana Kiara
+Kim Kimberly Kiran Kirsten Kobe Kofi Kojo Kristen Kristin Kristina Krystal Krzysztof Kurt Kwabena Kwaku Kwame Kyle
+Kylie Kyoko
+Lachlan Laila Lakshmi Lamar Lana Lance Lara Larry Latisha Latoya Laura Lauren Laurence Lawrence Layla Leah Leandro
+Lei Leila Leilani Lena Leo Leon Leona Leonard Leonardo Leroy Lesley Leslie Lester Leticia Levi Lewis Lia Liam Lila
+Lilian Liliana Lillian Lily Lina Linda Lindsay Lindsey Ling Linh Lionel Lisa Liv Liz Liza Lizbeth Logan Lois Lola
+Lorena Lorenzo Loretta Lori Lorraine Lou Louis Louisa Louise Luca Lucas Lucia Luciana Lucy Luis Luisa Luke Luna
+Lupe Luz Lydia Lynn
+Mackenzie Madeline Madhu Mae Magdalena Maggie Mahmoud Maia Makena Makoa Malcolm Malia Malik Mamadou Mandy Manon
+Manuel Manuela Mara Marc Marcel Marcela Marco Marcos Marcus Margaret Margarita Margot Mari Maria Mariah Mariam Marian
+Mariana Marie Marina Mario Marion Marisol Marissa Marjorie Marlene Marquis Marsha Marta Martha Martin Martina Marvin
+Mary Maryam Mateo Matteo Matthew Matthias Maureen Maurice Mauricio Maxine Maya Megan Mehmet Mei Melanie Melinda
+Melissa Melvin Mercedes Meredith Mia Micah Michael Michaela Micheal Michel Michele Michelle Miguel Mihai Mikael
+Mike Mikhail Mila Milan Mildred Miles Milo Mina Mindy Ming Minh Miriam Mitchell Miyu Mohamed Mohammad Mohammed Moira
+Molly Mona Monica Monique Morris Moses Moshe Muhammad Murali Murat Mustafa Myra Myron
+Nadia Nadine Naledi Nancy Nanami Naomi Naoki Nasser Natalia Natalie Natasha Nathan Nathaniel Neha Neil Nelly Nelson
+Ngozi Nguyen Nia Nicholas Nick Nicola Nicolas Nicole Niamh Nikhil Nikita Nikolai Nikos Nina Nisha Noah Noelle
+Nomvula Nora Norah Norma Norman Nnamdi Nuno Nuria
+Obinna Octavia Odette Olga Oliver Olivia Olumide Omar Oren Orlando Oscar Osvaldo Otis Owen
+Pablo Paige Pamela Paolo Patricia Patrick Paul Paula Paulina Pauline Pavel Pedro Peggy Penelope Percy Perla Pete
+Peter Petra Philip Phillip Phoebe Phyllis Pierre Piotr Pooja Preeti Preston Priscilla Priya Priyanka
+Qiang Quentin Quinn
+Rachel Rafael Rafaela Rahul Raj Rajesh Ralph Ramesh Ramon Ramona Rana Randall Randy Raquel Rashad Rashid Raul Ravi
+Rayna Rebecca Regina Reggie Reginald Reid Renata Rene Renee Reza Rhiannon Rhonda Ricardo Richard Rick Ricky Rita
+Riya Rob Robert Roberta Roberto Robin Rocco Rochelle Rodney Rodrigo Roger Rohan Roland Rolando Roman Romeo Ron Ronald
+Ronnie Rory Rosa Rosalind Rosalie Rosemary Ross Roxanne Roy Ruben Ruth Ryan Ryo
+Sabrina Sadie Sahil Saif Saanvi Sakura Sally Salma Salvador Sam Samantha Sami Samir Samira Sammy Samuel Sandeep
+Sandra Sanjay Santiago Santos Sara Sarah Sasha Saul Scott Sean Sebastian Selena Selin Seo Seong Serena Sergei Sergio
+Seth Shane Shania Shanice Shannon Shanti Sharon Shauna Shawn Sheila Shelby Shelley Sherry Shirley Shreya Shu Sibusiso
+Sidney Sienna Silvia Simon Simone Sione Siobhan Siddharth Sofia Sonia Sophia Sophie Soren Stacy Stan Stanley Stefan
+Stefanie Stella Stephanie Stephen Steve Steven Stuart Sue Sujata Sunil Sunita Susan Susana Suzanne Svetlana Sven
+Sylvia
+Tabitha Taiwo Takashi Takeshi Tamara Tami Tamika Tammy Tanisha Tanya Tara Tariq Tatiana Tatsuya Ted Teddy Tegan Teresa
+Terrance Terrence Terri Terry Thabo Thandiwe Thanh Thea Theo Theodore Theresa Thomas Tiago Tiffany Tim Timothy Tina
+Tobias Toby Todd Tolu Tom Tomas Tommy Toni Tony Tonya Tracy Travis Trevor Tricia Trinh Tristan Troy Tuan Tunde Tyler
+Tyrone
+Uche Ulrich Uma Umar Usha
+Valentina Valeria Valerie Vanessa Vasili Venkat Vera Veronica Vicente Vicki Victor Vijay Vikram Vincent Vinh Viola
+Viktor Vivek Vivian Vladimir
+Wade Walt Walter Wanda Wanjiru Warren Wayne Wei Wendy Wesley Whitney Wilfred Willa Willie William Wilma Winston Wojciech
+Xavier Xiaoming Xin Xiu
+Yaa Yael Yan Yannick Yara Yasmin Yasmine Yaw Yemi Yesenia Yitzhak Yolanda Yoshiko Yosef Yousef Yuki Yuko Yuna Yuri
+Yusuf Yvette Yvonne
+Zachary Zahra Zainab Zara Zeynep Zhang Zhi Zoe Zofia Zora
+Abe Addie Al Alfie Barb Becca Benny Bev Butch Coco Connie Deb Dot Dottie Ed Ernie Evie Fitz Flo Fran Gabe Gert Gigi
+Gus Hal Hank Hattie Herb Ike Izzy Jed Kenzie Kiki Kitty Lenny Lexi Lottie Lulu Maddie Madge Manny Marge Mattie Mel
+Midge Millie Mitch Mo Moe Ned Nell Nellie Nikki Ollie Patsy Peg Rosie Roz Ruthie Sal Sid Stu Suzy Tillie Trish Trudy
+Vic Vicky Vince Viv Winnie Zeke Rosario Dario Raymond Ifeanyi Kaden Brayden Jaxon Kinsley Paisley Nevaeh Aubree
+Dae Ji Hye Soo Min Seung Joon Hiro Taro Yui Sora Ren Kazuki Riku Anh Bao Khanh Lan Mai Quang Lwazi Zanele
+Ayodele Babajide Chukwudi Damilola Ebere Eniola Funke Kehinde Oluwaseun Temitope Yetunde Abdi Fartun Hodan Mulugeta
+Tsion Tigist Selam Almaz Desta Lemlem Nour Rania Youssef Hiba Tarek Walid Bashir Jamila Leyla Parisa Dariush Soraya
+"""
+# Given names that are also everyday words, months or places: a name only with a surname, an
+# honorific, a kinship word, an age ("Bill, 71,") or a possessive.
+_AMBIGUOUS_FIRST_NAMES = """
+Will Mark Grace Hope Faith Joy May June April August Rose Summer Dawn Bill Pat Sunny Hunter Chase Art Gene Drew Rich
+Guy Frank Ray Sky Star Honey Christian Autumn Iris Daisy Jade Ruby Pearl Violet Heather Crystal Harmony Melody
+Precious Trinity Angel Sandy Misty Brook River Hazel Olive Penny Patience Charity Constance Justice Duke Prince King
+Major Royal Sterling Dean Don Van Lincoln Jordan Madison Austin Dallas Houston Paris Sydney Florence Georgia Virginia
+Chelsea Brooklyn Savannah Phoenix Israel Mercy Lee Reed Clay Cliff Dale Glen Lane Rod Max Eve Noel Sage Carter Parker
+Tucker Cooper Mason Taylor Morgan Ginger Candy Cherry Winter Storm Raven Dusty Rusty Sonny Victoria Bishop Deacon Cash
+Pierce Bob Bo Stone Teddy
+Teddie Bear Happy Jolly Shepherd Page Doc Rocky Woody Jewel Bud Buddy Earnest Liberty Journey Miracle Nova Jan Jun
+"""
+_FIRST = frozenset(_FIRST_NAMES.split())
+_AMBIGUOUS = frozenset(_AMBIGUOUS_FIRST_NAMES.split())
+
+# Capitalized words that are never the start or the surname part of a name.
+_STOP_CAPS = frozenset(
+    """
+    The A An Our Your My His Her Their Its This That These Those We You They He She It I And Or But If When While
+    After Before During Since Today Tonight Tomorrow Yesterday Please Thanks Thank Welcome Congrats Congratulations
+    Happy Dear Hi Hello Meet Join Go Get Let Come See Call Text Email Visit Read Learn Watch Follow Share Ask Book
+    Team Staff Everyone All Nurses Doctors Patients Patient Family Families Friends Volunteers Mom Dad Baby Grandma
+    Grandpa Nana Papa Auntie Uncle Sister Brother Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
+    February March July September October November December Feb Mar Apr Jul Aug Sep Sept Oct Nov Dec
+    Spring Fall Hospital Health Medical Center Clinic Care Unit Room Bed Floor North South East West Street Avenue
+    Road Drive Lane Day Week Month Year New Old Big Little Young First Last Next Good Great Huge Update Reminder
+    Shout Shoutout Kudos God Lord Heart Cancer Awareness Mother Father Mothers Fathers Men Women Children Kids
+    Nurse Doctor Dr Mr Mrs Ms Miss Officer Chief President Senator Mayor Governor Coach Pastor Rev Reverend
+    Chaplain Professor Prof Captain Sergeant Judge Saint St Mount Mt Lot Bus Route Suite Apt Building Hall Tower
+    Lobby Parking Emergency Intensive ICU NICU PICU Fun Run Walk Gala Award Awards Prize Fund Foundation
+    """.split()
+)
+# A capitalized word right after a name that makes the whole thing an organization or a place.
+_ORG_WORDS = frozenset(
+    """
+    House Lodge Hospital Hospitals Center Centre Clinic Clinics Institute Foundation Memorial Medical Health Healthcare
+    University College School Elementary High Middle Academy Park Street St Avenue Ave Road Rd Boulevard Blvd Lane
+    Drive Way Place Campus Pavilion Hall Building Tower Wing Unit Award Awards Prize Fund Society Association Church
+    Library County City Day Days Month Week Program Lecture Scholarship Room Garden Gala Cup Bridge Station Airport
+    Children's Cancer Heart Labs Lab Group Trust Network Alliance Village Gardens Square Plaza Cathedral Chapel Stadium
+    Arena Field Center's Hospital's Clinic's Inc Corp Company Co LLC Syndrome Disease Disease's Method Scale Score
+    Index Test Report Act Law Street's Parkway Highway Hwy Gallery Museum Theater Theatre Hotel Inn Lake River Mountain
+    Valley Beach Island Shelter Pantry Bank Market Mall Kitchen Cafe Café Restaurant Studio Show Podcast Live Magazine
+    Ward Wards Ships Ministries Services Partners Outreach Mission Missions Project Homes Home Corps Club Circle
+    Team Cares Care Hugs Friends Works
+    """.split()
+)
+# Organization words that are also common surnames ("Linda Park", "Josephine Ward"): after a given name that
+# is not also an everyday word they are a surname; after "Hope" or "Lincoln" they make a place.
+_SURNAME_ORG_WORDS = frozenset("Ward Park Hall Lane House Field Wing Way Street Garden Gardens Bank Fox Brooks".split())
+_PARTICLES = frozenset("van von der den de del della di da dos das du la le ter ten bin binti ibn al el st".split())
+
+_HONORIFIC_BEFORE_RE = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Mx|Miss|Mister|Madam|Mme|Sr|Sra|Srta)\.?\s+(?:and\s+(?:Mr|Mrs|Ms)\.?\s+)?$"
+)
+_KIN_BEFORE_RE = re.compile(
+    r"(?i)\b(?:baby|little|young|grandpa|grandma|granny|grandmother|grandfather|nana|papa|abuela|abuelo|auntie|aunt"
+    r"|uncle|cousin|brother|sister|son|daughter|husband|wife|mom|mum|dad|mother|father|twins?|newborn|niece|nephew"
+    r"|toddler|boy|girl|grandson|granddaughter|fiancée?|partner)\s+$"
+)
+_PATIENT_BEFORE_RE = re.compile(r"(?i)\bpatient:?\s+$")
+_SAINT_BEFORE_RE = re.compile(r"\b(?:St|Ste|Saint|Mt|Mount|San|Santa|Fort|Ft|Lake|Port|Camp)\.?\s+$")
+_INTRO_BEFORE_RE = re.compile(
+    r"(?i)\b(?:thanks?|thank\s+you|welcome(?:\s+(?:home|back))?|congrat(?:ulation)?s|happy\s[\w\s'-]{0,25}?\sto"
+    r"|shout-?\s?out\s+to|get\s+well(?:\s+soon)?|dear|meet|pray(?:ers)?\s+for|praying\s+for|cheering\s+(?:for|on)"
+    r"|wishing\s[\w\s]{0,25}?\sto|love|hugs\s+to|hi|hello|go|proud\s+of|say\s+hello\s+to)(?:\s+to)?\s*,?\s+$"
+)
+_SIGNATURE_BEFORE_RE = re.compile(r"(?i)(?:^|[\s(])(?:love|sincerely|gratefully|best|cheers|xoxo|thanks),\s+$|[—–-]\s*$")
+_AGE_AFTER_RE = re.compile(r",\s+(?:age\s+|aged\s+)?\d{1,3}(?:,|\s+(?:years?|yrs?|months?)\b)")
+_KIN_AFTER_RE = re.compile(
+    r"['’]s\s+(?:mom|mother|dad|father|wife|husband|son|daughter|parents|family|granddaughter|grandson|grandmother"
+    r"|grandfather|sister|brother|twin|baby|children|kids|partner|caregiver)\b"
+)
+_POSSESSIVE_RE = re.compile(r"['’]s$")
+
+# Professional roles: a name right after (or in apposition to) one of these is staff at work.
+_PRO_TITLES = (
+    r"dr|doctor|nurse|rn|np|lpn|cna|aprn|crna|chaplain|pastor|rev|reverend|father|imam|rabbi|pharmacist|therapist"
+    r"|surgeon|physician|midwife|doula|dietitian|dietician|nutritionist|paramedic|emt|medic|technician|tech"
+    r"|technologist|manager|director|supervisor|coordinator|consultant|specialist|practitioner|educator|navigator"
+    r"|counselor|counsellor|psychologist|psychiatrist|pediatrician|cardiologist|oncologist|neurologist"
+    r"|radiologist|anesthesiologist|anaesthetist|hospitalist|intensivist|obstetrician|gynecologist|dermatologist"
+    r"|urologist|nephrologist|pulmonologist|gastroenterologist|endocrinologist|rheumatologist|ophthalmologist"
+    r"|optometrist|dentist|hygienist|audiologist|podiatrist|chiropractor|epidemiologist|scientist|researcher"
+    r"|investigator|resident|intern|fellow|student|preventionist|phlebotomist|sonographer|attendant|aide|assistant"
+    r"|receptionist|scheduler|clerk|volunteer|chef|cook|artist|author|speaker|host|ceo|cfo|coo|cmo|cno|cio|president"
+    r"|vice\s+president|vp|chair|chairman|chairwoman|chairperson|trustee|administrator|dean|professor|prof|lecturer"
+    r"|instructor|trainer|coach|scout|chief|head|lead|officer|executive|employee|colleague|team\s+member|staffer"
+    r"|liaison|advocate|interpreter|translator|social\s+worker|case\s+manager|housekeeper|porter|engineer"
+    r"|architect|donor|benefactor|sponsor|pilot|provider|clinician|pharmacy\s+tech"
+)
+_PUBLIC_TITLES = (
+    r"mayor|senator|sen|governor|gov|president|congresswoman|congressman|congressmember|representative|rep"
+    r"|councilmember|councilwoman|councilman|council\s+member|secretary|minister|commissioner|ambassador|surgeon\s+general"
+    r"|actor|actress|singer|rapper|musician|comedian|celebrity|star|legend|icon|athlete|olympian|swimmer|runner"
+    r"|quarterback|player|pitcher|golfer|boxer|gymnast|skater|champion|influencer|anchor|journalist|reporter|host"
+    r"|queen|king|prince|princess|pope|duke|duchess|sheriff|judge|justice|astronaut|coach|author|novelist|poet"
+    r"|superstar|icon|youtuber|podcaster|broadcaster|philanthropist|billionaire"
+)
+_PRO_BEFORE_RE = re.compile(rf"(?i)\b(?:{_PRO_TITLES})\.?\s*,?\s+$")
+_PUBLIC_BEFORE_RE = re.compile(rf"(?i)\b(?:former\s+)?(?:{_PUBLIC_TITLES})\.?\s*,?\s+$")
+_PRO_AFTER_RE = re.compile(
+    r"^\s*(?:,|\()\s*(?:(?:the|our|a|an|who\s+is\s+(?:a|an|our|the))\s+)?(?:[\w'’-]+\s+){0,3}?"
+    rf"(?i:{_PRO_TITLES}|md|do|pa-c|phd|dnp|msn|bsn|mph|pharmd|facs|facp|faan|rd|pt|dpt|ot|slp|lcsw)\b"
+)
+_PUBLIC_AFTER_RE = re.compile(
+    r"^\s*(?:,|\()\s*(?:(?:the|our|a|an|former)\s+)?(?:[\w'’-]+\s+){0,3}?" rf"(?i:{_PUBLIC_TITLES})\b"
+)
+
+_ANIMAL = r"(?:dogs?|pup(?:py|pies|s)?|cats?|kittens?|horses?|ponies|pony|mascots?|llamas?|alpacas?|rabbits?|bunn(?:y|ies))"
+_ANIMAL_RE = re.compile(rf"(?i)\b{_ANIMAL}\b[\s,:]*$")
+_ANIMAL_AFTER_RE = re.compile(
+    rf"(?i)(?:\s+(?:and|&)\s+[A-Z]\w+)?\s*,?\s*(?:(?:the|our|a|an|new|hospital|therapy|facility|resident)\s+)*{_ANIMAL}\b"
+)
+_NAME_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_NUMBER_AFTER_RE = re.compile(r"\s+#?\d")
+_NEXT_WORD_RE = re.compile(r"\s+([A-Z][\w'’]*)")
+_TITLE_WORD_RE = re.compile(rf"(?i:{_PRO_TITLES}|{_PUBLIC_TITLES})")
+_OPEN_QUOTES = (" '", ' "', " “", " ‘")
+_CLOSE_QUOTES = ("'", '"', "”", "’")
+
+
+@dataclass(frozen=True)
+class _Name:
+    start: int
+    end: int
+    role: str  # "private", "professional" or "public"
+
+
+def _fold(word: str) -> str:
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+
+
+def _is_capitalized(word: str) -> bool:
+    return word[:1].isupper() and any(c.islower() for c in word)
+
+
+def _base(word: str) -> str:
+    """The word without a possessive 's."""
+    return _POSSESSIVE_RE.sub("", word) if len(word) > 2 else word
+
+
+def _names(text: str, sentences: _Sentences) -> list[_Name]:
+    """Spans that look like people's names, each with the role the context gives them."""
+    tokens = [(m.start(), m.end(), m.group()) for m in _NAME_TOKEN_RE.finditer(text)]
+    names: list[_Name] = []
+    i = 0
+    while i < len(tokens):
+        start, _, word = tokens[i]
+        base = _base(word)
+        if not _is_capitalized(base) or base in _STOP_CAPS:
+            i += 1
+            continue
+        j, name_end, parts = _extend_name(text, tokens, i)
+        i, last = j + 1, tokens[j][2]
+        before = text[max(0, start - 60) : start]
+        after = text[name_end : name_end + 80]
+        next_word = _NEXT_WORD_RE.match(after)
+        first_known = _fold(base) in _FIRST and _fold(base) not in _AMBIGUOUS
+        age_after = bool(next_word and _AGE_AFTER_RE.match(after, next_word.end()))
+        if next_word:
+            following = _base(next_word.group(1))
+            if following in _ORG_WORDS and not (first_known and following in _SURNAME_ORG_WORDS) and not age_after:
+                continue  # "Ronald McDonald House", "Hope Ward"
+        if _SAINT_BEFORE_RE.search(before) or _ANIMAL_RE.search(before[-25:]) or _ANIMAL_AFTER_RE.match(after):
+            continue  # "St. Luke's", "our hospital dog, Biscuit"
+        prefix = _HONORIFIC_BEFORE_RE.search(before)
+        honorific = bool(prefix)
+        kin_prefix = _KIN_BEFORE_RE.search(before) or _PATIENT_BEFORE_RE.search(before)
+        kin = bool(kin_prefix)
+        prefix = prefix or kin_prefix
+        if _TITLE_WORD_RE.fullmatch(base) and not (honorific or kin):
+            continue
+        if (base in _ORG_WORDS and _fold(base) not in _FIRST) or _NUMBER_AFTER_RE.match(after):
+            continue  # "Station 12", "Unit 4"
+        folded = _fold(base)
+        age = bool(_AGE_AFTER_RE.match(after))
+        possessive = last != _base(last)
+        kin_after = possessive and bool(_KIN_AFTER_RE.match(text, tokens[j][1] - 2))
+        if folded in _AMBIGUOUS:
+            mid_sentence = possessive and not _is_sentence_start(text, start)
+            accepted = honorific or kin or age or parts > 1 or kin_after or mid_sentence
+        elif folded in _FIRST:
+            accepted = True
+        else:
+            intro = bool(_INTRO_BEFORE_RE.search(before) or _SIGNATURE_BEFORE_RE.search(before))
+            titled = bool(_PRO_BEFORE_RE.search(before) or _PUBLIC_BEFORE_RE.search(before))
+            accepted = honorific or kin or age or kin_after or titled or (intro and parts == 1)
+        if not accepted:
+            continue
+        if _PUBLIC_BEFORE_RE.search(before) or _PUBLIC_AFTER_RE.match(after):
+            role = "public"
+        elif _PRO_BEFORE_RE.search(before) or _PRO_AFTER_RE.match(after):
+            role = "professional"
+        else:
+            role = "private"
+        span_start = start - len(before) + prefix.start() if prefix else start
+        names.append(_Name(span_start, name_end, role))
+    return names
+
+
+def _extend_name(text: str, tokens, i: int) -> tuple[int, int, int]:
+    """Index of the last token, end offset and number of words of the name starting at token i: an
+    initial ("Emily R."), a nickname in quotes ("Robert 'Bobby' Tate"), particles ("Van der Berg") and up
+    to three more capitalized words; a possessive ends it."""
+    j, name_end, parts = i, tokens[i][1], 1
+    while j + 1 < len(tokens) and parts < 4 and tokens[j][2] == _base(tokens[j][2]):
+        nstart, nend, nword = tokens[j + 1]
+        gap = text[name_end:nstart]
+        if gap == " " and len(nword) == 1 and nword.isupper() and text[nend : nend + 1] == ".":
+            j, name_end = j + 1, nend + 1
+            continue
+        if gap in _OPEN_QUOTES and text[nend : nend + 1] in _CLOSE_QUOTES and _is_capitalized(nword):
+            j, name_end = j + 1, nend + 1
+            continue
+        if gap == " " and nword.lower() in _PARTICLES and j + 2 < len(tokens):
+            after_start, _, after_word = tokens[j + 2]
+            if text[nend:after_start] == " " and _is_capitalized(after_word):
+                j, name_end = j + 1, nend
+                continue
+        nbase = _base(nword)
+        if gap != " " or not _is_capitalized(nbase) or nbase in _STOP_CAPS:
+            break
+        if nbase in _ORG_WORDS:
+            first = _fold(_base(tokens[i][2]))
+            surname = nbase in _SURNAME_ORG_WORDS and (
+                (first in _FIRST and first not in _AMBIGUOUS) or _AGE_AFTER_RE.match(text[nend : nend + 20])
+            )
+            if not surname:
+                break
+        j, name_end, parts = j + 1, nend, parts + 1
+    return j, name_end, parts
+
+
+def _is_sentence_start(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip()
+    return not before or before[-1] in ".!?:\n"
+
+
+# --------------------------------------------------------------------------------------------------
+# Health details
+
+_HEALTH_TERMS = r"""
+cancer|cancers|cancer-free|tumou?rs?|leuka?emia|lymphoma|melanoma|carcinoma|sarcoma|neuroblastoma|myeloma|metasta\w*
+|stage\s+[1-4IV]+|oncology|chemo|chemotherapy|radiation|radiotherapy|immunotherapy|car-t|remission
+|no\s+evidence\s+of\s+disease|diabetes|diabetic|insulin|a1c|blood\s+sugar|glucose|stroke|strokes|sepsis|septic
+|pneumonia|covid(?:-19)?|coronavirus|influenza|the\s+flu|flu\s+shot|vaccin\w+|booster|asthma|asthmatic|copd
+|emphysema|multiple\s+sclerosis|dementia|alzheimer['’]?s?|parkinson['’]?s?|epilepsy|epileptic|seizures?|heart\s+attack
+|cardiac|heart\s+failure|heart\s+disease|heart\s+defect|heart\s+surgery|heart\s+transplant|heart\s+unit|arrhythmia
+|a-?fib|aneurysm|blood\s+clots?|embolism|hypertension|blood\s+pressure|cholesterol|kidney\s+(?:failure|disease
+|stones?|transplant)|kidneys?|renal|liver|hepatitis|cirrhosis|hiv|infection|infections|infected|uti|dehydrat\w+
+|hypothermia|heat\s?stroke|frostbite|burns?|burn\s+unit|fractures?|fractured|broken\s+\w+|broke\s+(?:his|her|their
+|my)\s+\w+|breaking\s+(?:his|her|their|my)\s+\w+|injur(?:y|ies|ed)|concussions?|trauma|gunshot|stab\s+wounds?
+|wounds?|overdosed?|addiction|addicted|sober|sobriety|rehab|rehabilitation|withdrawal|substance\s+use|alcoholism
+|depression|depressed|anxiety|ptsd|bipolar|schizophrenia|suicidal|suicide\s+attempt|eating\s+disorder|anorexia
+|bulimia|autism|autistic|adhd|cystic\s+fibrosis|sickle\s+cell|anemia|anaemia|lupus|arthritis|allerg(?:y|ies|ic)
+|anaphyla\w+|coma|comatose|amputation|amputee|amputated|paraly\w+|spinal|pregnant|pregnancy|miscarriage
+|preeclampsia|labou?r\s+and\s+delivery|c-section|cesarean|caesarean|premature|preemie|born\s+at\s+\d+\s+weeks
+|born\s+with|chest\s+pains?|shortness\s+of\s+breath|abdominal\s+pain|back\s+pain|fainted|fainting|collapsed
+|hearing\s+aids?|prosthe(?:tic|sis)|bariatric|obesity|surgery|surgeries|surgical|operation|transplant|transplants
+|dialysis|medications?|meds|antidepressants?|antibiotics?|penicillin|opioids?|prescriptions?|transfusions?
+|infusions?|ventilator|intubated|extubated|ecmo|life\s+support|bypass|pacemaker|stent|cath\s+lab|mastectomy
+|lumpectomy|appendectomy|appendicitis|hysterectomy|gallbladder|replacement|physical\s+therapy|occupational\s+therapy
+|speech\s+therapy|stitches|biopsy|biopsies|mri|x-rays?|scans?|ultrasound|mammogram|colonoscopy|endoscopy
+|tested\s+positive|test\s+results|lab\s+results|results\s+came\s+back|diagnos(?:is|ed|es)|prognosis|treated|treatment
+|treatments|therapy|care\s+plan|hospice|palliative|end-of-life|recovering|recovery|recovers|recovered|get[\s-]well
+|speedy\s+recovery|stable\s+condition|critical\s+condition|stabilized|admitted|readmitted|admission|discharged
+|discharge|hospitali[sz]ed|in\s+the\s+hospital|from\s+the\s+hospital|icu|nicu|picu|intensive\s+care|critical\s+care
+|emergency\s+room|emergency\s+department|trauma\s+bay|ward|step-down|cardiology|neurology|nephrology|pulmonology
+|orthopa?edics?|ortho|urology|hematology|psychiatric|psychiatry|geriatric|maternity|neonatal|fertility|ivf
+|isolating|quarantined?|symptoms|passed\s+away|ambulance|ems|chart|allergic|stroke\s+unit|memory\s+care|sedated
+|contrast\s+dye|epidural|labou?r|gave\s+birth|giving\s+birth|nicu\s+grad\w*|survived|survivor|survivors
+|walking\s+again|walk\s+again|diagnosis\s+code|clinic|lumps?|cysts?|polyps?|self-exam|oxygen|saturation|fever
+|respiratory|vital\s+signs|vitals|tonsils|tonsillectomy|cataracts?|appendix|new\s+(?:heart|kidney|liver|lungs?|hip|knee)
+|(?:had|got|getting|having)\s+(?:his|her|their|my|a|an)\s+(?:[\w-]+\s+){0,2}?(?:removed|repaired|replaced|drained|reset
+|amputated)|delivered\s+(?:a\s+)?(?:healthy\s+)?(?:baby|twins|triplets|son|daughter)|saved\s+(?:his|her|their|my)\s+life
+|life-saving|lifesaving|hospital\s+bed|wheelchair|nebulizer|inhaler|sutures?
+"""
+_HEALTH_RE = re.compile(r"\b(?i:" + re.sub(r"\s+", "", _HEALTH_TERMS) + r")\b|\b(?:ER|ED|MS|ALS|CT|AIDS|IV|walker|walkers)\b")
+# A health word used as the topic of something else ("cancer research", "diabetes walk", "heart month") says
+# nothing about the person named next to it.
+_TOPIC_AFTER_RE = re.compile(
+    r"[\s-]+(?i:research|researchers|walk|walks|run|5k|10k|ride|awareness|fundraiser|fundraising|gala|month|day|week"
+    r"|education|educators?|fair|foundation|society|association|institute|charity|charities|advocacy|advocates?"
+    r"|prevention|summit|conferences?|symposium|lectures?|talks?|webinars?|class|classes|campaign|policy|legislation"
+    r"|bill|funding|grants?|donations?|drive|ribbon|apps?|hackathon|podcast|video|quiz|facts|tips|myths)\b"
+)
+_ROLE_AFTER_RE = re.compile(
+    r"[\s-]+(?i:nurses?|doctors?|physicians?|surgeons?|specialists?|techs?|technicians?|technologists?|educators?"
+    r"|coordinators?|navigators?|therapists?|pharmacists?|directors?|managers?|chiefs?|researchers?|residents?"
+    r"|fellows?|aides?|assistants?|practitioners?|midwives|midwife|social\s+workers?|volunteers?|staff)\b"
+)
+_STRONG_CUE_RE = re.compile(
+    r"(?i)[^.!?]{0,60}?\b(?:is|was|has\s+been|had\s+been|are|were|['’]s)\s+(?:(?:now|still|currently|being|just"
+    r"|recently|slowly|finally|home)\s+)*(?:recovering|diagnosed|admitted|readmitted|hospitali[sz]ed|treated\s+for"
+    r"|undergoing|battling|fighting|discharged|intubated|sedated|in\s+(?:the\s+)?(?:icu|hospital|hospice|intensive"
+    r"\s+care|critical\s+condition|surgery|rehab|a\s+coma)|on\s+(?:a\s+)?(?:ventilator|dialysis|life\s+support)"
+    r"|awaiting\s+(?:a\s+)?(?:transplant|surgery)|receiving\s+(?:treatment|chemo\w*|radiation|care)|living\s+with"
+    r"|pregnant|out\s+sick|on\s+medical\s+leave)|[^.!?]{0,60}?\b(?:passed\s+away|died)\b"
+)
+_PATIENT_WORD_RE = re.compile(r"(?i)patient\b")
+_BACK_REFERENCE_RE = re.compile(r"(?i)\b(?:he|she|his|her|him|hers|they|their|them|your|you['’]re|you)\b")
+
+
+def _names_with_health(text: str, names: list[_Name], sentences: _Sentences) -> list[Hit]:
+    if not names:
+        return []
+    terms = [
+        (m.start(), m.end())
+        for m in _HEALTH_RE.finditer(text)
+        if not _TOPIC_AFTER_RE.match(text, m.end()) and not _ROLE_AFTER_RE.match(text, m.end())
+    ]
+    hits = []
+    for name in names:
+        if name.role == "public":
+            continue
+        if name.role == "professional":
+            if _STRONG_CUE_RE.match(text, name.end):
+                s, e = sentences.around(name.start)
+                cue = _STRONG_CUE_RE.match(text, name.end)
+                hits.append(Hit(name.start, min(cue.end(), e), "patient_name"))
+            continue
+        if _PATIENT_WORD_RE.match(text, name.start):
+            hits.append(Hit(name.start, name.end, "patient_name"))
+            continue
+        idx = sentences.index(name.start)
+        s, e = sentences.bounds(idx)
+        windows = [(s, e)]
+        short = (e - s) <= 45
+        if idx > 0 and short:
+            ps, pe = sentences.bounds(idx - 1)
+            if name.start - pe <= 160:
+                windows.append((ps, pe))
+        if idx + 1 < len(sentences.starts):
+            ns, ne = sentences.bounds(idx + 1)
+            near = ns - name.end <= 160
+            if near and (short or _BACK_REFERENCE_RE.search(text, ns, min(ne, ns + 60))):
+                windows.append((ns, ne))
+        best = None
+        for ws, we in windows:
+            lo = bisect.bisect_left(terms, (ws, -1))
+            for ts, te in terms[lo:]:
+                if ts >= we:
+                    break
+                if name.start <= ts < name.end:
+                    continue
+                distance = ts - name.end if ts >= name.end else name.start - te
+                if best is None or distance < best[0]:
+                    best = (distance, ts, te)
+        if best:
+            _, ts, te = best
+            hits.append(Hit(min(name.start, ts), max(name.end, te), "patient_name"))
+    return hits
+
+
+# --------------------------------------------------------------------------------------------------
+# Appointment dates tied to a person
+
+_APPOINTMENT_RE = re.compile(
+    r"(?i)\b(?:appointments?|appts?\.?|follow-?\s?ups?|surgery|surgeries|procedure|operation|colonoscopy|endoscopy"
+    r"|mammogram|mri|ct(?:\s+scan)?|scan|biopsy|infusion|chemo(?:therapy)?|radiation|dialysis|c-section"
+    r"|cesarean|induction|transplant|replacement|check-?up|consult(?:ation)?|ultrasound|x-ray|injection"
+    r"|treatment|session|therapy|physical|visit|labs?|bloodwork|blood\s+work|test|screening|exam|prep"
+    r"|due\s+date|delivery|admission|discharge)\b"
+)
+_PERSON_REF_RE = re.compile(
+    r"(?i)\b(?:he|she|him|her|his|hers|patient['’]?s?|dad['’]?s?|mom['’]?s?|mum['’]?s?|father['’]?s?"
+    r"|mother['’]?s?|husband['’]?s?|wife['’]?s?|son['’]?s?|daughter['’]?s?|grandma['’]?s?|grandpa['’]?s?"
+    r"|grandmother['’]?s?|grandfather['’]?s?|brother['’]?s?|sister['’]?s?|aunt['’]?s?|uncle['’]?s?|nana['’]?s?"
+    r"|baby['’]?s?)\b"
+    r"|\b(?:Mr|Mrs|Ms|Mx|Miss)\b"
+)
+
+
+def _appointments(text: str, names: list[_Name], sentences: _Sentences, births) -> list[Hit]:
+    hits = []
+    for d in _DATE_RE.finditer(text):
+        if _overlaps(births, d.start(), d.end()):
+            continue
+        s, e = sentences.around(d.start())
+        term = None
+        for t in _APPOINTMENT_RE.finditer(text, s, d.start()):
+            if d.start() - t.end() <= 60:
+                term = (t.start(), d.end())
+        if term is None:
+            t = _APPOINTMENT_RE.search(text, d.end(), min(e, d.end() + 30))
+            if t:
+                term = (d.start(), t.end())
+        if term is None:
+            continue
+        # The person is named or referred to just before the appointment phrase or inside it.
+        near = max(s, term[0] - 40)
+        person = _PERSON_REF_RE.search(text, near, term[1]) or any(
+            n.role == "private" and near <= n.start < term[1] for n in names
+        )
+        if person:
+            hits.append(Hit(term[0], term[1], "appointment"))
+    return hits

@@ -1,0 +1,184 @@
+"""Posting policies: rule kinds, merging across scopes, versions, and the policy-check API."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import TrainingCertification
+from audit.models import AuditEvent
+from governance import actions
+from governance.errors import PermissionDenied, StaleVersion, ValidationFailed
+from governance.models import Channel, PostingPolicy
+from governance.rules.engine import Draft, check, validate_rules
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def blog(db):
+    department = actions.create_department(actor=None, slug="dept", name="Dept")
+    return actions.create_channel(actor=None, slug="blog", name="Blog", platform="blog", owning_department=department)
+
+
+def policy(rules, **scope):
+    return actions.save_policy(actor=None, name="p", rules=rules, **scope)
+
+
+def rules_found(result):
+    return [(f.rule, f.severity) for f in result.findings]
+
+
+class TestRuleKinds:
+    def test_lexicon_whole_words_case_insensitive(self, blog):
+        policy([{"kind": "lexicon", "severity": "block", "terms": ["miracle cure", "cure-all"]}])
+        result = check(blog, Draft(body="A MIRACLE   cure? No. Miracle cures and cure-alls aren't real."))
+        spans = [(f.start, f.end) for f in result.findings]
+        assert rules_found(result) == [("lexicon", "block")]
+        assert spans == [(2, 16)]  # "MIRACLE   cure"; "cures" and "cure-alls" are other words
+
+    def test_disclaimer(self, blog):
+        policy([{"kind": "disclaimer", "severity": "block", "text": "This is not medical advice."}])
+        assert rules_found(check(blog, Draft(body="Sleep well."))) == [("disclaimer", "block")]
+        assert check(blog, Draft(body="Sleep well. This is NOT medical   advice.")).findings == []
+
+    def test_links(self, blog):
+        policy(
+            [
+                {
+                    "kind": "links",
+                    "severity": "block",
+                    "https_only": True,
+                    "allow": ["stmarys.example.org"],
+                    "deny": ["bit.ly"],
+                }
+            ]
+        )
+        body = "See https://stmarys.example.org/a, http://news.stmarys.example.org/b, https://bit.ly/x and https://evil.example.com."
+        found = [(f.message, body[f.start : f.end]) for f in check(blog, Draft(body=body)).findings]
+        assert sorted(span for _, span in found) == [
+            "http://news.stmarys.example.org/b",
+            "https://bit.ly/x",
+            "https://evil.example.com",
+        ]
+        messages = {m for m, _ in found}
+        assert "Use an https:// link: http://news.stmarys.example.org/b" in messages
+        assert "Links to bit.ly are not allowed." in messages
+        assert "evil.example.com is not an allowed link domain (allowed: stmarys.example.org)." in messages
+
+    def test_link_field_is_checked_too(self, blog):
+        policy([{"kind": "links", "severity": "block", "deny": ["bit.ly"]}])
+        assert rules_found(check(blog, Draft(body="Read more", link="https://bit.ly/abc"))) == [("links", "block")]
+
+    def test_alt_text(self, blog):
+        policy([{"kind": "alt_text", "severity": "block"}])
+        assert rules_found(check(blog, Draft(body="x", media_url="https://x.org/a.jpg"))) == [("alt_text", "block")]
+        assert check(blog, Draft(body="x", media_url="https://x.org/a.jpg", media_alt_text="A nurse")).findings == []
+
+    def test_posting_window_and_blackouts(self, blog):
+        rule = {
+            "kind": "posting_window",
+            "severity": "block",
+            "days": [0, 1, 2, 3, 4],
+            "start": "08:00",
+            "end": "18:00",
+            "timezone": "America/New_York",
+            "blackout_dates": ["2026-12-25"],
+        }
+        policy([rule])
+        monday_noon = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 12:00 in New York
+        saturday = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
+        christmas = datetime(2026, 12, 25, 17, 0, tzinfo=UTC)
+        assert check(blog, Draft(body="x", scheduled_at=monday_noon)).findings == []
+        [finding] = check(blog, Draft(body="x", scheduled_at=saturday)).findings
+        assert "Allowed: Mon, Tue, Wed, Thu, Fri 08:00–18:00 (America/New_York)" in finding.message
+        assert "blackout" in check(blog, Draft(body="x", scheduled_at=christmas)).findings[0].message
+
+    def test_training(self, blog, django_user_model):
+        policy([{"kind": "training", "severity": "block", "course": "hipaa-privacy"}])
+        author = django_user_model.objects.create_user("amy", password="a-long-password-1")
+        assert rules_found(check(blog, Draft(body="x", author=author))) == [("training", "block")]
+        TrainingCertification.objects.create(
+            user=author,
+            course="hipaa-privacy",
+            completed_at=timezone.now() - timedelta(days=1),
+            expires_at=timezone.now() + timedelta(days=300),
+        )
+        assert check(blog, Draft(body="x", author=author)).findings == []
+
+
+class TestMerging:
+    def test_narrower_scopes_add_rules_and_never_lift_a_block(self, blog):
+        policy([{"kind": "lexicon", "severity": "block", "terms": ["cure"]}])
+        policy(
+            [
+                {"kind": "lexicon", "severity": "warn", "terms": ["cure"]},
+                {"kind": "lexicon", "severity": "warn", "terms": ["amazing"]},
+            ],
+            department=blog.owning_department,
+        )
+        policy([{"kind": "links", "severity": "block", "allow": ["a.org"]}], channel=blog)
+        result = check(blog, Draft(body="An amazing cure at https://b.org"))
+        assert sorted(rules_found(result)) == [("lexicon", "block"), ("lexicon", "warn"), ("links", "block")]
+        assert [p["scope"] for p in result.policy_versions] == ["organization", "department dept", "channel blog"]
+
+    def test_another_channel_is_not_affected(self, blog):
+        other = actions.create_channel(
+            actor=None, slug="other", name="Other", platform="blog", owning_department=blog.owning_department
+        )
+        policy([{"kind": "lexicon", "severity": "block", "terms": ["cure"]}], channel=blog)
+        assert check(other, Draft(body="a cure")).findings == []
+
+    def test_inactive_policies_do_not_apply(self, blog):
+        p = policy([{"kind": "lexicon", "severity": "block", "terms": ["cure"]}])
+        actions.save_policy(p, actor=None, is_active=False)
+        assert check(blog, Draft(body="a cure")).findings == []
+
+
+class TestPolicyActions:
+    def test_versions_and_audit(self, blog):
+        p = policy([{"kind": "alt_text", "severity": "warn"}], channel=blog)
+        assert p.version == 1 and p.versions.count() == 1
+        p = actions.save_policy(p, actor=None, expected_version=1, rules=[{"kind": "alt_text", "severity": "block"}])
+        assert p.version == 2 and list(p.versions.values_list("version", flat=True)) == [2, 1]
+        event = AuditEvent.objects.order_by("-seq").first()
+        assert event.action == "governance.policy.update" and event.channel_id == blog.pk
+        assert event.data["before"]["rules"][0]["severity"] == "warn"
+        with pytest.raises(StaleVersion):
+            actions.save_policy(p, actor=None, expected_version=1, name="late")
+
+    def test_validation(self, blog):
+        with pytest.raises(ValidationFailed) as error:
+            policy([{"kind": "lexicon", "severity": "fatal", "terms": []}, {"kind": "vibes"}])
+        assert len(error.value.errors["rules"]) == 3
+        assert validate_rules([{"kind": "posting_window", "severity": "block", "timezone": "Mars/Base"}])
+        assert not PostingPolicy.objects.exists()
+
+    def test_who_may_change_policies(self, blog, django_user_model):
+        nobody = django_user_model.objects.create_user("nobody", password="a-long-password-1")
+        with pytest.raises(PermissionDenied):
+            actions.save_policy(actor=nobody, name="x", rules=[])
+        manager = django_user_model.objects.create_user("mgr", password="a-long-password-1")
+        actions.add_department_member(blog.owning_department, actor=None, user=manager, role="managers")
+        manager = django_user_model.objects.get(pk=manager.pk)
+        actions.save_policy(actor=manager, name="blog rules", channel=blog, rules=[])
+        with pytest.raises(PermissionDenied):
+            actions.save_policy(actor=manager, name="org rules", rules=[])
+
+
+def test_policy_check_api(api_as, demo):
+    client = api_as("alice")
+    body = "A miracle cure! Read https://bit.ly/x"
+    response = client.post("/api/v1/policy-check/", {"channel": "patient-stories", "body": body}, format="json")
+    assert response.status_code == 200
+    data = response.json()
+    found = {(f["rule"], f["severity"], body[f["start"] : f["end"]]) for f in data["findings"]}
+    assert ("lexicon", "block", "miracle cure") in found
+    assert ("links", "block", "https://bit.ly/x") in found
+    assert data["limit"] is None and data["count"] == len(body)
+    x = api_as("bob").post("/api/v1/policy-check/", {"channel": "x-news", "body": "a" * 300}, format="json").json()
+    assert x["count"] == 300 and x["limit"] == 280
+    assert [(f["rule"], f["severity"]) for f in x["findings"]] == [("length", "block")]
+    hidden = client.post("/api/v1/policy-check/", {"channel": "x-news", "body": "hi"}, format="json")
+    assert hidden.status_code == 400 and hidden.json()["errors"] == {"channel": ["No such channel."]}
+    assert not Channel.objects.filter(slug="x-news", posts__isnull=False).exists()  # nothing saved
