@@ -15,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clearpost_bench")
 os.environ.update({"DATABASE_URL": BENCH_DB, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings"})
 os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -168,6 +169,52 @@ def bench_w1() -> None:
     w1.measure()
 
 
+def bench_policy_check() -> None:
+    """POST /api/v1/policy-check/ for a 2,000-character draft on patient-stories, with the demo
+    policies (organization + channel: lexicon, links, alt text, sensitive information)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from governance import actions
+    from governance.demo import seed_policies
+    from governance.models import Channel
+
+    department = actions.create_department(actor=None, slug="policy-bench", name="Policy bench")
+    channel = actions.create_channel(
+        actor=None, slug="patient-stories", name="Patient Stories", platform="blog", owning_department=department
+    )
+    for slug, platform in (("podcast", "podcast"), ("research-blog", "blog"), ("support-forums", "forum")):
+        actions.create_channel(actor=None, slug=slug, name=slug, platform=platform, owning_department=department)
+    seed_policies({c.slug: c for c in Channel.objects.all()})
+    author = get_user_model().objects.create_user("policy-author", password="bench-password-123")
+    actions.add_department_member(department, actor=None, user=author, role="authors")
+    paragraph = (
+        "Our cardiology team opened the new rehabilitation gym this week. Patients recovering from heart "
+        "surgery now train with physiotherapists on modern equipment, and families can join the Thursday "
+        "sessions. Read more at https://stmarys.example.org/news/rehab-gym and tell us what you think. "
+    )
+    body = (paragraph * (2000 // len(paragraph) + 1))[:2000]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(author)
+    payload = {"channel": channel.slug, "body": body}
+    for _ in range(5):
+        client.post("/api/v1/policy-check/", payload, content_type="application/json")
+    samples, queries = [], set()
+    for _ in range(RUNS * 3):
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
+            response = client.post("/api/v1/policy-check/", payload, content_type="application/json")
+            samples.append(time.perf_counter() - start)
+        assert response.status_code == 200, response.content
+        queries.add(len(ctx.captured_queries))
+    print(
+        f"  POST /api/v1/policy-check/, 2,000 characters: {figures(samples)}, queries {sorted(queries)} "
+        "(target ≤ 20 ms median)"
+    )
+
+
 def main() -> None:
     recreate_database()
     import django
@@ -185,6 +232,12 @@ def main() -> None:
     bench_audit()
     print("Channels (W1 shape: 500 channels, 25 departments):")
     bench_channels()
+    print("Posting policy:")
+    bench_policy_check()
+    print("Sensitive information (tests/governance/sensitive_corpus.jsonl):")
+    import sensitive
+
+    sensitive.report()
     print("W1 — a large organization (BENCHMARKS.md), in a recreated database:")
     print(f"  follow-up tasks: {'queued on ' + BENCH_BROKER if BENCH_BROKER else 'run in-process (no Redis)'}")
     try:

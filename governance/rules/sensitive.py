@@ -17,7 +17,7 @@ upgrade it to block) per span of `text` that looks like information about a priv
   appointment on June 4", "Carlos is scheduled for surgery on 3/14").
 
 Everything is regular expressions compiled at import and word lists kept in this module (health terms,
-honorifics, professional and public titles, about 1,900 first names from many cultures): no model, no
+honorifics, professional and public titles, about 1,600 given names from many cultures): no model, no
 network, no Django. URLs, hashtags and @handles are masked before the number detectors run. Spans of the
 same kind that overlap or touch are merged. `scan(text)` returns the same spans with a machine-readable
 kind (see `MESSAGES`), for tests and benchmarks.
@@ -26,6 +26,7 @@ kind (see `MESSAGES`), for tests and benchmarks.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -103,8 +104,8 @@ _DATE_RE = re.compile(rf"{_WEEKDAY}?{_DATE}")
 
 _URL_RE = re.compile(
     r"(?:\bhttps?://|\bwww\.)[^\s<>\"']+"
-    r"|\b(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|health|io|us|uk|ca|info|co|ly|me|tv)/[^\s<>\"']*"
-    r"|(?<![\w@.])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|health)\b(?![@\w])"
+    r"|(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|health|io|us|uk|ca|info|co|ly|me|tv)/[^\s<>\"']*"
+    r"|(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|health)\b(?![@\w])"
     r"|(?<![\w&])@[A-Za-z_]\w*|(?<![\w&])#(?=\w*[A-Za-z]{2})[A-Za-z_]\w*",
 )
 
@@ -232,7 +233,8 @@ _EXT = r"(?:\s*,?\s*(?i:ext\.?|extension|x)\s*\d{1,5})?"
 _NO_NUMBER_BEFORE = r"(?<![\w$#@/.+-])"
 _NO_NUMBER_AFTER = r"(?![\w/-]|[.,]\d)"
 _PHONE_NANP_RE = re.compile(
-    _NO_NUMBER_BEFORE + r"(?:\+?1[\s.-]?)?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[\s.-])[2-9]\d{2}[\s.-]\d{4}"
+    _NO_NUMBER_BEFORE
+    + r"(?:\+?1[\s.-]?)?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[\s.-])[2-9]\d{2}[\s.-]\d{4}"
     + _NO_NUMBER_AFTER
     + _EXT
 )
@@ -311,11 +313,12 @@ def _addresses(text: str, masked) -> list[Hit]:
 # Room and bed numbers
 
 _ROOM_RE = re.compile(r"(?i)\b(?P<kw>room|rm\.?|bed)\s*(?:#|no\.?|number)?\s*(?P<id>\d{1,4}[a-z]?|[a-z]-?\d{1,4})\b")
-_ROOM_MODIFIER_RE = re.compile(
-    r"(?i)\b(?:conference|conf\.?|meeting|class|board|break|lecture|training|community|waiting|reading|study"
-    r"|locker|party|ball|living|dining|rest|bath|server|mail|copy|supply|storage|utility|exhibit|music|game"
-    r"|play|family|quiet|prayer|media|computer|simulation|sim|team|huddle|staff|green|press|escape|show"
-    r"|hotel|guest|banquet|event|function|multipurpose|multi-purpose|activity|activities|craft|seminar)\s+$"
+# "Conference Room 3", "Meeting Room 1": a room that is not a patient's.
+_ROOM_MODIFIERS = frozenset(
+    """conference conf meeting class board break lecture training community waiting reading study locker party
+    ball living dining rest bath server mail copy supply storage utility exhibit music game play family quiet
+    prayer media computer simulation sim team huddle staff green press escape show hotel guest banquet event
+    function multipurpose multi-purpose activity activities craft seminar""".split()
 )
 _VENUE = (
     r"(?:Center|Centre|Building|Hall|Library|Church|Chapel|Pavilion|School|College|University|Hotel|Inn"
@@ -342,17 +345,25 @@ _PATIENT_CONTEXT_RE = re.compile(
 
 def _rooms(text: str, masked, sentences: _Sentences) -> list[Hit]:
     hits = []
+    event_sentence: dict[int, bool] = {}
     for m in _ROOM_RE.finditer(text):
         if _overlaps(masked, m.start(), m.end()):
             continue
         if m.group("kw").lower() != "bed":
-            before = text[max(0, m.start() - 40) : m.start()]
+            before = text[max(0, m.start() - 40) : m.start()].rstrip()
             after = text[m.end() : m.end() + 60]
-            if _ROOM_MODIFIER_RE.search(before) or _VENUE_AFTER_RE.search(after) or _VENUE_BEFORE_RE.search(before):
+            previous = before.rsplit(None, 1)[-1].rstrip(".").lower() if before else ""
+            if previous in _ROOM_MODIFIERS or _VENUE_AFTER_RE.match(after):
                 continue
-            s, e = sentences.around(m.start())
-            sentence = text[s:e]
-            if _EVENT_WORDS_RE.search(sentence) and not _PATIENT_CONTEXT_RE.search(sentence):
+            if before.endswith(",") and _VENUE_BEFORE_RE.search(before + " "):
+                continue
+            index = sentences.index(m.start())
+            if index not in event_sentence:
+                s, e = sentences.bounds(index)
+                event_sentence[index] = bool(
+                    _EVENT_WORDS_RE.search(text, s, e) and not _PATIENT_CONTEXT_RE.search(text, s, e)
+                )
+            if event_sentence[index]:
                 continue
         hits.append(Hit(m.start(), m.end(), "room"))
     return hits
@@ -515,22 +526,26 @@ _ORG_WORDS = frozenset(
 _SURNAME_ORG_WORDS = frozenset("Ward Park Hall Lane House Field Wing Way Street Garden Gardens Bank Fox Brooks".split())
 _PARTICLES = frozenset("van von der den de del della di da dos das du la le ter ten bin binti ibn al el st".split())
 
+# The context patterns below are matched in full against the text that runs from one of the few words
+# before a name up to the name ("Mr. ", "Nurse manager ", "Happy 10th birthday to ").
 _HONORIFIC_BEFORE_RE = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Mx|Miss|Mister|Madam|Mme|Sr|Sra|Srta)\.?\s+(?:and\s+(?:Mr|Mrs|Ms)\.?\s+)?$"
+    r"(?:Mr|Mrs|Ms|Mx|Miss|Mister|Madam|Mme|Sr|Sra|Srta)\.?\s+(?:and\s+(?:Mr|Mrs|Ms)\.?\s+)?"
 )
 _KIN_BEFORE_RE = re.compile(
-    r"(?i)\b(?:baby|little|young|grandpa|grandma|granny|grandmother|grandfather|nana|papa|abuela|abuelo|auntie|aunt"
+    r"(?i)(?:baby|little|young|grandpa|grandma|granny|grandmother|grandfather|nana|papa|abuela|abuelo|auntie|aunt"
     r"|uncle|cousin|brother|sister|son|daughter|husband|wife|mom|mum|dad|mother|father|twins?|newborn|niece|nephew"
-    r"|toddler|boy|girl|grandson|granddaughter|fiancée?|partner)\s+$"
+    r"|toddler|boy|girl|grandson|granddaughter|fiancée?|partner)\s+"
 )
-_PATIENT_BEFORE_RE = re.compile(r"(?i)\bpatient:?\s+$")
-_SAINT_BEFORE_RE = re.compile(r"\b(?:St|Ste|Saint|Mt|Mount|San|Santa|Fort|Ft|Lake|Port|Camp)\.?\s+$")
+_PATIENT_BEFORE_RE = re.compile(r"(?i)patient:?\s+")
+_SAINT_BEFORE_RE = re.compile(r"(?:St|Ste|Saint|Mt|Mount|San|Santa|Fort|Ft|Lake|Port|Camp)\.?\s+")
 _INTRO_BEFORE_RE = re.compile(
-    r"(?i)\b(?:thanks?|thank\s+you|welcome(?:\s+(?:home|back))?|congrat(?:ulation)?s|happy\s[\w\s'-]{0,25}?\sto"
+    r"(?i)(?:thanks?|thank\s+you|welcome(?:\s+(?:home|back))?|congrat(?:ulation)?s|happy\s[\w\s'-]{0,25}?\sto"
     r"|shout-?\s?out\s+to|get\s+well(?:\s+soon)?|dear|meet|pray(?:ers)?\s+for|praying\s+for|cheering\s+(?:for|on)"
-    r"|wishing\s[\w\s]{0,25}?\sto|love|hugs\s+to|hi|hello|go|proud\s+of|say\s+hello\s+to)(?:\s+to)?\s*,?\s+$"
+    r"|wishing\s[\w\s]{0,25}?\sto|love|hugs\s+to|hi|hello|go|proud\s+of|say\s+hello\s+to)(?:\s+to)?\s*,?\s+"
 )
-_SIGNATURE_BEFORE_RE = re.compile(r"(?i)(?:^|[\s(])(?:love|sincerely|gratefully|best|cheers|xoxo|thanks),\s+$|[—–-]\s*$")
+_SIGNATURE_BEFORE_RE = re.compile(
+    r"(?i)(?:love|sincerely|gratefully|best|cheers|xoxo|thanks),\s+|[^\W\d_]+\W*\s[—–-]\s*"
+)
 _AGE_AFTER_RE = re.compile(r",\s+(?:age\s+|aged\s+)?\d{1,3}(?:,|\s+(?:years?|yrs?|months?)\b)")
 _KIN_AFTER_RE = re.compile(
     r"['’]s\s+(?:mom|mother|dad|father|wife|husband|son|daughter|parents|family|granddaughter|grandson|grandmother"
@@ -556,14 +571,15 @@ _PRO_TITLES = (
 )
 _PUBLIC_TITLES = (
     r"mayor|senator|sen|governor|gov|president|congresswoman|congressman|congressmember|representative|rep"
-    r"|councilmember|councilwoman|councilman|council\s+member|secretary|minister|commissioner|ambassador|surgeon\s+general"
+    r"|councilmember|councilwoman|councilman|council\s+member|secretary|minister|commissioner|ambassador"
+    r"|surgeon\s+general"
     r"|actor|actress|singer|rapper|musician|comedian|celebrity|star|legend|icon|athlete|olympian|swimmer|runner"
     r"|quarterback|player|pitcher|golfer|boxer|gymnast|skater|champion|influencer|anchor|journalist|reporter|host"
     r"|queen|king|prince|princess|pope|duke|duchess|sheriff|judge|justice|astronaut|coach|author|novelist|poet"
     r"|superstar|icon|youtuber|podcaster|broadcaster|philanthropist|billionaire"
 )
-_PRO_BEFORE_RE = re.compile(rf"(?i)\b(?:{_PRO_TITLES})\.?\s*,?\s+$")
-_PUBLIC_BEFORE_RE = re.compile(rf"(?i)\b(?:former\s+)?(?:{_PUBLIC_TITLES})\.?\s*,?\s+$")
+_PRO_BEFORE_RE = re.compile(rf"(?i)(?:{_PRO_TITLES})\.?\s*,?\s+")
+_PUBLIC_BEFORE_RE = re.compile(rf"(?i)(?:former\s+)?(?:{_PUBLIC_TITLES})\.?\s*,?\s+")
 _PRO_AFTER_RE = re.compile(
     r"^\s*(?:,|\()\s*(?:(?:the|our|a|an|who\s+is\s+(?:a|an|our|the))\s+)?(?:[\w'’-]+\s+){0,3}?"
     rf"(?i:{_PRO_TITLES}|md|do|pa-c|phd|dnp|msn|bsn|mph|pharmd|facs|facp|faan|rd|pt|dpt|ot|slp|lcsw)\b"
@@ -572,10 +588,13 @@ _PUBLIC_AFTER_RE = re.compile(
     r"^\s*(?:,|\()\s*(?:(?:the|our|a|an|former)\s+)?(?:[\w'’-]+\s+){0,3}?" rf"(?i:{_PUBLIC_TITLES})\b"
 )
 
-_ANIMAL = r"(?:dogs?|pup(?:py|pies|s)?|cats?|kittens?|horses?|ponies|pony|mascots?|llamas?|alpacas?|rabbits?|bunn(?:y|ies))"
-_ANIMAL_RE = re.compile(rf"(?i)\b{_ANIMAL}\b[\s,:]*$")
+_ANIMAL = (
+    r"(?:dogs?|pup(?:py|pies|s)?|cats?|kittens?|horses?|ponies|pony|mascots?|llamas?|alpacas?|rabbits?|bunn(?:y|ies))"
+)
+_ANIMAL_RE = re.compile(rf"(?i){_ANIMAL}[\s,:]+")
 _ANIMAL_AFTER_RE = re.compile(
-    rf"(?i)(?:\s+(?:and|&)\s+[A-Z]\w+)?\s*,?\s*(?:(?:the|our|a|an|new|hospital|therapy|facility|resident)\s+)*{_ANIMAL}\b"
+    r"(?i)(?:\s+(?:and|&)\s+[A-Z]\w+)?\s*,?\s*(?:(?:the|our|a|an|new|hospital|therapy|facility|resident)\s+)*"
+    rf"{_ANIMAL}\b"
 )
 _NAME_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _NUMBER_AFTER_RE = re.compile(r"\s+#?\d")
@@ -592,7 +611,9 @@ class _Name:
     role: str  # "private", "professional" or "public"
 
 
+@functools.lru_cache(maxsize=8192)
 def _fold(word: str) -> str:
+    """The word without accents, for the name lists."""
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
 
 
@@ -616,29 +637,33 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
         if not _is_capitalized(base) or base in _STOP_CAPS:
             i += 1
             continue
+        first_index = i
         j, name_end, parts = _extend_name(text, tokens, i)
         i, last = j + 1, tokens[j][2]
-        before = text[max(0, start - 60) : start]
         after = text[name_end : name_end + 80]
+        folded = _fold(base)
+        first_known = folded in _FIRST and folded not in _AMBIGUOUS
         next_word = _NEXT_WORD_RE.match(after)
-        first_known = _fold(base) in _FIRST and _fold(base) not in _AMBIGUOUS
         age_after = bool(next_word and _AGE_AFTER_RE.match(after, next_word.end()))
         if next_word:
             following = _base(next_word.group(1))
             if following in _ORG_WORDS and not (first_known and following in _SURNAME_ORG_WORDS) and not age_after:
                 continue  # "Ronald McDonald House", "Hope Ward"
-        if _SAINT_BEFORE_RE.search(before) or _ANIMAL_RE.search(before[-25:]) or _ANIMAL_AFTER_RE.match(after):
-            continue  # "St. Luke's", "our hospital dog, Biscuit"
-        prefix = _HONORIFIC_BEFORE_RE.search(before)
-        honorific = bool(prefix)
-        kin_prefix = _KIN_BEFORE_RE.search(before) or _PATIENT_BEFORE_RE.search(before)
-        kin = bool(kin_prefix)
-        prefix = prefix or kin_prefix
+        context = _Context(text, tokens, first_index)
+        if context.ends(_SAINT_BEFORE_RE, 1) or context.ends(_ANIMAL_RE, 1) or _ANIMAL_AFTER_RE.match(after):
+            continue  # "St. Luke's", "our hospital dog, Biscuit", "Biscuit, our therapy dog"
+        prefix = context.ends(_HONORIFIC_BEFORE_RE, 1, 3)
+        honorific = prefix is not None
+        kin_prefix = context.ends(_KIN_BEFORE_RE, 1) or context.ends(_PATIENT_BEFORE_RE, 1)
+        kin = kin_prefix is not None
+        if prefix is None:
+            prefix = kin_prefix
         if _TITLE_WORD_RE.fullmatch(base) and not (honorific or kin):
             continue
-        if (base in _ORG_WORDS and _fold(base) not in _FIRST) or _NUMBER_AFTER_RE.match(after):
+        if (base in _ORG_WORDS and folded not in _FIRST) or _NUMBER_AFTER_RE.match(after):
             continue  # "Station 12", "Unit 4"
-        folded = _fold(base)
+        public_before = context.ends(_PUBLIC_BEFORE_RE, 1, 2) is not None
+        pro_before = context.ends(_PRO_BEFORE_RE, 1, 2) is not None
         age = bool(_AGE_AFTER_RE.match(after))
         possessive = last != _base(last)
         kin_after = possessive and bool(_KIN_AFTER_RE.match(text, tokens[j][1] - 2))
@@ -648,20 +673,38 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
         elif folded in _FIRST:
             accepted = True
         else:
-            intro = bool(_INTRO_BEFORE_RE.search(before) or _SIGNATURE_BEFORE_RE.search(before))
-            titled = bool(_PRO_BEFORE_RE.search(before) or _PUBLIC_BEFORE_RE.search(before))
-            accepted = honorific or kin or age or kin_after or titled or (intro and parts == 1)
+            intro = (
+                context.ends(_INTRO_BEFORE_RE, 1, 6) is not None or context.ends(_SIGNATURE_BEFORE_RE, 1, 2) is not None
+            )
+            accepted = honorific or kin or age or kin_after or public_before or pro_before or (intro and parts == 1)
         if not accepted:
             continue
-        if _PUBLIC_BEFORE_RE.search(before) or _PUBLIC_AFTER_RE.match(after):
+        if public_before or _PUBLIC_AFTER_RE.match(after):
             role = "public"
-        elif _PRO_BEFORE_RE.search(before) or _PRO_AFTER_RE.match(after):
+        elif pro_before or _PRO_AFTER_RE.match(after):
             role = "professional"
         else:
             role = "private"
-        span_start = start - len(before) + prefix.start() if prefix else start
-        names.append(_Name(span_start, name_end, role))
+        names.append(_Name(prefix if prefix is not None else start, name_end, role))
     return names
+
+
+class _Context:
+    """The words just before token `index`: `ends(pattern, k1, k2)` is the offset of the k-th previous word
+    (k1 <= k <= k2, nearest first) from which `pattern` matches all the text up to the token, or None."""
+
+    def __init__(self, text: str, tokens, index: int):
+        self.text, self.tokens, self.index = text, tokens, index
+        self.end = tokens[index][0]
+
+    def ends(self, pattern: re.Pattern, k1: int, k2: int | None = None) -> int | None:
+        for k in range(k1, (k2 or k1) + 1):
+            if self.index - k < 0:
+                return None
+            start = self.tokens[self.index - k][0]
+            if pattern.fullmatch(self.text, start, self.end):
+                return start
+        return None
 
 
 def _extend_name(text: str, tokens, i: int) -> tuple[int, int, int]:
@@ -741,7 +784,31 @@ cancer|cancers|cancer-free|tumou?rs?|leuka?emia|lymphoma|melanoma|carcinoma|sarc
 |amputated)|delivered\s+(?:a\s+)?(?:healthy\s+)?(?:baby|twins|triplets|son|daughter)|saved\s+(?:his|her|their|my)\s+life
 |life-saving|lifesaving|hospital\s+bed|wheelchair|nebulizer|inhaler|sutures?
 """
-_HEALTH_RE = re.compile(r"\b(?i:" + re.sub(r"\s+", "", _HEALTH_TERMS) + r")\b|\b(?:ER|ED|MS|ALS|CT|AIDS|IV|walker|walkers)\b")
+
+
+def _by_first_letter(alternation: str) -> str:
+    """The same alternation with its branches grouped under a look-ahead on their first letter, so that the
+    regex engine tries a handful of branches at each word rather than all of them (several times faster)."""
+    branches, depth, current = [], 0, ""
+    for c in alternation:
+        if c == "|" and depth == 0:
+            branches.append(current)
+            current = ""
+            continue
+        depth += (c == "(") - (c == ")")
+        current += c
+    branches.append(current)
+    groups: dict[str, list[str]] = {}
+    for b in branches:
+        key = b[0].lower() if b[0].isalpha() else ""
+        groups.setdefault(key, []).append(b)
+    parts = [f"(?={k})(?:{'|'.join(v)})" if k else "|".join(v) for k, v in sorted(groups.items())]
+    return "(?:" + "|".join(parts) + ")"
+
+
+_HEALTH_RE = re.compile(
+    r"\b(?i:" + _by_first_letter(re.sub(r"\s+", "", _HEALTH_TERMS)) + r")\b|\b(?:ER|ED|MS|ALS|CT|AIDS|IV|walkers?)\b"
+)
 # A health word used as the topic of something else ("cancer research", "diabetes walk", "heart month") says
 # nothing about the person named next to it.
 _TOPIC_AFTER_RE = re.compile(
@@ -779,11 +846,10 @@ def _names_with_health(text: str, names: list[_Name], sentences: _Sentences) -> 
     for name in names:
         if name.role == "public":
             continue
-        if name.role == "professional":
-            if _STRONG_CUE_RE.match(text, name.end):
-                s, e = sentences.around(name.start)
-                cue = _STRONG_CUE_RE.match(text, name.end)
-                hits.append(Hit(name.start, min(cue.end(), e), "patient_name"))
+        if name.role == "professional":  # only a statement about their own health
+            cue = _STRONG_CUE_RE.match(text, name.end)
+            if cue:
+                hits.append(Hit(name.start, cue.end(), "patient_name"))
             continue
         if _PATIENT_WORD_RE.match(text, name.start):
             hits.append(Hit(name.start, name.end, "patient_name"))
@@ -838,19 +904,24 @@ _PERSON_REF_RE = re.compile(
 
 
 def _appointments(text: str, names: list[_Name], sentences: _Sentences, births) -> list[Hit]:
+    dates = [d for d in _DATE_RE.finditer(text) if not _overlaps(births, d.start(), d.end())]
+    if not dates:
+        return []
+    terms = [(t.start(), t.end()) for t in _APPOINTMENT_RE.finditer(text)]
     hits = []
-    for d in _DATE_RE.finditer(text):
-        if _overlaps(births, d.start(), d.end()):
-            continue
+    for d in dates:
         s, e = sentences.around(d.start())
         term = None
-        for t in _APPOINTMENT_RE.finditer(text, s, d.start()):
-            if d.start() - t.end() <= 60:
-                term = (t.start(), d.end())
-        if term is None:
-            t = _APPOINTMENT_RE.search(text, d.end(), min(e, d.end() + 30))
-            if t:
-                term = (d.start(), t.end())
+        # The nearest appointment word before the date (at most 60 characters before it, same sentence)...
+        k = bisect.bisect_left(terms, (d.start(), -1)) - 1
+        while k >= 0 and terms[k][1] > d.start():
+            k -= 1
+        if k >= 0 and terms[k][0] >= s and d.start() - terms[k][1] <= 60:
+            term = (terms[k][0], d.end())
+        else:  # ... or right after it ("March 2nd, her chemo starts")
+            k = bisect.bisect_left(terms, (d.end(), -1))
+            if k < len(terms) and terms[k][1] <= min(e, d.end() + 30):
+                term = (d.start(), terms[k][1])
         if term is None:
             continue
         # The person is named or referred to just before the appointment phrase or inside it.
