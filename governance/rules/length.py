@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import functools
 import heapq
+import itertools
 import re
 import unicodedata
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -50,43 +50,64 @@ _GapCross = Callable[[str, int], int]
 
 
 def _scan(
-    text: str, entities: list[_Entity], gap_weight: _GapWeight, gap_cross: _GapCross, limit: int | None
+    text: str,
+    entities: Iterable[_Entity],
+    gap_weight: _GapWeight,
+    gap_cross: _GapCross,
+    limit: int | None,
+    *,
+    until_cross: bool = False,
 ) -> tuple[int, int | None]:
-    """(total weight, offset of the first unit that takes the total over `limit`, or None)."""
+    """(total weight, offset of the first unit that takes the total over `limit`, or None). `entities`: sorted, not
+    overlapping. With `until_cross`, from a caller that knows the total goes over the limit: stop there (the total is
+    then only that far), and go straight to the crossing in the last gap."""
     total = 0
     cross = None
     pos = 0
     end = len(text)
-    for start, stop, weight in [*entities, (end, end, 0)]:
+    for start, stop, weight in itertools.chain(entities, [(end, end, 0)]):
         if start > pos:
             gap = text[pos:start]
+            if until_cross and start == end and limit is not None:
+                return total, pos + gap_cross(gap, limit - total)
             gw = gap_weight(gap)
             if cross is None and limit is not None and total + gw > limit:
                 cross = pos + gap_cross(gap, limit - total)
             total += gw
         if cross is None and limit is not None and weight and total + weight > limit:
             cross = start
+        if cross is not None and until_cross:
+            break
         total += weight
         pos = stop
     return total, cross
 
 
-def _nth_unit(nth: int, joined: Iterable[int]) -> int:
+def _gaps(text: str, spans: list[tuple[int, int]] | list[_Entity]) -> str:
+    """`text` with each span (sorted, not overlapping) replaced by a NUL, a control that joins nothing."""
+    kept, pos = [], 0
+    for span in spans:
+        kept.append(text[pos : span[0]])
+        pos = span[1]
+    return "\0".join([*kept, text[pos:]])
+
+
+def _nth_unit(nth: int, joined: Iterable[tuple[int, int]]) -> int:
     """Offset of the unit numbered `nth` (from 0) in a gap whose units are its code points, except that the code
-    points at the sorted offsets `joined` belong to the unit before them."""
+    points in the `joined` spans (sorted, not overlapping) belong to the unit before them."""
     offset = nth
-    for position in joined:
-        if position > offset:
+    for start, end in joined:
+        if start > offset:
             break
-        offset += 1
+        offset += end - start
     return offset
 
 
-def _crlf_joins(gap: str) -> list[int]:
-    """Offsets of the LF of each CRLF (it belongs to the CR's unit)."""
+def _crlf_joins(gap: str) -> Iterator[tuple[int, int]]:
+    """The LF of each CRLF (it belongs to the CR's unit)."""
     if "\r\n" not in gap:
-        return []
-    return [m.start() + 1 for m in _CRLF.finditer(gap)]
+        return iter(())
+    return ((m.start() + 1, m.end()) for m in _CRLF.finditer(gap))
 
 
 _CRLF = re.compile("\r\n")
@@ -131,14 +152,13 @@ _EMOJI = re.compile(
 _KEYCAP = re.compile("[#*0-9]\ufe0f?\u20e3")
 
 
-def _emoji(text: str) -> list[tuple[int, int]]:
-    """Spans of the emoji in `text`."""
+def _emoji(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of the emoji in `text`, in order."""
     if text.isascii():
-        return []
-    spans = [m.span() for m in _EMOJI.finditer(text)]
+        return iter(())
+    spans = (m.span() for m in _EMOJI.finditer(text))
     if "\u20e3" in text:
-        spans.extend(m.span() for m in _KEYCAP.finditer(text))
-        spans.sort()
+        return heapq.merge(spans, (m.span() for m in _KEYCAP.finditer(text)))
     return spans
 
 
@@ -176,7 +196,7 @@ _GTLDS = frozenset(
     """.split()
 )
 _TLDS = _CCTLDS | _GTLDS
-_SPECIAL_SHORT_CCTLDS = frozenset({"co", "tv"})
+_SHORT_CCTLDS_NEED_PATH = _CCTLDS - {"co", "tv"}
 
 _LATIN_ACCENTS = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
 _URL_CHARS = rf"[A-Za-z0-9{_LATIN_ACCENTS}\u0400-\u04ff!*';:=+,.$/%#\[\]\-\u2013_~&|@()?]"
@@ -193,6 +213,7 @@ _BARE_URL_AT = re.compile(
     + _URL_TAIL
 )
 _DOT_BEFORE_LETTER = re.compile(r"\.(?=[A-Za-z])")
+_HOST_RUN = re.compile("[A-Za-z0-9_.-]*")
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
 
@@ -253,16 +274,14 @@ def _urls(text: str, *, bare: bool) -> list[tuple[int, int]]:
         start = i - 1
         while start > 0 and text[start - 1] in _HOST_CHARS:
             start -= 1
-        covered = i + 1
-        while covered < len(text) and text[covered] in _HOST_CHARS:
-            covered += 1
+        covered = _HOST_RUN.match(text, i + 1).end()
         if not _preceded_ok(text, start, also="-_./"):
             continue
         match = _BARE_URL_AT.match(text, start)
         if not match or match.group("tld").lower() not in _TLDS:
             continue
         labels = match.group("host").lower().split(".")
-        if match.start("path") < 0 and len(labels) == 2 and labels[1] in _CCTLDS - _SPECIAL_SHORT_CCTLDS:
+        if match.start("path") < 0 and len(labels) == 2 and labels[1] in _SHORT_CCTLDS_NEED_PATH:
             continue  # `setup.py`: twitter-text's invalidShortDomain
         spans.append((start, _url_end(text, match)))
         covered = max(covered, spans[-1][1])
@@ -279,8 +298,9 @@ def _urls(text: str, *, bare: bool) -> list[tuple[int, int]]:
 # URL weighs transformedURLLength * scale; every emoji (a whole ZWJ sequence, with its skin tone and variation
 # selectors) weighs defaultWeight; every other code point the weight of its range, else defaultWeight; the weighted
 # length is the sum divided by scale. So a Latin letter counts 1, a CJK character 2, an emoji 2, a URL 23.
-# (PyPI's twitter-text-parser is a port of this, but it has had a single release, in 2023, knows only Unicode 12's
-# emoji, needs the deprecated pkg_resources, is quadratic-prone and gives offsets in UTF-16 units; hence this.)
+# PyPI's twitter-text-parser (3.0.0) ports this, but it has had a single release, in 2023, knows only Unicode 12's
+# emoji, counts a bare © or ® as an emoji (twitter-text, through twemoji-parser, needs U+FE0F after them), needs the
+# deprecated pkg_resources, and gives the valid range in UTF-16 units: hence this implementation.
 # Not modelled: X Premium's long posts, the invalid-character rule (U+FFFE, U+FEFF, U+FFFF, U+202A–U+202E).
 # ---------------------------------------------------------------------------------------------------------------------
 
@@ -322,44 +342,33 @@ def _x_gap_cross(gap: str, budget: int) -> int:
     return len(gap)  # not reached: the gap weighs more than the budget
 
 
-def _x_entities(text: str) -> list[_Entity]:
-    entities = [(start, end, _X_URL_WEIGHT) for start, end in _urls(text, bare=True)]
-    entities += [(start, end, _X_DEFAULT_WEIGHT) for start, end in _emoji(text)]
-    return sorted(entities)
+def _x_total(text: str, urls: list[tuple[int, int]]) -> int:
+    """The weighted length, in bulk: URLs out (each left as a NUL, of weight 100), emoji and keycaps replaced by a NUL
+    (re.subn counts them in C), then the weights of what is left."""
+    weight = 0
+    if urls:
+        text = _gaps(text, urls)
+        weight += (_X_URL_WEIGHT - _X_SCALE) * len(urls)
+    if not text.isascii():
+        if "\u20e3" in text:
+            text, keycaps = _KEYCAP.subn("\0", text)
+            weight += (_X_DEFAULT_WEIGHT - _X_SCALE) * keycaps
+        text, emoji = _EMOJI.subn("\0", text)
+        weight += (_X_DEFAULT_WEIGHT - _X_SCALE) * emoji
+    return weight + _x_gap_weight(text)
 
 
-class _Mapped:
-    """A text rewritten piece by piece, remembering where each piece came from in the original."""
-
-    def __init__(self) -> None:
-        self.pieces: list[str] = []
-        self.starts: list[int] = []  # start of each piece in the new text
-        self.sources: list[int] = []  # start of each piece in the original
-        self.exact: list[bool] = []  # the piece is a verbatim copy: offsets inside it map one to one
-        self.length = 0
-
-    def add(self, source: int, piece: str, exact: bool) -> None:
-        if piece:
-            self.pieces.append(piece)
-            self.starts.append(self.length)
-            self.sources.append(source)
-            self.exact.append(exact)
-            self.length += len(piece)
-
-    def original_offset(self, offset: int) -> int:
-        i = bisect_right(self.starts, offset) - 1
-        return self.sources[i] + (offset - self.starts[i] if self.exact[i] else 0)
-
-
-# Words, the units NFC is applied to (U+2000 and U+2001 are the only white space NFC changes; white space never
-# composes with a neighbour).
-_WORD = re.compile("\\S+|[\u2000\u2001]")
+def _x_norm(text: str) -> str:
+    return unicodedata.normalize("NFC", text).replace("\r\n", "\n")
 
 
 def _cuttable(text: str, i: int) -> bool:
-    """Whether NFC never joins text[i - 1] and text[i]: text[i] is a starter (in NFD too) that does not compose with
-    what precedes it (a starter composes only with the code point right before it; Hangul jamo chain, so never)."""
+    """Whether normalizing never joins text[i - 1] and text[i]: text[i] is a starter (in NFD too) that does not
+    compose with the code point before it (a starter composes only with that one; Hangul jamo chain, so never), nor
+    the LF of a CRLF."""
     char = text[i]
+    if char.isascii():  # no ASCII character is the second of a composition, nor decomposes
+        return not (char == "\n" and text[i - 1] == "\r")
     if unicodedata.combining(char) or "\u1100" <= char <= "\u11ff" or "\ud7b0" <= char <= "\ud7ff":
         return False
     if unicodedata.combining(unicodedata.normalize("NFD", char)[0]):
@@ -368,67 +377,60 @@ def _cuttable(text: str, i: int) -> bool:
     return nfc(text[i - 1] + char) == nfc(text[i - 1]) + nfc(char)
 
 
-def _unnormalized(text: str, lo: int, hi: int, out: list[tuple[int, int]]) -> None:
-    """Append to `out`, in order, short stretches of text[lo:hi] outside which NFC changes nothing: halve the text
-    where NFC cannot join across, and keep the halves NFC would change."""
-    if unicodedata.is_normalized("NFC", text[lo:hi]):
-        return
-    if hi - lo > 64:
-        middle = (lo + hi) // 2
-        for cut in [*range(middle, middle + 16), *range(middle - 1, middle - 16, -1)]:
-            if _cuttable(text, cut):
-                _unnormalized(text, lo, cut, out)
-                _unnormalized(text, cut, hi, out)
-                return
-    out.append((lo, hi))
-
-
-def _nfc_chunks(word: str) -> Iterator[tuple[int, str]]:
-    """Split `word` where NFC cannot join across: before a starter that composes with nothing before it."""
-    nfc = functools.partial(unicodedata.normalize, "NFC")
-    start = 0
-    for i in range(1, len(word) + 1):
-        if i == len(word) or (
-            unicodedata.combining(word[i]) == 0 and nfc(word[start : i + 1]) == nfc(word[start:i]) + nfc(word[i])
-        ):
-            yield start, word[start:i]
-            start = i
-
-
-def _x_normalize(text: str) -> tuple[str, _Mapped | None]:
-    """NFC, and CRLF as LF; with the way back to offsets in `text` when that changed anything."""
-    is_nfc = unicodedata.is_normalized("NFC", text)
-    if is_nfc and "\r\n" not in text:
-        return text, None
-    # What changes: each CRLF, and the words NFC changes (white space never composes, so NFC can go word by word).
-    changes = [(m.start(), m.end()) for m in _CRLF.finditer(text)]
-    if not is_nfc:
-        stretches: list[tuple[int, int]] = []
-        _unnormalized(text, 0, len(text), stretches)
-        for lo, hi in stretches:
-            changes += [m.span() for m in _WORD.finditer(text, lo, hi) if not unicodedata.is_normalized("NFC", m[0])]
-        changes.sort()
-    mapped = _Mapped()
-    pos = 0
-    for start, end in changes:
-        mapped.add(pos, text[pos:start], True)
-        if text[start:end] == "\r\n":
-            mapped.add(start, "\n", False)
+def _nfc_offset(text: str, k: int) -> int:
+    """Offset in `text` of what became _x_norm(text)[k]: bisect on prefixes cut where normalizing joins nothing
+    (so that the normalized prefix is a prefix of the normalized text), then walk the last stretch piece by piece.
+    O(k) normalizing in the usual case, O(n) at worst."""
+    lo, hi, done = 0, len(text), 0  # done: len(_x_norm(text[:lo])) <= k
+    guess = k + 64  # normalizing seldom changes lengths much: look there first
+    while hi - lo > 32:
+        middle = max(min(guess, hi - 1), lo + 1) if guess else (lo + hi) // 2
+        guess = 0
+        cut = text.find(" ", middle, hi)  # a space is always a place to cut
+        if not 0 <= cut - middle < 64:
+            cut = next((i for i in range(middle, hi) if _cuttable(text, i)), None)
+        if cut is None:
+            break
+        length = done + len(_x_norm(text[lo:cut]))
+        if length <= k:
+            lo, done = cut, length
         else:
-            for offset, chunk in _nfc_chunks(text[start:end]):
-                normal = unicodedata.normalize("NFC", chunk)
-                mapped.add(start + offset, normal, normal == chunk)
-        pos = end
-    mapped.add(pos, text[pos:], True)
-    return "".join(mapped.pieces), mapped
+            hi = cut
+    start = lo
+    for i in range(lo + 1, hi + 1):
+        if i == hi or _cuttable(text, i):
+            piece = text[start:i]
+            normal = _x_norm(piece)
+            if done + len(normal) > k:
+                return start + (k - done if normal == piece else 0)
+            done += len(normal)
+            start = i
+    return hi  # not reached: _x_norm(text[:hi]) is longer than k
+
+
+def _x_normalize(text: str) -> tuple[str, Callable[[int], int] | None]:
+    """NFC, and CRLF as LF; with the way back to offsets in `text` when that changed anything."""
+    normal = unicodedata.normalize("NFC", text)
+    if normal == text:
+        if "\r\n" not in text:
+            return text, None
+        return text.replace("\r\n", "\n"), lambda k: _nth_unit(k, _crlf_joins(text))
+    return normal.replace("\r\n", "\n"), lambda k: _nfc_offset(text, k)
 
 
 def _x_measure(text: str, limit: int | None) -> tuple[int, int | None]:
-    normal, mapped = _x_normalize(text)
-    scaled_limit = None if limit is None else limit * _X_SCALE
-    total, cross = _scan(normal, _x_entities(normal), _x_gap_weight, _x_gap_cross, scaled_limit)
-    if cross is not None and mapped is not None:
-        cross = mapped.original_offset(cross)
+    normal, to_original = _x_normalize(text)
+    urls = _urls(normal, bare=True)
+    total = _x_total(normal, urls)
+    cross = None
+    if limit is not None and total > limit * _X_SCALE:
+        entities = heapq.merge(
+            ((start, end, _X_URL_WEIGHT) for start, end in urls),
+            ((start, end, _X_DEFAULT_WEIGHT) for start, end in _emoji(normal)),
+        )
+        cross = _scan(normal, entities, _x_gap_weight, _x_gap_cross, limit * _X_SCALE, until_cross=True)[1]
+        if to_original is not None:
+            cross = to_original(cross)
     return total // _X_SCALE, cross
 
 
@@ -477,10 +479,11 @@ def _mastodon_entities(text: str) -> list[_Entity]:
 # conjunct rule (GB9c) is not applied: a conjunct counts one more per virama. Extend and SpacingMark are taken as the
 # marks (Mn, Me, Mc) of the running Python's Unicode database plus the few others UAX #29 lists.
 #
-# For speed, the code points that join whatever precedes them but a control (`bulk`: the marks of the Basic
-# Multilingual Plane, skin tones, tags, variation selectors) are counted in bulk; the rarer ones whose joining depends
-# on their neighbours (`special`: ZWJ, CR, jamo, Prepend, regional indicators, and the supplementary scripts'
-# marks) are looked at one by one, with the code point right after each run of them.
+# For speed, most of it is done by re in C: the code points that join whatever precedes them but a control (`bulk`:
+# the marks of the Basic Multilingual Plane, ZWJ, skin tones, tags, variation selectors) are counted in bulk, and so
+# are pairs of regional indicators and pictographs after a ZWJ (GB11); the rarer code points whose joining depends on
+# their neighbours (`special`: CR, jamo, Prepend, and the supplementary scripts' marks) are looked at one by one,
+# with the code point right after each run of them.
 
 _CONTROL = "\x00-\x1f\x7f-\x9f\u2028\u2029"
 _CONTROL_CHARS = frozenset(chr(cp) for cp in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029])
@@ -490,19 +493,32 @@ _JAMO_T = frozenset(map(chr, [*range(0x11A8, 0x1200), *range(0xD7CB, 0xD7FC)]))
 _PREPEND = frozenset(
     map(chr, [*range(0x600, 0x606), 0x6DD, 0x70F, 0x890, 0x891, 0x8E2, 0xD4E, 0x110BD, 0x110CD, 0x111C2, 0x111C3])
 ) | frozenset(map(chr, [0x1193F, 0x11941, 0x11A3A, *range(0x11A84, 0x11A8A), 0x11D46, 0x11F02]))
-_PICTOGRAPH = re.compile(f"[\u00a9\u00ae{_EXT_PICT}]")
 # Bulk beyond the BMP: skin tones, tags, variation selectors supplement.
 _BULK_ASTRAL = "\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f\U000e0100-\U000e01ef"
+_REGIONAL_PAIR = re.compile(f"[{_REGIONAL}]{{2}}")
 
 
 @dataclass(frozen=True)
 class _Graphemes:
     extend: frozenset[str]  # Extend and SpacingMark, without ZWJ
-    extend_only: frozenset[str]  # Extend without ZWJ (GB11's Extend*): no SpacingMark
     bulk: frozenset[str]
     bulk_runs: re.Pattern
     control_bulk: re.Pattern  # a control followed by a `bulk` code point
+    zwj_pictograph: re.Pattern  # GB11's pictograph Extend* ZWJ, followed by a pictograph
     special_runs: re.Pattern
+
+
+def _class(chars: set[str]) -> str:
+    """A character-class body for `chars`, as ranges."""
+    parts = []
+    code_points = sorted(map(ord, chars))
+    start = prev = code_points[0]
+    for cp in [*code_points[1:], -1]:
+        if cp != prev + 1:
+            parts.append(f"\\U{start:08x}" if start == prev else f"\\U{start:08x}-\\U{prev:08x}")
+            start = cp
+        prev = cp
+    return "".join(parts)
 
 
 @functools.cache
@@ -517,18 +533,21 @@ def _graphemes() -> _Graphemes:
     extend.update(map(chr, [0x200C, 0xFF9E, 0xFF9F, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)]))
     spacing = {chr(cp) for cp in candidates if category(chr(cp)) == "Mc"} | {"\u0e33", "\u0eb3"}  # + Thai, Lao AM
     marks = extend | spacing
-    bmp_marks = "".join(re.escape(c) for c in sorted(marks) if ord(c) < 0x10000)
-    bmp_special = "".join(re.escape(c) for c in sorted(_JAMO_L | _JAMO_V | _JAMO_T | _PREPEND) if ord(c) < 0x10000)
-    bulk = f"{bmp_marks}{_BULK_ASTRAL}"
+    bulk_astral = re.compile(f"[{_BULK_ASTRAL}]")
+    bulk = {c for c in marks if c <= "\uffff" or bulk_astral.match(c)} | {"\u200d"}
+    bulk_class = _class(bulk)
+    # Where a pictograph may be: a coarse class re tests fast, then the exact one in a lookbehind.
+    pictograph = f"[\u00a9\u00ae{_EXT_PICT_BMP}\U0001f000-\U0001ffff](?<=[\u00a9\u00ae{_EXT_PICT}])"
+    special = _JAMO_L | _JAMO_V | _JAMO_T | {c for c in _PREPEND if c <= "\uffff"}
     return _Graphemes(
         extend=frozenset(marks),
-        extend_only=frozenset(extend),
-        bulk=frozenset(c for c in marks if c <= "\uffff" or re.match(f"[{_BULK_ASTRAL}]", c)),
-        bulk_runs=re.compile(f"[{bulk}]+"),
-        control_bulk=re.compile(f"[{_CONTROL}](?=[{bulk}])"),
-        # Beyond the BMP: U+1xxxx (marks of historic and minority scripts, Prepend) and regional indicators; not
-        # U+1Fxxx otherwise (pictographs join only after a ZWJ, which is special itself).
-        special_runs=re.compile(f"[\u200d\r{bmp_special}\U00010000-\U0001efff{_REGIONAL}]+"),
+        bulk=frozenset(bulk),
+        bulk_runs=re.compile(f"[{bulk_class}]+"),
+        control_bulk=re.compile(f"[{_CONTROL}](?=[{bulk_class}])"),
+        zwj_pictograph=re.compile(f"{pictograph}[{_class(extend)}]*\u200d(?=[\u00a9\u00ae{_EXT_PICT}])"),
+        # Beyond the BMP: U+10000–U+1EFFF (marks of historic and minority scripts, Prepend); not U+1Fxxx
+        # (pictographs, regional indicators: see above).
+        special_runs=re.compile(f"[\r{_class(special)}\U00010000-\U0001efff]+"),
     )
 
 
@@ -542,63 +561,69 @@ def _hangul_joins(before: str, char: str) -> bool:
     return (before in _JAMO_V and (char in _JAMO_V or char in _JAMO_T)) or (before in _JAMO_T and char in _JAMO_T)
 
 
-def _special_joins(gap: str, g: _Graphemes) -> Iterator[int]:
-    """Offsets, in order, of the code points that join the one before them, other than the `bulk` ones: those in
-    runs of `special` code points, and the one right after each run."""
+def _special_joins(gap: str, g: _Graphemes) -> Iterator[tuple[int, int]]:
+    """The code points that join the one before them for a `special` reason, in order, as (offset, offset + 1): in
+    runs of `special` code points, and right after each run."""
     for run in g.special_runs.finditer(gap):
         start, end = run.span()
-        regional_open = False  # the code point before is a regional indicator that opens a pair
         for i in range(start, min(end + 1, len(gap))):
             char = gap[i]
             if i == end and char in g.bulk:
                 break  # counted in bulk
             before = gap[i - 1] if i else ""
-            regional = "\U0001f1e6" <= char <= "\U0001f1ff"
             if not before or before in _CONTROL_CHARS or char in _CONTROL_CHARS:
                 joins = before == "\r" and char == "\n"  # GB3, GB4, GB5
-            elif char in g.extend or char == "\u200d" or before in _PREPEND:  # GB9, GB9a, GB9b
+            elif char in g.extend or before in _PREPEND:  # GB9, GB9a, GB9b
                 joins = True
-            elif before == "\u200d":  # GB11: pictograph Extend* ZWJ × pictograph
-                j = i - 2
-                while j >= 0 and gap[j] in g.extend_only:
-                    j -= 1
-                joins = j >= 0 and bool(_PICTOGRAPH.match(gap, i)) and bool(_PICTOGRAPH.match(gap, j))
-            elif regional:  # GB12, GB13
-                joins = regional_open
-            else:
+            else:  # a special code point is neither a pictograph (GB11) nor a regional indicator (GB12, GB13)
                 joins = _hangul_joins(before, char)
-            regional_open = regional and not (joins and regional_open)
             if joins:
-                yield i
+                yield i, i + 1
 
 
-def _bulk_joins(gap: str, g: _Graphemes) -> Iterator[int]:
+def _bulk_joins(gap: str, g: _Graphemes) -> Iterator[tuple[int, int]]:
     for run in g.bulk_runs.finditer(gap):
         start, end = run.span()
         if start == 0 or gap[start - 1] in _CONTROL_CHARS:
             start += 1
-        yield from range(start, end)
+        if start < end:
+            yield start, end
 
 
 def _cluster_count(gap: str) -> int:
     if gap.isascii():
         return len(gap) - gap.count("\r\n")
     g = _graphemes()
-    bulk = len(gap) - len(g.bulk_runs.sub("", gap))
-    if bulk:
-        bulk -= len(g.control_bulk.findall(gap)) + (gap[0] in g.bulk)
-    return len(gap) - bulk - sum(1 for _ in _special_joins(gap, g))
+    joins = len(gap) - len(g.bulk_runs.sub("", gap))
+    if joins:
+        joins -= len(g.control_bulk.findall(gap)) + (gap[0] in g.bulk)
+        if "\u200d" in gap:
+            joins += len(g.zwj_pictograph.findall(gap))
+    # GB12, GB13: regional indicators pair up from the first of a run.
+    joins += len(_REGIONAL_PAIR.findall(gap))
+    return len(gap) - joins - sum(end - start for start, end in _special_joins(gap, g))
 
 
 def _cluster_cross(gap: str, budget: int) -> int:
     if gap.isascii():
         return _nth_unit(budget, _crlf_joins(gap))
     g = _graphemes()
-    return _nth_unit(budget, heapq.merge(_bulk_joins(gap, g), _special_joins(gap, g)))
+    joins: Iterable[tuple[int, int]] = _bulk_joins(gap, g)
+    others = [m.end() for m in g.zwj_pictograph.finditer(gap)] if "\u200d" in gap else []
+    others += [m.start() + 1 for m in _REGIONAL_PAIR.finditer(gap)]
+    others += [start for start, _ in _special_joins(gap, g)]
+    if others:
+        joins = heapq.merge(joins, [(i, i + 1) for i in sorted(others)])
+    return _nth_unit(budget, joins)
 
 
 def _mastodon_measure(text: str, limit: int | None) -> tuple[int, int | None]:
-    return _scan(text, _mastodon_entities(text), _cluster_count, _cluster_cross, limit)
+    entities = _mastodon_entities(text)
+    total = _cluster_count(_gaps(text, entities)) - len(entities) + sum(weight for _, _, weight in entities)
+    cross = None
+    if limit is not None and total > limit:
+        cross = _scan(text, entities, _cluster_count, _cluster_cross, limit, until_cross=True)[1]
+    return total, cross
 
 
 # ---------------------------------------------------------------------------------------------------------------------
