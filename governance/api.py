@@ -109,6 +109,7 @@ class PolicyCheckOutput(serializers.Serializer):
     findings = FindingSerializer(many=True)
     count = serializers.IntegerField(help_text="The length as the channel's platform counts it")
     limit = serializers.IntegerField(allow_null=True)
+    unit = serializers.ChoiceField(choices=["characters", "bytes"], help_text="What `count` counts (YouTube: bytes)")
     policy_versions = serializers.ListField(child=serializers.DictField())
 
 
@@ -135,6 +136,7 @@ class PolicyCheckView(APIView):
                 "findings": [f.as_dict() for f in result.findings],
                 "count": count,
                 "limit": limit,
+                "unit": length.unit(channel.platform),
                 "policy_versions": result.policy_versions,
             }
         )

@@ -38,9 +38,10 @@ MASTODON = "mastodon"
 LINK_INLINE = frozenset({X, MASTODON})
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Scanning. A text is entities (URLs, emoji, mentions: each one unit of a fixed weight) and the gaps between them. A
-# gap's weight is computed in bulk (C-speed str and re operations); only the gap in which the running total goes over
-# the limit is looked into to find the offset where it does. One pass, linear in the text's length.
+# Scanning. A text is entities (URLs, emoji, mentions: each one unit of a fixed weight) and the gaps between them.
+# Totals are computed in bulk (C-speed str and re operations); when one is over the limit, a single pass over the
+# entities and gaps, each gap weighed in bulk, finds where the running total goes over it, and only that gap is
+# looked into unit by unit. Linear in the text's length: no prefix is ever counted again from its start.
 # ---------------------------------------------------------------------------------------------------------------------
 
 _Entity = tuple[int, int, int]  # start, end, weight
@@ -342,9 +343,22 @@ def _x_gap_cross(gap: str, budget: int) -> int:
     return len(gap)  # not reached: the gap weighs more than the budget
 
 
+def _x_entities(text: str, urls: list[tuple[int, int]]) -> Iterator[_Entity]:
+    """URLs and emoji, in order; an emoji that starts inside a URL (a keycap after a digit ending it) is not one, as
+    in parseTweet, which skips to the end of a URL."""
+    end = 0
+    for entity in heapq.merge(
+        ((start, stop, _X_URL_WEIGHT) for start, stop in urls),
+        ((start, stop, _X_DEFAULT_WEIGHT) for start, stop in _emoji(text)),
+    ):
+        if entity[0] >= end:
+            yield entity
+            end = entity[1]
+
+
 def _x_total(text: str, urls: list[tuple[int, int]]) -> int:
-    """The weighted length, in bulk: URLs out (each left as a NUL, of weight 100), emoji and keycaps replaced by a NUL
-    (re.subn counts them in C), then the weights of what is left."""
+    """The weighted length, in bulk: URLs out (each left as a NUL, of weight 100), then emoji and keycaps replaced by
+    a NUL (re.subn counts them in C), then the weights of what is left."""
     weight = 0
     if urls:
         text = _gaps(text, urls)
@@ -424,11 +438,9 @@ def _x_measure(text: str, limit: int | None) -> tuple[int, int | None]:
     total = _x_total(normal, urls)
     cross = None
     if limit is not None and total > limit * _X_SCALE:
-        entities = heapq.merge(
-            ((start, end, _X_URL_WEIGHT) for start, end in urls),
-            ((start, end, _X_DEFAULT_WEIGHT) for start, end in _emoji(normal)),
-        )
-        cross = _scan(normal, entities, _x_gap_weight, _x_gap_cross, limit * _X_SCALE, until_cross=True)[1]
+        cross = _scan(
+            normal, _x_entities(normal, urls), _x_gap_weight, _x_gap_cross, limit * _X_SCALE, until_cross=True
+        )[1]
         if to_original is not None:
             cross = to_original(cross)
     return total // _X_SCALE, cross
@@ -446,7 +458,8 @@ def _x_measure(text: str, limit: int | None) -> tuple[int, int | None]:
 # String#length would count code points, but the validator does not use it). The web composer's counter follows
 # the same rules; the API gives them as configuration.statuses.max_characters (500) and characters_reserved_per_url
 # (23). Instances may raise the limit: 500 is upstream's default. A content warning (spoiler text) counts too; it is
-# not part of the body given here.
+# not part of the body given here. Here each URL and mention is weighed on its own, so a combining mark right after
+# one (or a Prepend character right before one) counts one more than on Mastodon, where it joins the placeholder.
 # ---------------------------------------------------------------------------------------------------------------------
 
 _M_URL_WEIGHT = 23

@@ -175,7 +175,7 @@ def test_policy_check_api(api_as, demo):
     found = {(f["rule"], f["severity"], body[f["start"] : f["end"]]) for f in data["findings"]}
     assert ("lexicon", "block", "miracle cure") in found
     assert ("links", "block", "https://bit.ly/x") in found
-    assert data["limit"] is None and data["count"] == len(body)
+    assert data["limit"] is None and data["count"] == len(body) and data["unit"] == "characters"
     x = api_as("bob").post("/api/v1/policy-check/", {"channel": "x-news", "body": "a" * 300}, format="json").json()
     assert x["count"] == 300 and x["limit"] == 280
     assert [(f["rule"], f["severity"]) for f in x["findings"]] == [("length", "block")]
