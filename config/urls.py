@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
@@ -41,6 +43,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", governance_views.home, name="home"),
+    # Browsers ask for /favicon.ico on pages that name none (API responses, the admin).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("dashboard/", governance_views.dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),

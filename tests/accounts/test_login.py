@@ -60,3 +60,8 @@ def test_certification_validity(demo):
     assert cert.is_valid()
     assert not cert.is_valid(at=now + timezone.timedelta(days=400))
     assert not cert.is_valid(at=now - timezone.timedelta(days=11))
+
+
+def test_favicon_is_served_where_browsers_look(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url.endswith("favicon.svg")
