@@ -10,6 +10,18 @@ from audit import api as audit_api
 from governance import api as governance_api
 from governance import views as governance_views
 
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico on pages that name none (API responses, the admin).
+    The address is resolved per request: with the manifest storage of production it only
+    exists once collectstatic has run."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
+
 api_v1 = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
     path("auth/token/revoke/", accounts_api.TokenRevokeView.as_view(), name="token-revoke"),
@@ -43,8 +55,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", governance_views.home, name="home"),
-    # Browsers ask for /favicon.ico on pages that name none (API responses, the admin).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", FaviconView.as_view()),
     path("dashboard/", governance_views.dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
