@@ -18,6 +18,7 @@ from django.utils import timezone
 
 import audit
 from governance import permissions
+from governance import selectors as governance_selectors
 from governance.errors import PermissionDenied, StaleVersion, TransitionNotAllowed, ValidationFailed
 from governance.models import Channel
 from governance.rules import engine
@@ -79,6 +80,7 @@ def _verb(action: Action) -> str:
         Action.HOLD: "held",
         Action.RELEASE: "released",
         Action.RETRACT: "retracted",
+        Action.REOPEN: "reopened for review",
         Action.COMMENT: "commented on",
     }[action]
 
@@ -236,18 +238,20 @@ def review_plan(post: Post) -> list[ReviewStage]:
 
     Stages of the organization, the channel's department and the channel itself; those
     that apply on escalation join when the post is escalated (a regulated channel always
-    is). Crisis stages join when a crisis is declared (crisis mode).
+    is). Crisis stages join while a crisis covers the channel.
     """
     channel = post.channel
     stages = ReviewStage.objects.filter(is_active=True).filter(
         Q(channel=channel) | Q(department_id=channel.owning_department_id) | Q(channel=None, department=None)
     )
     escalated = bool(post.escalations)
+    in_crisis = governance_selectors.crisis_for(channel, governance_selectors.active_crises()) is not None
     return [
         stage
         for stage in stages.order_by("position", "id")
         if stage.applies == ReviewStage.Applies.ALWAYS
         or (stage.applies == ReviewStage.Applies.ON_ESCALATION and escalated)
+        or (stage.applies == ReviewStage.Applies.IN_CRISIS and in_crisis)
     ]
 
 
@@ -621,6 +625,35 @@ def retract(post: Post, *, actor, expected_version: int | None, reason: str) -> 
     post.version += 1
     post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "status_reason"])
     _record("retract", post, actor=actor, before_state=before_state, reason=post.status_reason)
+    return post
+
+
+@transaction.atomic
+def reopen_review(post: Post, *, actor=None, reason: str) -> Post:
+    """Void the approvals given so far and start the review again with the plan that applies
+    now (a crisis adds its stage). Who: the system, when a crisis starts."""
+    post = _lock(post)
+    _guard(post, Action.REOPEN, actor, post.version)
+    before_state = post.state
+    voided = _void_decisions(post, reason[:200])
+    plan = review_plan(post)
+    now = timezone.now()
+    post.review_plan = [stage.pk for stage in plan]
+    post.current_stage = plan[0]
+    post.awaiting_since = now
+    post.state = PostState.IN_REVIEW
+    post.version += 1
+    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "review_plan", "current_stage", "awaiting_since"])
+    _record(
+        "reopen",
+        post,
+        actor=actor,
+        before_state=before_state,
+        reason=reason,
+        voided_decisions=voided,
+        stages=[stage.slug for stage in plan],
+    )
+    _after_commit(tasks.notify_stage_opened, post.pk, plan[0].pk)
     return post
 
 

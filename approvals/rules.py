@@ -9,7 +9,7 @@ from .models import Decision, Post, ReviewDecision, ReviewStage
 from .workflow import Action
 
 # What the system (actor None) may do: report delivery, hold and release in a crisis.
-SYSTEM_ACTIONS = frozenset({Action.MARK_PUBLISHED, Action.MARK_FAILED, Action.HOLD, Action.RELEASE})
+SYSTEM_ACTIONS = frozenset({Action.MARK_PUBLISHED, Action.MARK_FAILED, Action.HOLD, Action.RELEASE, Action.REOPEN})
 
 
 def is_author(user, post: Post) -> bool:
@@ -64,6 +64,8 @@ def refusal(action: Action, user, post: Post) -> str | None:
         return None if action in SYSTEM_ACTIONS else "This needs a person."
     if action == Action.MARK_FAILED:
         return "Only delivery reports a failure."
+    if action == Action.REOPEN:
+        return "Only a crisis reopens a review."
     if action in (Action.EDIT, Action.SUBMIT):
         if not is_author(user, post):
             return "Only the post's authors may do this."

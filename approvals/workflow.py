@@ -25,6 +25,7 @@ class Action(StrEnum):
     HOLD = "hold"
     RELEASE = "release"
     RETRACT = "retract"
+    REOPEN = "reopen"
     COMMENT = "comment"
 
 
@@ -58,6 +59,9 @@ TRANSITIONS: dict[tuple[str, Action], frozenset[str]] = {
     (S.SCHEDULED, Action.HOLD): frozenset({S.HELD}),
     (S.HELD, Action.RELEASE): frozenset({S.APPROVED, S.SCHEDULED}),
     (S.PUBLISHED, Action.RETRACT): frozenset({S.RETRACTED}),
+    # A crisis voids the approvals given so far: the review starts again, crisis team included.
+    (S.IN_REVIEW, Action.REOPEN): frozenset({S.IN_REVIEW}),
+    (S.APPROVED, Action.REOPEN): frozenset({S.IN_REVIEW}),
     # Discussion never changes the state.
     **{(state, Action.COMMENT): frozenset({state}) for state in S.values},
 }

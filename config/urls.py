@@ -49,6 +49,8 @@ api_v1 = [
     path("posts/<int:post_id>/retract/", approvals_api.RetractView.as_view(), name="post-retract"),
     path("posts/<int:post_id>/comments/", approvals_api.PostCommentsView.as_view(), name="post-comments"),
     path("review-queue/", approvals_api.ReviewQueueView.as_view(), name="review-queue"),
+    path("channels/<slug:slug>/crisis/", governance_api.ChannelCrisisView.as_view(), name="channel-crisis"),
+    path("crises/<int:crisis_id>/end/", governance_api.CrisisEndView.as_view(), name="crisis-end"),
     path("audit-events/", audit_api.AuditEventListView.as_view(), name="audit-event-list"),
     path("audit-events/verify/", audit_api.AuditVerifyView.as_view(), name="audit-verify"),
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
@@ -14,13 +15,14 @@ import audit
 from accounts import roles
 
 from . import permissions
-from .errors import PermissionDenied, StaleVersion, ValidationFailed
+from .errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from .models import Channel, Department
 from .permissions import (
     CHANNEL_PERMISSIONS,
     DEPARTMENT_GROUP_DEPARTMENT_GRANTS,
     DEPARTMENT_GROUP_GRANTS,
     DEPARTMENT_PERMISSIONS,
+    HANDLE_CRISIS,
     MANAGE_CHANNEL,
     MANAGE_DEPARTMENT,
 )
@@ -426,3 +428,74 @@ def save_policy(
         data={"scope": policy.scope_label, "version": policy.version, "before": before, "after": after},
     )
     return policy
+
+
+def _crisis_scope_check(actor, *, department, channel) -> None:
+    if channel is not None:
+        _require(actor, HANDLE_CRISIS, channel)
+    elif department is not None:
+        if not (
+            permissions.can(actor, MANAGE_DEPARTMENT, department)
+            or roles.CRISIS_TEAM in permissions.role_names(actor)
+            or actor.is_superuser
+        ):
+            raise PermissionDenied("Only the department's managers and the crisis team declare a crisis here.")
+    elif not (actor.is_superuser or roles.CRISIS_TEAM in permissions.role_names(actor)):
+        raise PermissionDenied("Only the crisis team declares an organization-wide crisis.")
+
+
+@transaction.atomic
+def start_crisis(*, actor, reason: str, department: Department | None = None, channel: Channel | None = None):
+    """Declare a crisis on a channel, a department or (neither) the organization.
+
+    Who: the channel's managers or the crisis team (departments: their managers or the
+    crisis team; the organization: the crisis team). In scope, scheduled posts are held and
+    approvals given so far are voided (approvals.receivers), and every submission needs
+    the crisis team until it ends. One active crisis per scope.
+    """
+    from .models import CrisisIncident
+    from .signals import crisis_started
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Say why: a reason is required.", errors={"reason": ["Required."]})
+    _crisis_scope_check(actor, department=department, channel=channel)
+    if channel is not None:
+        Channel.objects.select_for_update().get(pk=channel.pk)  # one start at a time per channel
+    if CrisisIncident.objects.filter(ended_at=None, department=department, channel=channel).exists():
+        raise Conflict("A crisis is already active here; end it before declaring another.", code="crisis_active")
+    incident = CrisisIncident.objects.create(
+        department=department, channel=channel, reason=reason, started_by=actor, started_at=timezone.now()
+    )
+    audit.record(
+        "governance.crisis.start",
+        actor=actor,
+        target=incident,
+        channel_id=channel.pk if channel else None,
+        data={"scope": incident.scope_label, "reason": reason},
+    )
+    crisis_started.send(sender=CrisisIncident, incident=incident, actor=actor)
+    return incident
+
+
+@transaction.atomic
+def end_crisis(incident, *, actor, note: str = ""):
+    """End an active crisis. Who: as for starting it. Held posts stay held until released."""
+    from .models import CrisisIncident
+    from .signals import crisis_ended
+
+    incident = CrisisIncident.objects.select_for_update().get(pk=incident.pk)
+    _crisis_scope_check(actor, department=incident.department, channel=incident.channel)
+    if incident.ended_at is not None:
+        raise Conflict("This crisis has already ended.", code="crisis_ended")
+    incident.ended_at, incident.ended_by, incident.end_note = timezone.now(), actor, note.strip()
+    incident.save(update_fields=["ended_at", "ended_by", "end_note"])
+    audit.record(
+        "governance.crisis.end",
+        actor=actor,
+        target=incident,
+        channel_id=incident.channel_id,
+        data={"scope": incident.scope_label, "note": incident.end_note},
+    )
+    crisis_ended.send(sender=CrisisIncident, incident=incident, actor=actor)
+    return incident

@@ -6,9 +6,9 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import permissions, selectors
+from . import actions, permissions, selectors
 from .errors import NotVisible, ValidationFailed
-from .models import Channel, Platform
+from .models import Channel, CrisisIncident, Platform
 from .rules import engine, length
 from .serializers import ChannelSerializer, DepartmentSerializer, MeSerializer
 
@@ -79,6 +79,9 @@ class ChannelListView(generics.ListAPIView):
         permissions.prefetch(self.request.user, page)
         return page
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "crises": selectors.active_crises()}
+
 
 class ChannelDetailView(generics.RetrieveAPIView):
     serializer_class = ChannelSerializer
@@ -140,3 +143,52 @@ class PolicyCheckView(APIView):
                 "policy_versions": result.policy_versions,
             }
         )
+
+
+class CrisisInput(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class CrisisEndInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class CrisisSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    scope = serializers.CharField(source="scope_label")
+    reason = serializers.CharField()
+    started_by = serializers.CharField(source="started_by.username")
+    started_at = serializers.DateTimeField()
+    ended_by = serializers.CharField(source="ended_by.username", allow_null=True, default=None)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    end_note = serializers.CharField()
+    active = serializers.BooleanField(source="is_active")
+
+
+class ChannelCrisisView(APIView):
+    """Declare a crisis on the channel: its scheduled posts are held, approvals given so far
+    are voided, and new submissions need the crisis team (channel managers, crisis team)."""
+
+    @extend_schema(request=CrisisInput, responses={201: CrisisSerializer})
+    def post(self, request, slug):
+        channel = selectors.channel_for(request.user, slug)
+        data = CrisisInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = actions.start_crisis(actor=request.user, channel=channel, reason=data.validated_data["reason"])
+        return Response(CrisisSerializer(incident).data, status=201)
+
+
+class CrisisEndView(APIView):
+    """End a crisis; held posts stay held until a manager releases them."""
+
+    @extend_schema(request=CrisisEndInput, responses=CrisisSerializer)
+    def post(self, request, crisis_id):
+        incident = CrisisIncident.objects.select_related("channel", "department").filter(pk=crisis_id).first()
+        if incident is None or (
+            incident.channel_id and not permissions.can(request.user, permissions.VIEW_CHANNEL, incident.channel)
+        ):
+            raise NotVisible("No such crisis.")
+        data = CrisisEndInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = actions.end_crisis(incident, actor=request.user, note=data.validated_data.get("note", ""))
+        return Response(CrisisSerializer(incident).data)

@@ -178,3 +178,45 @@ class PostingPolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy_id} v{self.version}"
+
+
+class CrisisIncident(models.Model):
+    """A crisis declared on the organization (no department, no channel), a department or a
+    channel. While it is active, scheduled posts in scope are held, approvals given before it
+    started are voided, and every submission needs the crisis team (see approvals.receivers)."""
+
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(department__isnull=True) | models.Q(channel__isnull=True),
+                name="crisis_one_scope",
+            ),
+        ]
+        indexes = [models.Index(fields=["ended_at"], name="crisis_active")]
+
+    def __str__(self) -> str:
+        return f"Crisis #{self.pk} on {self.scope_label}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def scope_label(self) -> str:
+        if self.channel_id:
+            return f"channel {self.channel.slug}"
+        if self.department_id:
+            return f"department {self.department.slug}"
+        return "organization"

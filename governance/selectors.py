@@ -56,3 +56,24 @@ def channels_with_permissions(user, channels) -> list[tuple[Channel, list[str]]]
     channels = list(channels)
     permissions.prefetch(user, channels)
     return [(channel, sorted(permissions.perms_on(user, channel))) for channel in channels]
+
+
+def active_crises():
+    """Every active crisis (there are few), for mapping onto channels without a query per row."""
+    from .models import CrisisIncident
+
+    return list(CrisisIncident.objects.filter(ended_at=None).select_related("channel", "department"))
+
+
+def crisis_for(channel: Channel, crises: list) -> object | None:
+    """The active crisis that covers `channel`: its own, its department's or the organization's."""
+    for incident in crises:
+        if incident.channel_id == channel.pk:
+            return incident
+    for incident in crises:
+        if incident.department_id == channel.owning_department_id and incident.channel_id is None:
+            return incident
+    for incident in crises:
+        if incident.department_id is None and incident.channel_id is None:
+            return incident
+    return None

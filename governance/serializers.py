@@ -42,9 +42,21 @@ class ChannelSerializer(serializers.ModelSerializer):
         ]
 
     def get_crisis(self, channel) -> dict | None:
-        # The active crisis on the channel, its department or the organization; crises
-        # arrive with the crisis-mode feature, until then no channel can be in one.
-        return None
+        """The active crisis on the channel, its department or the organization (None: calm)."""
+        from . import selectors
+
+        crises = self.context.get("crises")
+        if crises is None:
+            crises = self.context["crises"] = selectors.active_crises()
+        incident = selectors.crisis_for(channel, crises)
+        if incident is None:
+            return None
+        return {
+            "id": incident.pk,
+            "scope": incident.scope_label,
+            "reason": incident.reason,
+            "started_at": incident.started_at,
+        }
 
     def get_permissions(self, channel) -> list[str]:
         return sorted(permissions.perms_on(self.context["request"].user, channel))

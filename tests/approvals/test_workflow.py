@@ -32,6 +32,7 @@ def run(action: Action, post, demo):
         Action.HOLD: lambda: actions.hold(post, actor=dana, expected_version=v, reason="Crisis"),
         Action.RELEASE: lambda: actions.release(post, actor=dana, expected_version=v),
         Action.RETRACT: lambda: actions.retract(post, actor=demo["admin"], expected_version=v, reason="Error"),
+        Action.REOPEN: lambda: actions.reopen_review(post, actor=None, reason="crisis #1 started"),
         Action.COMMENT: lambda: actions.comment(post, actor=alice, body="A thought."),
     }[action]()
 
