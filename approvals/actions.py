@@ -13,14 +13,13 @@ from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 import audit
 from governance import permissions
 from governance import selectors as governance_selectors
 from governance.errors import PermissionDenied, StaleVersion, TransitionNotAllowed, ValidationFailed
-from governance.models import Channel
+from governance.models import Channel, covering
 from governance.rules import engine
 
 from . import rules, signals, tasks
@@ -241,9 +240,7 @@ def review_plan(post: Post) -> list[ReviewStage]:
     is). Crisis stages join while a crisis covers the channel.
     """
     channel = post.channel
-    stages = ReviewStage.objects.filter(is_active=True).filter(
-        Q(channel=channel) | Q(department_id=channel.owning_department_id) | Q(channel=None, department=None)
-    )
+    stages = ReviewStage.objects.filter(is_active=True).filter(covering(channel))
     escalated = bool(post.escalations)
     in_crisis = governance_selectors.crisis_for(channel, governance_selectors.active_crises()) is not None
     return [
@@ -711,7 +708,7 @@ def save_review_stage(stage: ReviewStage | None, *, actor, **fields) -> ReviewSt
     Posts already in review keep the plan they were submitted with; the change applies
     to the next submissions.
     """
-    if actor is not None and not (actor.is_superuser or "Portal Admin" in permissions.role_names(actor)):
+    if actor is not None and not permissions.holds_everywhere(actor, permissions.MANAGE_DEPARTMENT):
         raise PermissionDenied("Only portal admins define review stages.")
     unknown = set(fields) - set(STAGE_FIELDS)
     if unknown:

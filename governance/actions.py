@@ -45,7 +45,7 @@ def _require(actor, perm: str, obj) -> None:
 
 
 def _require_portal_admin(actor) -> None:
-    if actor is None or actor.is_superuser or roles.PORTAL_ADMIN in permissions.role_names(actor):
+    if actor is None or permissions.holds_everywhere(actor, MANAGE_DEPARTMENT):
         return
     raise PermissionDenied("Only portal admins may do this.")
 
@@ -431,16 +431,11 @@ def save_policy(
 
 
 def _crisis_scope_check(actor, *, department, channel) -> None:
-    if channel is not None:
-        _require(actor, HANDLE_CRISIS, channel)
-    elif department is not None:
-        if not (
-            permissions.can(actor, MANAGE_DEPARTMENT, department)
-            or roles.CRISIS_TEAM in permissions.role_names(actor)
-            or actor.is_superuser
-        ):
-            raise PermissionDenied("Only the department's managers and the crisis team declare a crisis here.")
-    elif not (actor.is_superuser or roles.CRISIS_TEAM in permissions.role_names(actor)):
+    """Managers of the channel or department, and the crisis team (organization-wide too)."""
+    scope = channel or department
+    if scope is not None:
+        _require(actor, HANDLE_CRISIS, scope)
+    elif not permissions.holds_everywhere(actor, HANDLE_CRISIS):
         raise PermissionDenied("Only the crisis team declares an organization-wide crisis.")
 
 

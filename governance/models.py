@@ -4,6 +4,25 @@ from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
+def scope_label(scoped) -> str:
+    """ "organization", "department <slug>" or "channel <slug>" for a row scoped by optional
+    `department` and `channel` foreign keys (policies, crises, review stages)."""
+    if scoped.channel_id:
+        return f"channel {scoped.channel.slug}"
+    if scoped.department_id:
+        return f"department {scoped.department.slug}"
+    return "organization"
+
+
+def covering(channel) -> models.Q:
+    """Scoped rows that apply to `channel`: the organization's, its department's and its own."""
+    return (
+        models.Q(channel=channel)
+        | models.Q(department_id=channel.owning_department_id, channel=None)
+        | models.Q(department=None, channel=None)
+    )
+
+
 class Department(models.Model):
     """A part of the organization that owns channels (PR, Marketing, IT, …).
 
@@ -152,11 +171,7 @@ class PostingPolicy(models.Model):
 
     @property
     def scope_label(self) -> str:
-        if self.channel_id:
-            return f"channel {self.channel.slug}"
-        if self.department_id:
-            return f"department {self.department.slug}"
-        return "organization"
+        return scope_label(self)
 
 
 class PostingPolicyVersion(models.Model):
@@ -215,8 +230,4 @@ class CrisisIncident(models.Model):
 
     @property
     def scope_label(self) -> str:
-        if self.channel_id:
-            return f"channel {self.channel.slug}"
-        if self.department_id:
-            return f"department {self.department.slug}"
-        return "organization"
+        return scope_label(self)

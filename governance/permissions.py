@@ -63,7 +63,7 @@ _SATISFIED_BY = {
     # Everyone's posts on a channel: its reviewers, publishers and managers (authors see their own).
     VIEW_POSTS: frozenset({VIEW_POSTS, REVIEW, PUBLISH, MANAGE_CHANNEL}),
     # Holding and releasing posts, crises: the channel's managers and the crisis team.
-    HANDLE_CRISIS: frozenset({HANDLE_CRISIS, MANAGE_CHANNEL}),
+    HANDLE_CRISIS: frozenset({HANDLE_CRISIS, MANAGE_CHANNEL, MANAGE_DEPARTMENT}),
 }
 
 
@@ -161,6 +161,14 @@ def can(user, perm: str, obj: Model) -> bool:
         return True
     wanted = _satisfied_by(perm)
     return bool(wanted & _role_perms(user)) or bool(wanted & _held(user, obj))
+
+
+def holds_everywhere(user, perm: str) -> bool:
+    """Does `user` hold `perm` on every object, through a role or as a superuser? (Creating
+    departments, organization-wide crises and stages, and the like.)"""
+    if not _active(user):
+        return False
+    return user.is_superuser or bool(_satisfied_by(perm) & _role_perms(user))
 
 
 def prefetch(user, objects) -> None:

@@ -65,15 +65,11 @@ class CheckResult:
 
 def effective_policies(channel) -> list:
     """The active policies that apply to `channel`, broadest first (one query)."""
-    from governance.models import PostingPolicy
+    from governance.models import PostingPolicy, covering
 
     return list(
         PostingPolicy.objects.filter(is_active=True)
-        .filter(
-            Q(channel=channel)
-            | Q(department_id=channel.owning_department_id, channel=None)
-            | Q(department=None, channel=None)
-        )
+        .filter(covering(channel))
         .select_related("channel", "department")
         # Organization (no channel, no department), then department, then channel.
         .order_by(F("channel_id").asc(nulls_first=True), F("department_id").asc(nulls_first=True), "id")
