@@ -36,6 +36,7 @@ class ReviewStage(models.Model):
         ALWAYS = "always", "Always"
         ON_ESCALATION = "on_escalation", "When escalated (e.g. possible sensitive information)"
         IN_CRISIS = "in_crisis", "During a crisis"
+        HOLDING_STATEMENT = "holding_statement", "For a pre-approved holding statement issued in a crisis"
 
     class EligiblePermission(models.TextChoices):
         REVIEW = "review_on_channel", "May review on the channel"
@@ -52,7 +53,7 @@ class ReviewStage(models.Model):
     eligible_permission = models.CharField(max_length=32, choices=EligiblePermission.choices, blank=True)
     eligible_group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     approvals_required = models.PositiveSmallIntegerField(default=1)
-    applies = models.CharField(max_length=16, choices=Applies.choices, default=Applies.ALWAYS)
+    applies = models.CharField(max_length=20, choices=Applies.choices, default=Applies.ALWAYS)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -98,8 +99,18 @@ class Post(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=500, blank=True, help_text="Why the post is failed, held or retracted")
+    # The state a held post was in, so that releasing it returns it there.
+    held_from = models.CharField(max_length=20, choices=PostState.choices, blank=True)
     remote_id = models.CharField(max_length=200, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
+    # On channels that require consent: the consent of the person the post is about.
+    consent = models.ForeignKey(
+        "governance.Consent", null=True, blank=True, on_delete=models.PROTECT, related_name="posts"
+    )
+    # A holding statement issued in a crisis: reviewed by the holding-statement stages only.
+    holding_statement = models.ForeignKey(
+        "HoldingStatement", null=True, blank=True, on_delete=models.PROTECT, related_name="posts"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -254,3 +265,87 @@ class PolicyCheck(models.Model):
 
     def __str__(self) -> str:
         return f"Check of revision {self.revision_id} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class HoldingStatement(models.Model):
+    """A statement prepared in calm times for a channel ("We are aware of … and will update
+    here"), approved when its managers or the crisis team save it. During a crisis covering
+    the channel it can be issued as a post that needs one crisis-team approval instead of
+    the full review."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="holding_statements")
+    name = models.CharField(max_length=150, help_text="How the crisis team finds it, e.g. 'Service outage'")
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    link = models.URLField(max_length=500, blank=True)
+    is_active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["channel", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.channel_id})"
+
+    def content(self) -> dict[str, str]:
+        return {"title": self.title, "body": self.body, "link": self.link, "media_url": "", "media_alt_text": ""}
+
+
+class RetractionRequest(models.Model):
+    """A published post that must come down (its consent was revoked): a task for the
+    channel's managers, done when the post is retracted."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="retraction_requests")
+    consent = models.ForeignKey(
+        "governance.Consent", null=True, blank=True, on_delete=models.PROTECT, related_name="retraction_requests"
+    )
+    reason = models.CharField(max_length=500)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post"], condition=Q(done_at__isnull=True), name="one_open_retraction_request_per_post"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Retract post #{self.post_id}"
+
+
+class RetrospectiveReview(models.Model):
+    """A break-glass publication, reviewed by a compliance officer afterwards (within 24 hours)."""
+
+    class Outcome(models.TextChoices):
+        JUSTIFIED = "justified", "Justified"
+        NOT_JUSTIFIED = "not_justified", "Not justified"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="retrospective_reviews")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    reason = models.TextField(help_text="Why the glass was broken")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["due_at", "id"], condition=Q(completed_at__isnull=True), name="retrospective_open")
+        ]
+
+    def __str__(self) -> str:
+        return f"Retrospective review of post #{self.post_id}"

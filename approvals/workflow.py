@@ -26,6 +26,7 @@ class Action(StrEnum):
     RELEASE = "release"
     RETRACT = "retract"
     REOPEN = "reopen"
+    BREAK_GLASS = "break_glass"
     COMMENT = "comment"
 
 
@@ -34,14 +35,20 @@ class Action(StrEnum):
 EDITABLE = (S.DRAFT, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.HELD, S.FAILED)
 # States from which the author may still withdraw the post (nothing has gone out).
 WITHDRAWABLE = EDITABLE
+# States a hold stops (a crisis holds scheduled posts; a revoked consent everything unpublished).
+HOLDABLE = (S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.FAILED)
+# States from which break-glass publishing sends the post out at once, approved or not
+# (never a post a reviewer rejected or its author withdrew).
+BREAKABLE = (S.DRAFT, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.HELD, S.FAILED)
 
 TRANSITIONS: dict[tuple[str, Action], frozenset[str]] = {
     **{(state, Action.EDIT): frozenset({S.DRAFT}) for state in EDITABLE},
     (S.DRAFT, Action.SUBMIT): frozenset({S.IN_REVIEW}),
     (S.CHANGES_REQUESTED, Action.SUBMIT): frozenset({S.IN_REVIEW}),
     # An approval either completes a stage and opens the next (still in review) or
-    # completes the last one: approved, or scheduled when the post carries a time.
-    (S.IN_REVIEW, Action.APPROVE): frozenset({S.IN_REVIEW, S.APPROVED, S.SCHEDULED}),
+    # completes the last one: approved, or scheduled when the post carries a time; a
+    # holding statement issued in a crisis goes out at once.
+    (S.IN_REVIEW, Action.APPROVE): frozenset({S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.PUBLISHING}),
     (S.IN_REVIEW, Action.REQUEST_CHANGES): frozenset({S.CHANGES_REQUESTED}),
     (S.IN_REVIEW, Action.REJECT): frozenset({S.REJECTED}),
     **{(state, Action.WITHDRAW): frozenset({S.WITHDRAWN}) for state in WITHDRAWABLE},
@@ -54,14 +61,16 @@ TRANSITIONS: dict[tuple[str, Action], frozenset[str]] = {
     (S.PUBLISHING, Action.MARK_PUBLISHED): frozenset({S.PUBLISHED}),
     (S.PUBLISHING, Action.MARK_FAILED): frozenset({S.FAILED}),
     (S.FAILED, Action.RETRY): frozenset({S.PUBLISHING}),
-    # A crisis (or a manager) stops what is about to go out; releasing returns it.
-    (S.APPROVED, Action.HOLD): frozenset({S.HELD}),
-    (S.SCHEDULED, Action.HOLD): frozenset({S.HELD}),
-    (S.HELD, Action.RELEASE): frozenset({S.APPROVED, S.SCHEDULED}),
+    # A crisis, a revoked consent or a manager stops what is on its way out; releasing
+    # returns it where it was (a review held mid-way starts again).
+    **{(state, Action.HOLD): frozenset({S.HELD}) for state in HOLDABLE},
+    (S.HELD, Action.RELEASE): frozenset({S.APPROVED, S.SCHEDULED, S.IN_REVIEW, S.FAILED}),
     (S.PUBLISHED, Action.RETRACT): frozenset({S.RETRACTED}),
     # A crisis voids the approvals given so far: the review starts again, crisis team included.
     (S.IN_REVIEW, Action.REOPEN): frozenset({S.IN_REVIEW}),
     (S.APPROVED, Action.REOPEN): frozenset({S.IN_REVIEW}),
+    # An emergency: publish now, approved or not, with a reason; compliance reviews it after.
+    **{(state, Action.BREAK_GLASS): frozenset({S.PUBLISHING}) for state in BREAKABLE},
     # Discussion never changes the state.
     **{(state, Action.COMMENT): frozenset({state}) for state in S.values},
 }

@@ -83,6 +83,9 @@ class Channel(models.Model):
     is_regulated = models.BooleanField(
         default=False, help_text="Regulated channels always need compliance sign-off before publishing."
     )
+    requires_consent = models.BooleanField(
+        default=False, help_text="Every post must cite a valid consent of the person it is about (patient stories)."
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -94,6 +97,7 @@ class Channel(models.Model):
             ("review_on_channel", "Review posts on the channel"),
             ("publish_on_channel", "Schedule and publish approved posts on the channel"),
             ("manage_channel", "Manage the channel: grants, ownership, crisis"),
+            ("break_glass_on_channel", "Publish at once without approval, in an emergency (break-glass)"),
         ]
 
     def __str__(self) -> str:
@@ -231,3 +235,57 @@ class CrisisIncident(models.Model):
     @property
     def scope_label(self) -> str:
         return scope_label(self)
+
+
+class Consent(models.Model):
+    """A person's written consent to be featured on some channels (patient stories).
+
+    A post on a channel that requires consent must cite a consent that is valid on the day:
+    its scope includes the channel, it was granted on or before, has not expired and has not
+    been revoked. Revoking holds every unpublished post citing it and asks the channel's
+    managers to retract the published ones (approvals.receivers).
+    """
+
+    person_name = models.CharField(max_length=200, help_text="Who consented, as they appear in posts")
+    channels = models.ManyToManyField(Channel, related_name="consents", help_text="Channels the consent covers")
+    granted_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True, help_text="Empty: does not expire")
+    document_reference = models.CharField(max_length=200, help_text="Where the signed form is kept, e.g. DMS-2026-0412")
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revocation_reason = models.CharField(max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["person_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=models.F("granted_on")),
+                name="consent_expires_after_granted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent of {self.person_name} ({self.document_reference})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def problem_on(self, day, channel=None) -> str | None:
+        """Why the consent does not cover a post on `channel` on `day` (None: it does).
+        With prefetched `channels` this asks nothing of the database."""
+        if self.revoked_at is not None:
+            return f"The consent of {self.person_name} was revoked."
+        if self.granted_on > day:
+            return f"The consent of {self.person_name} starts on {self.granted_on:%Y-%m-%d}."
+        if self.expires_on is not None and self.expires_on < day:
+            return f"The consent of {self.person_name} expired on {self.expires_on:%Y-%m-%d}."
+        if channel is not None and not any(c.pk == channel.pk for c in self.channels.all()):
+            return f"The consent of {self.person_name} does not cover {channel.name}."
+        return None

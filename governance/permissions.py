@@ -33,12 +33,14 @@ DRAFT = "draft_on_channel"
 REVIEW = "review_on_channel"
 PUBLISH = "publish_on_channel"
 MANAGE_CHANNEL = "manage_channel"
+# Publish at once, approved or not, with a reason; compliance reviews it afterwards.
+BREAK_GLASS = "break_glass_on_channel"
 VIEW_CHANNEL = "view_channel"
 VIEW_POSTS = "view_posts_on_channel"
 HANDLE_CRISIS = "handle_crisis"
 MANAGE_DEPARTMENT = "manage_department"
 
-CHANNEL_PERMISSIONS = (DRAFT, REVIEW, PUBLISH, MANAGE_CHANNEL)
+CHANNEL_PERMISSIONS = (DRAFT, REVIEW, PUBLISH, MANAGE_CHANNEL, BREAK_GLASS)
 DEPARTMENT_PERMISSIONS = (MANAGE_DEPARTMENT,)
 
 # What each of a department's groups holds on the channels the department owns.
@@ -54,7 +56,7 @@ DEPARTMENT_GROUP_DEPARTMENT_GRANTS = {"managers": (MANAGE_DEPARTMENT,)}
 ROLE_GRANTS: dict[str, frozenset[str]] = {
     roles.PORTAL_ADMIN: frozenset({VIEW_CHANNEL, MANAGE_CHANNEL, MANAGE_DEPARTMENT}),
     roles.COMPLIANCE_OFFICER: frozenset({VIEW_CHANNEL, VIEW_POSTS}),
-    roles.CRISIS_TEAM: frozenset({VIEW_CHANNEL, VIEW_POSTS, HANDLE_CRISIS}),
+    roles.CRISIS_TEAM: frozenset({VIEW_CHANNEL, VIEW_POSTS, HANDLE_CRISIS, BREAK_GLASS}),
 }
 
 # A permission is held if any of these is held.

@@ -9,6 +9,7 @@ PERMISSION_LABELS = {
     permissions.REVIEW: "Review",
     permissions.PUBLISH: "Publish",
     permissions.MANAGE_CHANNEL: "Manage",
+    permissions.BREAK_GLASS: "Break-glass",
 }
 
 

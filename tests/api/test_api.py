@@ -68,13 +68,15 @@ class TestMe:
         me = api_as("dana").get(f"{V1}/me/").json()
         assert "Crisis Team" in me["roles"]
         assert me["permissions"]["mastodon-main"] == [
+            "break_glass_on_channel",
             "draft_on_channel",
             "manage_channel",
             "publish_on_channel",
             "review_on_channel",
         ]
-        # The crisis team sees every channel, without authoring rights outside its department.
-        assert me["permissions"]["x-news"] == []
+        # The crisis team sees every channel and may break the glass on each, without
+        # authoring rights outside its department.
+        assert me["permissions"]["x-news"] == ["break_glass_on_channel"]
 
 
 class TestChannels:

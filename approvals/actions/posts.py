@@ -18,13 +18,13 @@ from django.utils import timezone
 import audit
 from governance import permissions
 from governance import selectors as governance_selectors
-from governance.errors import PermissionDenied, StaleVersion, TransitionNotAllowed, ValidationFailed
+from governance.errors import Conflict, PermissionDenied, StaleVersion, TransitionNotAllowed, ValidationFailed
 from governance.models import Channel, covering
 from governance.rules import engine
 
-from . import rules, signals, tasks
-from .models import Comment, Decision, PolicyCheck, Post, PostState, ReviewDecision, ReviewStage, Revision
-from .workflow import Action, actions_from, allowed
+from .. import rules, signals, tasks
+from ..models import Comment, Decision, PolicyCheck, Post, PostState, ReviewDecision, ReviewStage, Revision
+from ..workflow import Action, actions_from, allowed
 
 _POST_FIELDS_ON_CHANGE = ["state", "version", "updated_at"]
 
@@ -579,32 +579,63 @@ def retry(post: Post, *, actor, expected_version: int | None) -> Post:
 
 @transaction.atomic
 def hold(post: Post, *, actor, expected_version: int | None = None, reason: str) -> Post:
-    """Stop an approved or scheduled post from going out. Who: channel managers, the crisis
-    team, or the system when a crisis starts."""
+    """Stop a post on its way out (in review, approved, scheduled or failed). Who: channel
+    managers, the crisis team, or the system (a crisis starts, a consent is revoked). The
+    post remembers where it was, so that releasing it returns it there."""
     post = _lock(post)
     _guard(post, Action.HOLD, actor, expected_version)
     before_state = post.state
+    post.held_from = post.state
     post.state = PostState.HELD
     post.status_reason = (reason or "Held")[:500]
     post.version += 1
-    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "status_reason"])
+    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "status_reason", "held_from"])
     _record("hold", post, actor=actor, before_state=before_state, reason=post.status_reason)
     return post
 
 
+def release_refusal(post: Post) -> str | None:
+    """Why a held post may not be released now (None: it may). While a crisis covers its
+    channel, nothing held goes back on its way."""
+    incident = governance_selectors.crisis_for(post.channel, governance_selectors.active_crises())
+    if incident is not None:
+        return f"A crisis is active on {incident.scope_label} (#{incident.pk}); end it before releasing posts."
+    return None
+
+
 @transaction.atomic
 def release(post: Post, *, actor, expected_version: int | None = None) -> Post:
-    """Let a held post go on: scheduled again if its time is still ahead, else approved
-    (waiting for a publisher). Who: channel managers and the crisis team."""
+    """Let a held post go on from where it was held: a review held mid-way starts again (its
+    approvals are voided); an approved post is scheduled again if its time is still ahead,
+    else approved (waiting for a publisher); a failed post fails again, waiting for a retry.
+    Who: channel managers and the crisis team, once no crisis covers the channel."""
     post = _lock(post)
     _guard(post, Action.RELEASE, actor, expected_version)
-    before_state = post.state
-    ahead = post.scheduled_at is not None and post.scheduled_at > timezone.now()
-    post.state = PostState.SCHEDULED if ahead else PostState.APPROVED
-    post.status_reason = ""
+    problem = release_refusal(post)
+    if problem:
+        raise Conflict(problem, code="crisis_active")
+    before_state, held_from = post.state, post.held_from
+    fields = [*_POST_FIELDS_ON_CHANGE, "status_reason", "held_from"]
+    voided = 0
+    if held_from == PostState.IN_REVIEW:
+        voided = _void_decisions(post, "released from hold")
+        plan = review_plan(post)
+        post.review_plan = [stage.pk for stage in plan]
+        post.current_stage, post.awaiting_since = plan[0], timezone.now()
+        post.state = PostState.IN_REVIEW
+        fields += ["review_plan", "current_stage", "awaiting_since"]
+    elif held_from == PostState.FAILED:
+        post.state = PostState.FAILED
+    else:
+        ahead = post.scheduled_at is not None and post.scheduled_at > timezone.now()
+        post.state = PostState.SCHEDULED if ahead else PostState.APPROVED
+    post.status_reason = "Released after a failed delivery; retry it." if post.state == PostState.FAILED else ""
+    post.held_from = ""
     post.version += 1
-    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "status_reason"])
-    _record("release", post, actor=actor, before_state=before_state)
+    post.save(update_fields=fields)
+    _record("release", post, actor=actor, before_state=before_state, held_from=held_from, voided_decisions=voided)
+    if post.state == PostState.IN_REVIEW:
+        _after_commit(tasks.notify_stage_opened, post.pk, post.current_stage_id)
     if post.state == PostState.SCHEDULED:
         signals.delivery_requested.send(sender=Post, post=post, actor=actor)
     return post
@@ -685,74 +716,3 @@ def comment(post: Post, *, actor, body: str, parent: Comment | None = None) -> C
 def available_actions(user, post: Post) -> list[str]:
     """The actions `user` may take on `post` now: allowed by the table and by the rules."""
     return [str(action) for action in actions_from(post.state) if rules.refusal(action, user, post) is None]
-
-
-STAGE_FIELDS = (
-    "slug",
-    "name",
-    "position",
-    "department",
-    "channel",
-    "eligible_permission",
-    "eligible_group",
-    "approvals_required",
-    "applies",
-    "is_active",
-)
-
-
-@transaction.atomic
-def save_review_stage(stage: ReviewStage | None, *, actor, **fields) -> ReviewStage:
-    """Define a new review stage or change one. Who: portal admins.
-
-    Posts already in review keep the plan they were submitted with; the change applies
-    to the next submissions.
-    """
-    if actor is not None and not permissions.holds_everywhere(actor, permissions.MANAGE_DEPARTMENT):
-        raise PermissionDenied("Only portal admins define review stages.")
-    unknown = set(fields) - set(STAGE_FIELDS)
-    if unknown:
-        raise ValidationFailed(errors={name: ["Unknown field."] for name in sorted(unknown)})
-    creating = stage is None
-    if creating:
-        stage = ReviewStage()
-        before = {}
-    else:
-        stage = ReviewStage.objects.select_for_update().get(pk=stage.pk)
-        before = _stage_snapshot(stage)
-    for name, value in fields.items():
-        setattr(stage, name, value)
-    try:
-        stage.full_clean()
-    except DjangoValidationError as exc:
-        raise ValidationFailed(errors=exc.message_dict) from exc
-    stage.save()
-    after = _stage_snapshot(stage)
-    changed = {k for k in after if before.get(k) != after[k]}
-    if changed:
-        audit.record(
-            "approvals.stage.create" if creating else "approvals.stage.update",
-            actor=actor,
-            target=stage,
-            channel_id=stage.channel_id,
-            data={
-                "before": {k: before.get(k) for k in sorted(changed)} if before else None,
-                "after": {k: after[k] for k in sorted(changed)},
-            },
-        )
-    return stage
-
-
-def _stage_snapshot(stage: ReviewStage) -> dict:
-    return {
-        "slug": stage.slug,
-        "name": stage.name,
-        "position": stage.position,
-        "department_id": stage.department_id,
-        "channel_id": stage.channel_id,
-        "eligible_permission": stage.eligible_permission,
-        "eligible_group_id": stage.eligible_group_id,
-        "approvals_required": stage.approvals_required,
-        "applies": stage.applies,
-        "is_active": stage.is_active,
-    }
