@@ -1,6 +1,8 @@
 """Who may take which action on a post. Built on governance.permissions; used by the
 actions (which raise) and by available_actions (which lists), so the two cannot disagree."""
 
+from django.utils import timezone
+
 from governance import permissions
 from governance.errors import PermissionDenied
 from governance.rules import engine
@@ -32,6 +34,17 @@ def is_eligible_for_stage(user, stage: ReviewStage, channel) -> bool:
     if stage.eligible_group_id:
         return stage.eligible_group_id in permissions.group_ids(user)
     return permissions.can(user, stage.eligible_permission, channel)
+
+
+def consent_problem(post: Post, *, day=None) -> str | None:
+    """Why `post` may not go out for want of consent (None: it may). On a channel that requires
+    consent the post must cite a consent valid on `day` (today) that covers the channel."""
+    channel = post.channel
+    if not channel.requires_consent:
+        return None
+    if post.consent_id is None:
+        return f"Posts on {channel.name} must cite the consent of the person they are about."
+    return post.consent.problem_on(day or timezone.localdate(), channel)
 
 
 def missing_training(user, channel) -> str | None:
