@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from governance.errors import DomainError
 
 from . import actions
-from .models import Comment, Post, ReviewDecision, ReviewStage, Revision
+from .models import Comment, HoldingStatement, Post, ReviewDecision, ReviewStage, Revision
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -90,6 +90,40 @@ class ReviewStageAdmin(admin.ModelAdmin):
             saved = actions.save_review_stage(
                 ReviewStage.objects.get(pk=obj.pk) if change else None, actor=request.user, **fields
             )
+            obj.pk = saved.pk
+        except DomainError as exc:
+            self.message_user(request, exc.detail, level=messages.ERROR)
+
+
+@admin.register(HoldingStatement)
+class HoldingStatementAdmin(admin.ModelAdmin):
+    """Saved through `actions.save_holding_statement`: checked against the posting policy,
+    approved by whoever saves it, audited."""
+
+    list_display = ["name", "channel", "is_active", "version", "approved_by", "approved_at"]
+    list_filter = ["is_active", "channel"]
+    list_select_related = ["channel", "approved_by"]
+    fields = ["channel", "name", "title", "body", "link", "is_active", "version", "approved_by", "approved_at"]
+    readonly_fields = ["version", "approved_by", "approved_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "channel"] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # issued posts refer to their statement; retire it instead
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in actions.STATEMENT_FIELDS if name in form.cleaned_data}
+        try:
+            if change:
+                current = HoldingStatement.objects.get(pk=obj.pk)
+                saved = actions.save_holding_statement(
+                    current, actor=request.user, expected_version=current.version, **fields
+                )
+            else:
+                saved = actions.save_holding_statement(
+                    None, actor=request.user, channel=form.cleaned_data["channel"], **fields
+                )
             obj.pk = saved.pk
         except DomainError as exc:
             self.message_user(request, exc.detail, level=messages.ERROR)

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from config.api import KeysetPagination
 from governance import selectors as governance_selectors
-from governance.errors import NotVisible, ValidationFailed
+from governance.errors import Conflict, NotVisible, ValidationFailed
 
 from . import actions, selectors
 from .models import Comment, PostState
@@ -22,12 +22,16 @@ from .serializers import (
     CommentInput,
     CommentSerializer,
     DecisionWithCommentInput,
+    HoldingStatementEditInput,
+    HoldingStatementInput,
+    HoldingStatementSerializer,
     MarkPublishedInput,
     PostCreateInput,
     PostDetailSerializer,
     PostEditInput,
     PostSummarySerializer,
     ReasonInput,
+    ReleaseHeldOutput,
     ScheduleInput,
     VersionInput,
 )
@@ -239,3 +243,63 @@ class ReviewQueueView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.review_queue_for(self.request.user)
+
+
+class HoldingStatementListView(generics.ListAPIView):
+    """The channel's holding statements (for those who see every post on it). POST writes one:
+    the channel's managers and the crisis team; saving it is its approval."""
+
+    serializer_class = HoldingStatementSerializer
+
+    def get_queryset(self):
+        channel = governance_selectors.channel_for(self.request.user, self.kwargs["slug"])
+        return selectors.holding_statements_visible_to(self.request.user, channel=channel)
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = "name"
+        return super().paginate_queryset(queryset)
+
+    @extend_schema(request=HoldingStatementInput, responses={201: HoldingStatementSerializer})
+    def post(self, request, slug):
+        channel = governance_selectors.channel_for(request.user, slug)
+        data = _valid(HoldingStatementInput, request)
+        statement = actions.save_holding_statement(None, actor=request.user, channel=channel, **data)
+        return Response(HoldingStatementSerializer(statement).data, status=status.HTTP_201_CREATED)
+
+
+class HoldingStatementDetailView(APIView):
+    @extend_schema(responses=HoldingStatementSerializer)
+    def get(self, request, statement_id):
+        statement = selectors.holding_statement_for(request.user, statement_id)
+        return Response(HoldingStatementSerializer(statement).data)
+
+    @extend_schema(request=HoldingStatementEditInput, responses=HoldingStatementSerializer)
+    def patch(self, request, statement_id):
+        statement = selectors.holding_statement_for(request.user, statement_id)
+        data = _valid(HoldingStatementEditInput, request)
+        version = data.pop("version")
+        statement = actions.save_holding_statement(statement, actor=request.user, expected_version=version, **data)
+        return Response(HoldingStatementSerializer(statement).data)
+
+
+class HoldingStatementIssueView(APIView):
+    """Issue the statement during a crisis covering its channel: a post awaiting one
+    crisis-team approval (not the issuer's), published as soon as it is approved."""
+
+    @extend_schema(request=None, responses={201: PostDetailSerializer})
+    def post(self, request, statement_id):
+        statement = selectors.holding_statement_for(request.user, statement_id)
+        post = actions.issue_holding_statement(statement, actor=request.user)
+        return _detail(request, post.pk, status_code=status.HTTP_201_CREATED)
+
+
+class ReleaseHeldView(APIView):
+    """Release every post held in an ended crisis's scope that the caller may release; the
+    others are listed with the reason they stay held."""
+
+    @extend_schema(request=None, responses=ReleaseHeldOutput)
+    def post(self, request, crisis_id):
+        incident = governance_selectors.crisis_for_user(request.user, crisis_id)
+        if incident.is_active:
+            raise Conflict("The crisis is still active; end it before releasing what it held.", code="crisis_active")
+        return Response(actions.release_held_posts(incident, actor=request.user))

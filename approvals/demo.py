@@ -122,3 +122,43 @@ def seed_posts() -> int:
     actions.comment(made[1], actor=rachel, body="Lovely story. Do we have the consent form on file?")
     actions.comment(made[1], actor=alice, body="Yes, signed on the 3rd; it's in the shared drive.")
     return len(made)
+
+
+HOLDING_STATEMENTS = {
+    "x-news": [
+        (
+            "Incident under way",
+            "We are aware of reports of an incident at St. Mary's. Patient safety is our first concern. "
+            "We will share verified information here as soon as we have it.",
+        ),
+        (
+            "Service disruption",
+            "Some of our services are disrupted today. Emergency care remains open. "
+            "Updates: https://www.stmarys.example.org/news",
+        ),
+    ],
+    "facebook-main": [
+        (
+            "Incident under way",
+            "We know many of you are worried. We are aware of the situation and are working on it. "
+            "We will post verified updates here; please do not share unconfirmed reports.",
+        ),
+    ],
+}
+
+
+@transaction.atomic
+def seed_holding_statements() -> int:
+    """The demo holding statements, approved by dana (crisis team), unless any exists yet."""
+    from .models import HoldingStatement
+
+    dana = get_user_model().objects.filter(username="dana").first()
+    if dana is None or HoldingStatement.objects.exists():
+        return 0
+    made = 0
+    for slug, statements in HOLDING_STATEMENTS.items():
+        channel = Channel.objects.get(slug=slug)
+        for name, body in statements:
+            actions.save_holding_statement(None, actor=dana, channel=channel, name=name, body=body)
+            made += 1
+    return made

@@ -7,7 +7,7 @@ from governance import permissions
 from governance.errors import NotVisible
 from governance.models import Channel
 
-from .models import Decision, Post, PostState, ReviewDecision, ReviewStage
+from .models import Decision, HoldingStatement, Post, PostState, ReviewDecision, ReviewStage
 
 _LIST_RELATED = ("channel", "author", "current_revision", "current_stage")
 
@@ -165,3 +165,24 @@ _QUEUE_WALK = """
     ORDER BY p.awaiting_since, p.id
     LIMIT %s
 """
+
+
+def holding_statements_visible_to(user, *, channel: Channel | None = None) -> QuerySet[HoldingStatement]:
+    """Holding statements of the channels on which the user sees every post (their reviewers,
+    publishers and managers, the crisis team, compliance officers)."""
+    statements = HoldingStatement.objects.select_related("channel", "approved_by")
+    if channel is not None:
+        statements = statements.filter(channel=channel)
+    if not (user.is_authenticated and user.is_active):
+        return statements.none()
+    if user.is_superuser:
+        return statements
+    channels = permissions.visible(user, permissions.VIEW_POSTS, Channel.objects.all()).values("pk")
+    return statements.filter(channel__in=channels)
+
+
+def holding_statement_for(user, statement_id) -> HoldingStatement:
+    statement = holding_statements_visible_to(user).filter(pk=statement_id).first()
+    if statement is None:
+        raise NotVisible("No such holding statement.")
+    return statement

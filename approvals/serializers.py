@@ -224,3 +224,38 @@ class MarkPublishedInput(VersionInput):
 class CommentInput(serializers.Serializer):
     body = serializers.CharField()
     parent = serializers.IntegerField(required=False, allow_null=True)
+
+
+class HoldingStatementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    channel = serializers.CharField(source="channel.slug")
+    name = serializers.CharField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    link = serializers.CharField()
+    is_active = serializers.BooleanField()
+    version = serializers.IntegerField()
+    approved_by = serializers.CharField(source="approved_by.username")
+    approved_at = serializers.DateTimeField()
+
+
+class HoldingStatementInput(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    body = serializers.CharField()
+    link = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+
+
+class HoldingStatementEditInput(serializers.Serializer):
+    version = serializers.IntegerField()
+    name = serializers.CharField(max_length=150, required=False)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    body = serializers.CharField(required=False)
+    link = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+
+
+class ReleaseHeldOutput(serializers.Serializer):
+    released = serializers.ListField(child=serializers.DictField())
+    skipped = serializers.ListField(child=serializers.DictField())

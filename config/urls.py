@@ -51,6 +51,27 @@ api_v1 = [
     path("review-queue/", approvals_api.ReviewQueueView.as_view(), name="review-queue"),
     path("channels/<slug:slug>/crisis/", governance_api.ChannelCrisisView.as_view(), name="channel-crisis"),
     path("crises/<int:crisis_id>/end/", governance_api.CrisisEndView.as_view(), name="crisis-end"),
+    path("crises/", governance_api.CrisisListView.as_view(), name="crisis-list"),
+    path("crises/<int:crisis_id>/", governance_api.CrisisDetailView.as_view(), name="crisis-detail"),
+    path("crises/<int:crisis_id>/timeline/", governance_api.CrisisTimelineView.as_view(), name="crisis-timeline"),
+    path(
+        "crises/<int:crisis_id>/release-held/", approvals_api.ReleaseHeldView.as_view(), name="crisis-release-held"
+    ),
+    path(
+        "channels/<slug:slug>/holding-statements/",
+        approvals_api.HoldingStatementListView.as_view(),
+        name="holding-statement-list",
+    ),
+    path(
+        "holding-statements/<int:statement_id>/",
+        approvals_api.HoldingStatementDetailView.as_view(),
+        name="holding-statement-detail",
+    ),
+    path(
+        "holding-statements/<int:statement_id>/issue/",
+        approvals_api.HoldingStatementIssueView.as_view(),
+        name="holding-statement-issue",
+    ),
     path("audit-events/", audit_api.AuditEventListView.as_view(), name="audit-event-list"),
     path("audit-events/verify/", audit_api.AuditVerifyView.as_view(), name="audit-verify"),
 ]

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import actions, permissions, selectors
-from .errors import NotVisible, ValidationFailed
+from .errors import NotVisible, PermissionDenied, ValidationFailed
 from .models import Channel, CrisisIncident, Platform
 from .rules import engine, length
 from .serializers import ChannelSerializer, DepartmentSerializer, MeSerializer
@@ -192,3 +192,76 @@ class CrisisEndView(APIView):
         data.is_valid(raise_exception=True)
         incident = actions.end_crisis(incident, actor=request.user, note=data.validated_data.get("note", ""))
         return Response(CrisisSerializer(incident).data)
+
+
+class CrisisStartInput(serializers.Serializer):
+    reason = serializers.CharField()
+    department = serializers.SlugField(required=False, help_text="Omit for an organization-wide crisis")
+
+
+class CrisisFilter(django_filters.FilterSet):
+    active = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull")
+
+
+class CrisisListView(generics.ListAPIView):
+    """Crises the caller can see (filter `active`), newest first. POST declares one on a
+    department (`department`) or the whole organization: department managers and the crisis
+    team; organization-wide, the crisis team. On a channel: `channels/{slug}/crisis/`."""
+
+    serializer_class = CrisisSerializer
+    filterset_class = CrisisFilter
+
+    def get_queryset(self):
+        return selectors.crises_visible_to(self.request.user)
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = "-started_at"
+        return super().paginate_queryset(queryset)
+
+    @extend_schema(request=CrisisStartInput, responses={201: CrisisSerializer})
+    def post(self, request):
+        data = CrisisStartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        slug = data.validated_data.get("department")
+        department = selectors.department_for(slug) if slug else None
+        incident = actions.start_crisis(actor=request.user, department=department, reason=data.validated_data["reason"])
+        return Response(CrisisSerializer(incident).data, status=201)
+
+
+class CrisisDetailView(generics.RetrieveAPIView):
+    serializer_class = CrisisSerializer
+
+    def get_object(self):
+        return selectors.crisis_for_user(self.request.user, self.kwargs["crisis_id"])
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+    actor = serializers.SerializerMethodField()
+    action = serializers.CharField()
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    channel_id = serializers.IntegerField(allow_null=True)
+    data = serializers.JSONField()
+
+    def get_actor(self, event) -> str | None:
+        return event.actor_label if event.actor_id is not None else None
+
+
+class CrisisTimelineView(APIView):
+    """Every event of the incident, oldest first (see `selectors.incident_timeline`): for the
+    people who handle it and compliance officers (others who can see the crisis: 403)."""
+
+    @extend_schema(responses=TimelineEventSerializer(many=True))
+    def get(self, request, crisis_id):
+        incident = selectors.crisis_for_user(request.user, crisis_id)
+        if not selectors.may_see_timeline(request.user, incident):
+            raise PermissionDenied("Only the people handling this crisis and compliance officers see its timeline.")
+        events = selectors.incident_timeline(incident)
+        return Response(
+            {
+                "crisis": CrisisSerializer(incident).data,
+                "events": TimelineEventSerializer(events, many=True).data,
+            }
+        )

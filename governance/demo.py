@@ -115,6 +115,8 @@ USERS = [
     ("ray", "Ray", "Fischer", [roles.REVIEWER], [("pr", "reviewers")]),
     ("carol", "Carol", "Jensen", [roles.COMPLIANCE_OFFICER], []),
     ("dana", "Dana", "Silva", [roles.CRISIS_TEAM], [("social-center", "managers")]),
+    # A second crisis-team member: in a crisis every submission needs two crisis-team approvals.
+    ("sam", "Sam", "Reyes", [roles.CRISIS_TEAM], []),
 ]
 
 

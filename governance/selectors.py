@@ -2,6 +2,8 @@
 
 from django.db.models import Q, QuerySet
 
+from accounts import roles
+
 from . import permissions
 from .errors import NotVisible
 from .models import Channel, Department
@@ -77,3 +79,70 @@ def crisis_for(channel: Channel, crises: list) -> object | None:
         if incident.department_id is None and incident.channel_id is None:
             return incident
     return None
+
+
+def crises_visible_to(user):
+    """Crises on the organization or a department (everyone is affected by those), and crises
+    on the channels the user may see; newest first."""
+    from .models import CrisisIncident
+
+    return CrisisIncident.objects.filter(
+        Q(channel__isnull=True) | Q(channel__in=channels_visible_to(user).values("pk"))
+    ).select_related("channel", "department", "started_by", "ended_by")
+
+
+def crisis_for_user(user, crisis_id: int):
+    """The crisis, or NotVisible when it is missing or on a channel the user may not see."""
+    incident = crises_visible_to(user).filter(pk=crisis_id).first()
+    if incident is None:
+        raise NotVisible("No such crisis.")
+    return incident
+
+
+def may_see_timeline(user, incident) -> bool:
+    """Who handles the crisis (its channel's or department's managers, the crisis team) and
+    compliance officers; the timeline carries every post's reasons and decisions."""
+    if user.is_superuser or roles.COMPLIANCE_OFFICER in permissions.role_names(user):
+        return True
+    scope = incident.channel or incident.department
+    if scope is None:
+        return permissions.holds_everywhere(user, permissions.HANDLE_CRISIS)
+    return permissions.can(user, permissions.HANDLE_CRISIS, scope)
+
+
+def incident_timeline(incident):
+    """Every audit event of the incident, oldest first: its start and end, everything that
+    happened on the channels it covered while it was active (holds, voided approvals, the
+    crisis-team reviews, holding statements), and the release of the posts it held after it
+    ended. Bounded by the chain positions of its start and end events (the seq index)."""
+    from audit.models import AuditEvent
+
+    own = AuditEvent.objects.filter(target_type="governance.crisisincident", target_id=str(incident.pk))
+    marks = dict(
+        own.filter(action__in=["governance.crisis.start", "governance.crisis.end"]).values_list("action", "seq")
+    )
+    start_seq = marks.get("governance.crisis.start")
+    if start_seq is None:
+        return list(own.order_by("seq"))
+    end_seq = marks.get("governance.crisis.end")
+    if incident.channel_id:
+        in_scope = Q(channel_id=incident.channel_id)
+    elif incident.department_id:
+        in_scope = Q(
+            channel_id__in=list(
+                Channel.objects.filter(owning_department_id=incident.department_id).values_list("pk", flat=True)
+            )
+        )
+    else:
+        in_scope = Q(channel_id__isnull=False)
+    during = Q(seq__gte=start_seq) & (Q(seq__lte=end_seq) if end_seq else Q()) & in_scope
+    events = list(AuditEvent.objects.filter(during | Q(pk__in=own.values("pk"))).order_by("seq"))
+    if end_seq:
+        held = {e.target_id for e in events if e.action == "approvals.post.hold"}
+        if held:
+            events += list(
+                AuditEvent.objects.filter(
+                    seq__gt=end_seq, action="approvals.post.release", target_type="approvals.post", target_id__in=held
+                ).order_by("seq")
+            )
+    return events

@@ -2,6 +2,7 @@
 `approvals.workflow`, grouped by subject. See `posts` for what every action does.
 """
 
+from .crisis import release_held_posts
 from .posts import (
     approve,
     available_actions,
@@ -25,26 +26,31 @@ from .posts import (
     withdraw,
 )
 from .stages import STAGE_FIELDS, save_review_stage
+from .statements import STATEMENT_FIELDS, issue_holding_statement, save_holding_statement
 
 __all__ = [
     "STAGE_FIELDS",
+    "STATEMENT_FIELDS",
     "approve",
     "available_actions",
     "comment",
     "create_post",
     "edit_post",
     "hold",
+    "issue_holding_statement",
     "mark_failed",
     "mark_published",
     "policy_check",
     "publish_now",
     "reject",
     "release",
+    "release_held_posts",
     "reopen_review",
     "request_changes",
     "retract",
     "retry",
     "review_plan",
+    "save_holding_statement",
     "save_review_stage",
     "schedule",
     "submit",

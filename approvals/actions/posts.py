@@ -212,6 +212,10 @@ def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> 
         _check_schedule(changes["scheduled_at"])
         post.scheduled_at = changes["scheduled_at"]
         fields.append("scheduled_at")
+    if content_changed and post.holding_statement_id:
+        # New words are no longer the pre-approved statement: the full review applies.
+        post.holding_statement = None
+        fields.append("holding_statement")
     if content_changed:
         post.current_revision = _new_revision(post, actor=actor, number=post.revisions.count() + 1, content=content)
         fields.append("current_revision")
@@ -237,10 +241,13 @@ def review_plan(post: Post) -> list[ReviewStage]:
 
     Stages of the organization, the channel's department and the channel itself; those
     that apply on escalation join when the post is escalated (a regulated channel always
-    is). Crisis stages join while a crisis covers the channel.
+    is). Crisis stages join while a crisis covers the channel. A holding statement issued in
+    a crisis passes the holding-statement stages only: its text was approved beforehand.
     """
     channel = post.channel
     stages = ReviewStage.objects.filter(is_active=True).filter(covering(channel))
+    if post.holding_statement_id:
+        return list(stages.filter(applies=ReviewStage.Applies.HOLDING_STATEMENT).order_by("position", "id"))
     escalated = bool(post.escalations)
     in_crisis = governance_selectors.crisis_for(channel, governance_selectors.active_crises()) is not None
     return [
@@ -379,6 +386,8 @@ def approve(post: Post, *, actor, expected_version: int | None, comment: str = "
             fields += _clear_review(post)
             scheduled = post.scheduled_at is not None and post.scheduled_at > timezone.now()
             post.state = PostState.SCHEDULED if scheduled else PostState.APPROVED
+            if post.holding_statement_id and not scheduled:
+                post.state = PostState.PUBLISHING  # a holding statement goes out as soon as it is approved
     post.version += 1
     post.save(update_fields=fields)
     _record(
@@ -396,7 +405,7 @@ def approve(post: Post, *, actor, expected_version: int | None, comment: str = "
     _after_commit(tasks.notify_decision, decision.pk)
     if opened:
         _after_commit(tasks.notify_stage_opened, post.pk, opened.pk)
-    if post.state == PostState.SCHEDULED:
+    if post.state in (PostState.SCHEDULED, PostState.PUBLISHING):
         signals.delivery_requested.send(sender=Post, post=post, actor=actor)
     return post
 

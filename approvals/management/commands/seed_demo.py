@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from approvals.demo import seed_posts
+from approvals.demo import seed_holding_statements, seed_posts
 from governance.demo import seed_demo
 
 
@@ -21,6 +21,7 @@ class Command(BaseCommand):
             )
         created = seed_demo()
         created["posts"] = seed_posts()
+        created["holding statements"] = seed_holding_statements()
         if any(created.values()):
             summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
             self.stdout.write(self.style.SUCCESS(f"Demo organization loaded: {summary} created."))
