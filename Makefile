@@ -14,12 +14,18 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
-# The embedded default: SQLite under ./var, demo organization, http://127.0.0.1:8000
+# The embedded default: SQLite under ./var, demo organization, http://127.0.0.1:8000, and a
+# Celery worker with its beat scheduler over a broker-less folder transport (var/broker), so
+# that scheduled posts really publish without Redis or RabbitMQ. Ctrl-C stops all three.
 run: export DEBUG ?= true
+run: export CELERY_BROKER_URL ?= filesystem://
 run: $(STAMP)
-	@mkdir -p var
+	@mkdir -p var/broker
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
+	@trap 'kill 0' EXIT INT TERM; \
+	$(VENV)/bin/celery -A config worker --beat --concurrency 2 --loglevel INFO \
+		--schedule var/celerybeat-schedule & \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite: PostgreSQL when DATABASE_URL points at it or 127.0.0.1:5432 answers,

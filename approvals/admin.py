@@ -7,7 +7,16 @@ from django.contrib import admin, messages
 from governance.errors import DomainError
 
 from . import actions
-from .models import Comment, HoldingStatement, Post, ReviewDecision, ReviewStage, Revision
+from .models import (
+    Comment,
+    HoldingStatement,
+    Post,
+    RetractionRequest,
+    RetrospectiveReview,
+    ReviewDecision,
+    ReviewStage,
+    Revision,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -127,3 +136,27 @@ class HoldingStatementAdmin(admin.ModelAdmin):
             obj.pk = saved.pk
         except DomainError as exc:
             self.message_user(request, exc.detail, level=messages.ERROR)
+
+
+@admin.register(RetrospectiveReview)
+class RetrospectiveReviewAdmin(ReadOnlyAdmin):
+    """Break-glass publications and their retrospective reviews. Read-only: a compliance officer
+    completes a review through `complete_retrospective` (the API), which audits it."""
+
+    list_display = ["id", "post", "requested_by", "requested_at", "due_at", "completed_at", "completed_by", "outcome"]
+    list_filter = ["outcome"]
+    list_select_related = ["post", "requested_by", "completed_by"]
+    search_fields = ["post__id", "requested_by__username", "reason"]
+    date_hierarchy = "requested_at"
+    show_full_result_count = False
+
+
+@admin.register(RetractionRequest)
+class RetractionRequestAdmin(ReadOnlyAdmin):
+    """Published posts to take down because their consent was revoked. Read-only: revoking the
+    consent opens one, retracting the post (`retract`) completes it; both are audited."""
+
+    list_display = ["id", "post", "consent", "requested_at", "done_at", "done_by"]
+    list_select_related = ["post", "consent", "done_by"]
+    search_fields = ["post__id", "consent__document_reference"]
+    show_full_result_count = False

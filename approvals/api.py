@@ -4,19 +4,28 @@ Views are thin: resolve the post through a selector (404 when missing or not vis
 validate the input, call the action, answer with the post as it now is.
 """
 
+import base64
+import binascii
+import json
+from datetime import datetime
+
 import django_filters
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from config.api import KeysetPagination
 from governance import selectors as governance_selectors
 from governance.errors import Conflict, NotVisible, ValidationFailed
+from governance.models import Consent
 
-from . import actions, selectors
-from .models import Comment, PostState
+from . import actions, rules, selectors
+from .models import Comment, HoldingStatement, PostState
 from .serializers import (
     ApproveInput,
     CommentInput,
@@ -32,6 +41,11 @@ from .serializers import (
     PostSummarySerializer,
     ReasonInput,
     ReleaseHeldOutput,
+    RetractionRequestFilters,
+    RetractionRequestSerializer,
+    RetrospectiveCompleteInput,
+    RetrospectiveFilters,
+    RetrospectiveReviewSerializer,
     ScheduleInput,
     VersionInput,
 )
@@ -46,6 +60,17 @@ def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def _cite_consent(data: dict) -> None:
+    """Replace the consent id of the input by the consent (the action checks that the caller may
+    see it and that it covers the channel; an unknown id reads the same as one not visible)."""
+    if data.get("consent") is None:
+        return
+    consent = Consent.objects.filter(pk=data["consent"]).first()
+    if consent is None:
+        raise ValidationFailed("No such consent.", errors={"consent": ["No such consent."]})
+    data["consent"] = consent
 
 
 class PostFilter(django_filters.FilterSet):
@@ -82,6 +107,7 @@ class PostListCreateView(generics.ListAPIView):
         missing = sorted(set(usernames) - {user.username for user in co_authors})
         if missing:
             raise ValidationFailed(errors={"co_authors": [f"Unknown user: {name}" for name in missing]})
+        _cite_consent(data)
         post = actions.create_post(actor=request.user, channel=channel, co_authors=co_authors, **data)
         return _detail(request, post.pk, status_code=status.HTTP_201_CREATED)
 
@@ -93,9 +119,11 @@ class PostDetailView(APIView):
 
     @extend_schema(request=PostEditInput, responses=PostDetailSerializer)
     def patch(self, request, post_id):
-        """Edit the content: a new revision; approvals given earlier are voided."""
+        """Edit the content: a new revision; approvals given earlier are voided. Citing another
+        consent (`consent`) sends the post back to draft too."""
         post = selectors.post_for(request.user, post_id)
         data = _valid(PostEditInput, request)
+        _cite_consent(data)
         actions.edit_post(post, actor=request.user, expected_version=data.pop("version"), **data)
         return _detail(request, post_id)
 
@@ -252,6 +280,8 @@ class HoldingStatementListView(generics.ListAPIView):
     serializer_class = HoldingStatementSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no channel
+            return HoldingStatement.objects.none()
         channel = governance_selectors.channel_for(self.request.user, self.kwargs["slug"])
         return selectors.holding_statements_visible_to(self.request.user, channel=channel)
 
@@ -303,3 +333,112 @@ class ReleaseHeldView(APIView):
         if incident.is_active:
             raise Conflict("The crisis is still active; end it before releasing what it held.", code="crisis_active")
         return Response(actions.release_held_posts(incident, actor=request.user))
+
+
+# --- break-glass publishing -------------------------------------------------------------
+
+BreakGlassView = _action_view(
+    "BreakGlassView",
+    ReasonInput,
+    lambda post, actor, d: actions.break_glass(post, actor=actor, expected_version=d["version"], reason=d["reason"]),
+    "Publish now, approved or not, with a reason (break-glass permission on the channel); "
+    "compliance officers are told at once and review it within 24 hours.",
+)
+
+
+class IsComplianceOfficer(BasePermission):
+    message = "Only compliance officers review break-glass publications."
+
+    def has_permission(self, request, view):
+        return rules.is_compliance_officer(request.user)
+
+
+class RetrospectiveReviewPagination(KeysetPagination):
+    """Keyset pagination on (completed?, due_at, id): open reviews first, then completed ones,
+    each oldest due first. The cursor holds the last row's key."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = request.query_params.get("page_size")
+        self.size = min(int(size), self.max_page_size) if size and size.isdigit() and int(size) > 0 else self.page_size
+        after = None
+        raw = request.query_params.get(self.cursor_query_param)
+        if raw:
+            try:
+                done, due_at, pk = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+                after = (bool(done), datetime.fromisoformat(due_at), int(pk))
+            except (ValueError, TypeError, binascii.Error):
+                raise NotFound("Invalid cursor.") from None
+        rows = selectors.retrospective_reviews_page(queryset, after=after, limit=self.size + 1)
+        self.has_next = len(rows) > self.size
+        self.page = rows[: self.size]
+        return self.page
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        last = self.page[-1]
+        key = [last.completed_at is not None, last.due_at.isoformat(), last.pk]
+        cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+        return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, cursor)
+
+
+class RetrospectiveReviewListView(generics.ListAPIView):
+    """Break-glass publications and their retrospective reviews (compliance officers only):
+    open ones first, oldest due first; `?open=true|false` keeps only the open/completed ones."""
+
+    serializer_class = RetrospectiveReviewSerializer
+    permission_classes = [IsAuthenticated, IsComplianceOfficer]
+    pagination_class = RetrospectiveReviewPagination
+    filter_backends = []
+
+    @extend_schema(parameters=[OpenApiParameter("open", bool, description="true: still to review; false: completed")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        filters = RetrospectiveFilters(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.retrospective_reviews_for(self.request.user, is_open=filters.validated_data["open"])
+
+
+class RetrospectiveReviewCompleteView(APIView):
+    """Complete a retrospective review: `justified`, or `not_justified` with a comment. Compliance
+    officers only, never the person who broke the glass; once (409 after that)."""
+
+    permission_classes = [IsAuthenticated, IsComplianceOfficer]
+
+    @extend_schema(request=RetrospectiveCompleteInput, responses=RetrospectiveReviewSerializer)
+    def post(self, request, review_id):
+        review = selectors.retrospective_review_for(request.user, review_id)
+        data = _valid(RetrospectiveCompleteInput, request)
+        review = actions.complete_retrospective(
+            review, actor=request.user, outcome=data["outcome"], comment=data.get("comment", "")
+        )
+        review = selectors.retrospective_review_for(request.user, review.pk)
+        return Response(RetrospectiveReviewSerializer(review).data)
+
+
+# --- consent ----------------------------------------------------------------------------
+
+
+class RetractionRequestListView(generics.ListAPIView):
+    """Published posts that must come down because the consent they cite was revoked: the open
+    requests on the channels the caller manages (compliance officers: all), oldest first;
+    `?done=true` lists the finished ones. Retracting the post (`posts/{id}/retract/`) finishes one."""
+
+    serializer_class = RetractionRequestSerializer
+    filter_backends = []
+
+    @extend_schema(parameters=[OpenApiParameter("done", bool, description="true: the finished requests")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        filters = RetractionRequestFilters(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.retraction_requests_visible_to(self.request.user, done=filters.validated_data["done"])
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = ("requested_at", "id")
+        return super().paginate_queryset(queryset)

@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from governance.models import Channel
+from governance.demo import VALID_CONSENT_REFERENCE
+from governance.models import Channel, Consent
 
 from . import actions
 from .models import Post
@@ -29,6 +30,8 @@ def seed_posts() -> int:
     channels = {c.slug: c for c in Channel.objects.all()}
     later = timezone.now() + timedelta(days=3)
     made = []
+    # Joan's consent (governance.demo): the patient stories about her cite it.
+    joan = Consent.objects.filter(document_reference=VALID_CONSENT_REFERENCE, revoked_at=None).first()
 
     def draft(author, channel, body, **fields):
         post = actions.create_post(actor=author, channel=channels[channel], body=body, **fields)
@@ -56,6 +59,7 @@ def seed_posts() -> int:
         "After her hip replacement, Joan walked the 5K with her granddaughter. "
         "She shared her story with us, with written consent.",
         title="Joan's 5K",
+        consent=joan,
     )
     approved(
         alice,
@@ -64,6 +68,25 @@ def seed_posts() -> int:
         rachel,
         title="10,000 babies",
     )  # now awaiting carol
+    if joan is not None:
+        # A patient story that went out, citing Joan's consent: channel review, compliance, published.
+        post = approved(
+            alice,
+            "patient-stories",
+            "One year after her hip replacement, Joan is training for her first 10K. "
+            "Her advice to anyone facing surgery: write down every question and ask them all.",
+            rachel,
+            title="Joan, one year on",
+            consent=joan,
+        )
+        post = actions.approve(post, actor=carol, expected_version=post.version, comment="Consent on file.")
+        post = actions.publish_now(post, actor=rachel, expected_version=post.version)
+        actions.mark_published(
+            post,
+            actor=None,
+            remote_id="joan-one-year-on",
+            remote_url="https://stories.stmarys.example.org/joan-one-year-on",
+        )
     post = submitted(alice, "patient-stories", "Our ER is the best in the state, guaranteed!", title="ER")
     actions.request_changes(
         post,

@@ -76,3 +76,60 @@ def decision_made(decision_id: int) -> int:
     body += f":\n\n{decision.comment}\n" if decision.comment else ".\n"
     body += f"\nThe post is now {post.get_state_display().lower()}: {_post_url(post)}\n"
     return _send(subject, body, recipients)
+
+
+def compliance_officers():
+    """Active users holding the Compliance Officer role."""
+    from django.contrib.auth import get_user_model
+
+    from accounts import roles
+
+    return get_user_model().objects.filter(groups__name=roles.COMPLIANCE_OFFICER, is_active=True).distinct()
+
+
+def break_glass_used(review_id: int) -> int:
+    """Tell every compliance officer, at once, that a post went out by breaking the glass and
+    that its retrospective review is due."""
+    from django.utils import timezone
+
+    from .models import RetrospectiveReview
+
+    review = RetrospectiveReview.objects.select_related("post__channel", "requested_by", "revision").get(pk=review_id)
+    post = review.post
+    recipients = [u.email for u in compliance_officers() if u.email]
+    due = timezone.localtime(review.due_at)
+    who = review.requested_by.label
+    subject = _one_line(f"[Clearpost] Break-glass publication on {post.channel.name} by {who}", 120)
+    body = (
+        f"{who} published a post on {post.channel.name} at once, without the usual "
+        f"approvals (break-glass).\n\nReason given:\n{review.reason}\n\n"
+        f"What went out (revision {review.revision.number}, SHA-256 {review.content_hash}):\n"
+        f"{review.revision.body[:500]}\n\n"
+        f"A retrospective review is due by {due:%Y-%m-%d %H:%M %Z}. "
+        f"It stays in your queue until one of you completes it: {_post_url(post)}\n"
+    )
+    return _send(subject, body, recipients)
+
+
+def retraction_requested(request_id: int) -> int:
+    """Tell the channel's managers that a published post must come down (its consent was revoked)."""
+    from .models import RetractionRequest
+
+    request = RetractionRequest.objects.select_related("post__channel", "post__current_revision", "consent").get(
+        pk=request_id
+    )
+    post = request.post
+    recipients = [u.email for u in permissions.users_with(permissions.MANAGE_CHANNEL, post.channel) if u.email]
+    subject = _one_line(f"[Clearpost] Retract a post on {post.channel.name}: {post.title}", 120)
+    # Mail leaves the portal: name the consent by its document reference, not the person or why.
+    why = (
+        f"The consent it cites ({request.consent.document_reference}) was revoked."
+        if request.consent_id
+        else "It must come down."
+    )
+    where = f"It is live at {post.remote_url}\n\n" if post.remote_url else ""
+    body = (
+        f"A post published on {post.channel.name} must be taken down. {why}\n\n{where}"
+        f"Take it down on the platform, then mark it retracted in Clearpost: {_post_url(post)}\n"
+    )
+    return _send(subject, body, recipients)

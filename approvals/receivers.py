@@ -1,10 +1,10 @@
-"""What a crisis does to posts. Governance declares the crisis (it may not import this app);
-these receivers run inside that same transaction."""
+"""What a crisis or a revoked consent does to posts. Governance declares the crisis or revokes
+the consent (it may not import this app); these receivers run inside that same transaction."""
 
 from django.db.models import Q
 from django.dispatch import receiver
 
-from governance.signals import crisis_started
+from governance.signals import consent_revoked, crisis_started
 
 from . import actions
 from .models import Post, PostState
@@ -30,3 +30,10 @@ def hold_and_reopen(sender, incident, actor, **kwargs):
             actions.hold(post, actor=None, reason=f"Held by crisis #{incident.pk}: {incident.reason}"[:500])
         else:
             actions.reopen_review(post, actor=None, reason=f"crisis #{incident.pk} started")
+
+
+@receiver(consent_revoked, dispatch_uid="approvals_consent_revoked")
+def hold_or_request_retraction(sender, consent, actor, **kwargs):
+    """The posts citing a revoked consent: unpublished ones are held, published ones become
+    retraction requests for their channel's managers (see `actions.act_on_revoked_consent`)."""
+    actions.act_on_revoked_consent(consent)

@@ -3,6 +3,7 @@ actions (which raise) and by available_actions (which lists), so the two cannot 
 
 from django.utils import timezone
 
+from accounts import roles
 from governance import permissions
 from governance.errors import PermissionDenied
 from governance.rules import engine
@@ -10,8 +11,11 @@ from governance.rules import engine
 from .models import Decision, Post, ReviewDecision, ReviewStage
 from .workflow import Action
 
-# What the system (actor None) may do: report delivery, hold and release in a crisis.
-SYSTEM_ACTIONS = frozenset({Action.MARK_PUBLISHED, Action.MARK_FAILED, Action.HOLD, Action.RELEASE, Action.REOPEN})
+# What the system (actor None) may do: start the delivery of a scheduled post when its time
+# comes, report delivery, hold and release in a crisis.
+SYSTEM_ACTIONS = frozenset(
+    {Action.PUBLISH, Action.MARK_PUBLISHED, Action.MARK_FAILED, Action.HOLD, Action.RELEASE, Action.REOPEN}
+)
 
 
 def is_author(user, post: Post) -> bool:
@@ -45,6 +49,13 @@ def consent_problem(post: Post, *, day=None) -> str | None:
     if post.consent_id is None:
         return f"Posts on {channel.name} must cite the consent of the person they are about."
     return post.consent.problem_on(day or timezone.localdate(), channel)
+
+
+def is_compliance_officer(user) -> bool:
+    """Compliance officers (and superusers): they review break-glass publications afterwards."""
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or roles.COMPLIANCE_OFFICER in permissions.role_names(user)
 
 
 def missing_training(user, channel) -> str | None:
@@ -114,6 +125,11 @@ def refusal(action: Action, user, post: Post) -> str | None:
         return "Only the channel's managers and the crisis team hold and release posts."
     if action == Action.RETRACT:
         return None if permissions.can(user, permissions.MANAGE_CHANNEL, channel) else "Only channel managers retract."
+    if action == Action.BREAK_GLASS:
+        # Authors included: it is an emergency, and the retrospective review is the control.
+        if permissions.can(user, permissions.BREAK_GLASS, channel):
+            return None
+        return "Only holders of the break-glass permission on this channel publish without approval."
     if action == Action.COMMENT:
         return None if may_view(user, post) else "You may not see this post."
     return f"Unknown action {action}."
@@ -123,3 +139,10 @@ def check(action: Action, user, post: Post) -> None:
     reason = refusal(action, user, post)
     if reason:
         raise PermissionDenied(reason)
+
+
+def broke_the_glass(post: Post) -> bool:
+    """Did the post's current revision go out by breaking the glass? Delivery should let such a
+    post through a crisis (holding it would undo the emergency decision the crisis team or a
+    channel's holder just took); a consent problem never lets it through (break_glass refuses it)."""
+    return post.retrospective_reviews.filter(revision_id=post.current_revision_id).exists()

@@ -7,7 +7,8 @@ from governance import permissions
 from governance.errors import NotVisible
 from governance.models import Channel
 
-from .models import Decision, HoldingStatement, Post, PostState, ReviewDecision, ReviewStage
+from . import rules
+from .models import Decision, HoldingStatement, Post, PostState, RetrospectiveReview, ReviewDecision, ReviewStage
 
 _LIST_RELATED = ("channel", "author", "current_revision", "current_stage")
 
@@ -36,13 +37,20 @@ def post_for(user, post_id) -> Post:
         raise NotVisible("No such post.") from None
     post = (
         posts_visible_to(user)
-        .select_related("current_stage__eligible_group", "channel__owning_department")
+        .select_related("current_stage__eligible_group", "channel__owning_department", "consent")
         .prefetch_related(
             "co_authors",
+            "consent__channels",
             Prefetch(
                 "decisions",
                 queryset=ReviewDecision.objects.select_related("reviewer", "stage", "revision").order_by(
                     "decided_at", "id"
+                ),
+            ),
+            Prefetch(
+                "retrospective_reviews",
+                queryset=RetrospectiveReview.objects.select_related("requested_by", "completed_by").order_by(
+                    "requested_at", "id"
                 ),
             ),
         )
@@ -186,3 +194,60 @@ def holding_statement_for(user, statement_id) -> HoldingStatement:
     if statement is None:
         raise NotVisible("No such holding statement.")
     return statement
+
+
+def retrospective_reviews_for(user, *, is_open: bool | None = None) -> QuerySet[RetrospectiveReview]:
+    """Break-glass publications awaiting (or given) a compliance officer's retrospective review:
+    for compliance officers only (nobody else's queue), open ones first, oldest due first.
+    `is_open` True/False keeps only the open/completed ones."""
+    if not rules.is_compliance_officer(user):
+        return RetrospectiveReview.objects.none()
+    reviews = RetrospectiveReview.objects.select_related("post__channel", "requested_by", "completed_by")
+    if is_open is not None:
+        reviews = reviews.filter(completed_at__isnull=is_open)
+    return reviews.alias(done=Q(completed_at__isnull=False)).order_by("done", "due_at", "id")
+
+
+def retrospective_review_for(user, review_id) -> RetrospectiveReview:
+    """One retrospective review, or NotVisible (missing, or the user is no compliance officer)."""
+    review = retrospective_reviews_for(user).filter(pk=review_id).first()
+    if review is None:
+        raise NotVisible("No such retrospective review.")
+    return review
+
+
+def retrospective_reviews_page(
+    reviews: QuerySet[RetrospectiveReview], *, after: tuple | None = None, limit: int = 25
+) -> list[RetrospectiveReview]:
+    """Up to `limit` of `reviews` (as `retrospective_reviews_for` orders them) strictly after the
+    key `after` = (completed?, due_at, id): open reviews come before every completed one."""
+    if after is not None:
+        done, due_at, pk = after
+        later = Q(due_at__gt=due_at) | Q(due_at=due_at, id__gt=pk)
+        if done:
+            reviews = reviews.filter(Q(completed_at__isnull=False) & later)
+        else:
+            reviews = reviews.filter(Q(completed_at__isnull=False) | (Q(completed_at__isnull=True) & later))
+    return list(reviews[:limit])
+
+
+def retraction_requests_visible_to(user, *, done: bool = False) -> QuerySet:
+    """Retraction requests (published posts whose consent was revoked), open ones by default or
+    the finished ones (`done`): on the channels the user manages; compliance officers see all.
+    Oldest first. One query: the role test and the channel grants are EXISTS in the statement."""
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    from .models import RetractionRequest
+
+    requests = RetractionRequest.objects.select_related(
+        "post__channel", "post__current_revision", "consent", "done_by"
+    ).filter(done_at__isnull=not done)
+    if not (user.is_authenticated and user.is_active):
+        return requests.none()
+    if user.is_superuser:
+        return requests
+    managed = permissions.visible(user, permissions.MANAGE_CHANNEL, Channel.objects.all()).values("pk")
+    compliance = Group.objects.filter(user=user, name=roles.COMPLIANCE_OFFICER)
+    return requests.filter(Q(Exists(compliance)) | Q(post__channel__in=managed))

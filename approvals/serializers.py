@@ -1,6 +1,8 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Comment, PolicyCheck, Post, ReviewDecision, ReviewStage, Revision
+from .models import Comment, PolicyCheck, Post, RetrospectiveReview, ReviewDecision, ReviewStage, Revision
 
 
 class RevisionSerializer(serializers.ModelSerializer):
@@ -84,6 +86,14 @@ class StageProgressSerializer(serializers.Serializer):
     approved_by = serializers.ListField(child=serializers.CharField())
 
 
+class CitedConsentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    person_name = serializers.CharField()
+    document_reference = serializers.CharField()
+    valid = serializers.BooleanField(help_text="Covers the post's channel today")
+    problem = serializers.CharField(allow_null=True, help_text="Why it does not (null: it does)")
+
+
 class PostDetailSerializer(PostSummarySerializer):
     """The post as its detail view shows it; expects `selectors.post_for` prefetching."""
 
@@ -93,7 +103,9 @@ class PostDetailSerializer(PostSummarySerializer):
     submitted_check = serializers.SerializerMethodField()
     stages = serializers.SerializerMethodField()
     decisions = DecisionSerializer(many=True, source="decisions.all")
+    retrospective_reviews = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
+    consent = serializers.SerializerMethodField()
 
     class Meta(PostSummarySerializer.Meta):
         fields = [
@@ -105,11 +117,13 @@ class PostDetailSerializer(PostSummarySerializer):
             "submitted_check",
             "stages",
             "decisions",
+            "retrospective_reviews",
             "available_actions",
             "submitted_at",
             "status_reason",
             "remote_id",
             "remote_url",
+            "consent",
         ]
 
     def get_co_authors(self, post) -> list[str]:
@@ -131,10 +145,21 @@ class PostDetailSerializer(PostSummarySerializer):
     def get_stages(self, post) -> list[dict]:
         return StageProgressSerializer(stage_progress(post), many=True).data
 
+    def get_retrospective_reviews(self, post) -> list[dict]:
+        """Break-glass publications of the post and their retrospective reviews (prefetched)."""
+        return RetrospectiveReviewSummarySerializer(post.retrospective_reviews.all(), many=True).data
+
     def get_available_actions(self, post) -> list[str]:
         from .actions import available_actions
 
         return available_actions(self.context["request"].user, post)
+
+    @extend_schema_field(CitedConsentSerializer(allow_null=True))
+    def get_consent(self, post) -> dict | None:
+        """The consent the post cites, and whether it covers the post today (null: none cited)."""
+        from .consent import consent_summary
+
+        return consent_summary(post)
 
 
 def stage_progress(post: Post) -> list[dict]:
@@ -185,6 +210,9 @@ class PostCreateInput(serializers.Serializer):
     media_alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
     co_authors = serializers.ListField(child=serializers.CharField(), required=False)
+    consent = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Id of the consent the post cites (channels that require consent)"
+    )
 
 
 class VersionInput(serializers.Serializer):
@@ -198,6 +226,9 @@ class PostEditInput(VersionInput):
     media_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
     media_alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
+    consent = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Cite another consent (null: none); sends the post back to draft"
+    )
 
 
 class ApproveInput(VersionInput):
@@ -259,3 +290,93 @@ class HoldingStatementEditInput(serializers.Serializer):
 class ReleaseHeldOutput(serializers.Serializer):
     released = serializers.ListField(child=serializers.DictField())
     skipped = serializers.ListField(child=serializers.DictField())
+
+
+# --- break-glass publishing -------------------------------------------------------------
+
+
+class RetrospectiveReviewSummarySerializer(serializers.ModelSerializer):
+    """A break-glass publication and its retrospective review, as the post's detail lists it."""
+
+    revision_id = serializers.IntegerField()
+    requested_by = serializers.CharField(source="requested_by.username")
+    completed_by = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RetrospectiveReview
+        fields = [
+            "id",
+            "revision_id",
+            "content_hash",
+            "reason",
+            "requested_by",
+            "requested_at",
+            "due_at",
+            "overdue",
+            "completed_at",
+            "completed_by",
+            "outcome",
+            "comment",
+        ]
+
+    def get_completed_by(self, review) -> str | None:
+        return review.completed_by.username if review.completed_by_id else None
+
+    def get_overdue(self, review) -> bool:
+        """Still open after its due time."""
+        return review.completed_at is None and review.due_at < timezone.now()
+
+
+class RetrospectiveReviewSerializer(RetrospectiveReviewSummarySerializer):
+    """One entry of the compliance officers' retrospective-review queue."""
+
+    post = serializers.IntegerField(source="post_id")
+    channel = serializers.CharField(source="post.channel.slug")
+
+    class Meta(RetrospectiveReviewSummarySerializer.Meta):
+        fields = ["id", "post", "channel", *RetrospectiveReviewSummarySerializer.Meta.fields[1:]]
+
+
+class RetrospectiveFilters(serializers.Serializer):
+    # allow_null: a missing query parameter is "no filter", not False.
+    open = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class RetrospectiveCompleteInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=RetrospectiveReview.Outcome.choices)
+    comment = serializers.CharField(required=False, allow_blank=True)
+
+
+# The post's detail lists its retrospective reviews with the serializer above (defined after it).
+extend_schema_field(RetrospectiveReviewSummarySerializer(many=True))(PostDetailSerializer.get_retrospective_reviews)
+
+
+# --- consent ----------------------------------------------------------------------------
+
+
+class RetractionRequestSerializer(serializers.Serializer):
+    """A published post whose consent was revoked: a task for the channel's managers."""
+
+    id = serializers.IntegerField()
+    post = serializers.IntegerField(source="post_id")
+    channel = serializers.CharField(source="post.channel.slug")
+    state = serializers.CharField(source="post.state")
+    title = serializers.CharField(source="post.title")
+    remote_url = serializers.CharField(source="post.remote_url")
+    consent = serializers.IntegerField(source="consent_id", allow_null=True)
+    document_reference = serializers.SerializerMethodField()
+    reason = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    done_at = serializers.DateTimeField(allow_null=True)
+    done_by = serializers.SerializerMethodField()
+
+    def get_document_reference(self, request) -> str | None:
+        return request.consent.document_reference if request.consent_id else None
+
+    def get_done_by(self, request) -> str | None:
+        return request.done_by.username if request.done_by_id else None
+
+
+class RetractionRequestFilters(serializers.Serializer):
+    done = serializers.BooleanField(required=False, default=False)

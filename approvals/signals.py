@@ -9,3 +9,7 @@ from django.dispatch import Signal
 
 # sender=Post, post=<Post>, actor=<User|None>
 delivery_requested = Signal()
+
+# sender=Post, post=<Post>, actor=<User|None>: the post is live (delivered, or a publisher
+# pasted the address of a post published by hand). Sent inside the acting transaction.
+post_published = Signal()

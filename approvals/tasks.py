@@ -13,3 +13,13 @@ def notify_stage_opened(post_id: int, stage_id: int) -> int:
 @shared_task(ignore_result=True)
 def notify_decision(decision_id: int) -> int:
     return notifications.decision_made(decision_id)
+
+
+@shared_task(ignore_result=True)
+def notify_break_glass(review_id: int) -> int:
+    return notifications.break_glass_used(review_id)
+
+
+@shared_task(ignore_result=True)
+def notify_retraction_requested(request_id: int) -> int:
+    return notifications.retraction_requested(request_id)

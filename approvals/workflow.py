@@ -36,7 +36,8 @@ EDITABLE = (S.DRAFT, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, 
 # States from which the author may still withdraw the post (nothing has gone out).
 WITHDRAWABLE = EDITABLE
 # States a hold stops (a crisis holds scheduled posts; a revoked consent everything unpublished).
-HOLDABLE = (S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.FAILED)
+# Delivery itself holds a post it finds covered by a crisis or without a valid consent.
+HOLDABLE = (S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.PUBLISHING, S.FAILED)
 # States from which break-glass publishing sends the post out at once, approved or not
 # (never a post a reviewer rejected or its author withdrew).
 BREAKABLE = (S.DRAFT, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.HELD, S.FAILED)
@@ -64,7 +65,7 @@ TRANSITIONS: dict[tuple[str, Action], frozenset[str]] = {
     # A crisis, a revoked consent or a manager stops what is on its way out; releasing
     # returns it where it was (a review held mid-way starts again).
     **{(state, Action.HOLD): frozenset({S.HELD}) for state in HOLDABLE},
-    (S.HELD, Action.RELEASE): frozenset({S.APPROVED, S.SCHEDULED, S.IN_REVIEW, S.FAILED}),
+    (S.HELD, Action.RELEASE): frozenset({S.APPROVED, S.SCHEDULED, S.IN_REVIEW, S.PUBLISHING, S.FAILED}),
     (S.PUBLISHED, Action.RETRACT): frozenset({S.RETRACTED}),
     # A crisis voids the approvals given so far: the review starts again, crisis team included.
     (S.IN_REVIEW, Action.REOPEN): frozenset({S.IN_REVIEW}),

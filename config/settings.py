@@ -200,6 +200,18 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- Publishing -------------------------------------------------------------------
+# Fernet keys for connector credentials, newest first (publishing/credentials.py).
+CREDENTIALS_KEYS = env.list("CREDENTIALS_KEYS", default=[])
+# How long a platform call may take before it counts as a (retryable) timeout.
+PUBLISHING_TIMEOUT_SECONDS = env.float("PUBLISHING_TIMEOUT_SECONDS", default=10.0)
+# Deliveries give up (the post fails, with the last error shown) after this many attempts.
+PUBLISHING_MAX_ATTEMPTS = env.int("PUBLISHING_MAX_ATTEMPTS", default=8)
+# Retry delays grow 2^n seconds with jitter, capped well below the broker's visibility timeout.
+PUBLISHING_RETRY_MAX_SECONDS = env.int("PUBLISHING_RETRY_MAX_SECONDS", default=600)
+# A job handed to a worker and not finished after this long is handed out again.
+PUBLISHING_STUCK_AFTER_SECONDS = env.int("PUBLISHING_STUCK_AFTER_SECONDS", default=120)
+
 # --- Celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 # An in-memory broker cannot reach a worker in another process: without a real broker,
@@ -209,6 +221,33 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Delivery is driven by the database: beat only wakes the dispatcher (publishing.tasks).
+CELERY_BEAT_SCHEDULE = {
+    "publishing-dispatch-due": {
+        "task": "publishing.tasks.dispatch_due",
+        "schedule": env.float("PUBLISHING_DISPATCH_EVERY_SECONDS", default=2.0),
+        "options": {"expires": 10},
+    },
+    "publishing-sweep-stuck": {
+        "task": "publishing.tasks.sweep_stuck",
+        "schedule": env.float("PUBLISHING_SWEEP_EVERY_SECONDS", default=30.0),
+        "options": {"expires": 60},
+    },
+}
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers a message not acknowledged within this time; retries are kept far below it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The embedded default of `make run`: a broker-less transport through a folder, so that a
+    # worker and beat in other processes receive the tasks without Redis or RabbitMQ.
+    _BROKER_FOLDER = env.str("CELERY_BROKER_FOLDER", default=str(VAR_DIR / "broker"))
+    Path(_BROKER_FOLDER).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _BROKER_FOLDER,
+        "data_folder_out": _BROKER_FOLDER,
+        "store_processed": False,
+    }
 
 # --- Logging ----------------------------------------------------------------------
 LOGGING = {

@@ -41,7 +41,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SECURE_SSL_REDIRECT = False
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run in the test's process, after the commit; the worker tests start a real worker
+# on Redis and set CELERY_TASK_ALWAYS_EAGER=false for it.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true").lower() != "false"
 # Serve static files from the source folders (no collectstatic in tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -31,6 +31,10 @@ api_v1 = [
     path("channels/", governance_api.ChannelListView.as_view(), name="channel-list"),
     path("channels/<slug:slug>/", governance_api.ChannelDetailView.as_view(), name="channel-detail"),
     path("policy-check/", governance_api.PolicyCheckView.as_view(), name="policy-check"),
+    path("consents/", governance_api.ConsentListView.as_view(), name="consent-list"),
+    path("consents/<int:consent_id>/", governance_api.ConsentDetailView.as_view(), name="consent-detail"),
+    path("consents/<int:consent_id>/revoke/", governance_api.ConsentRevokeView.as_view(), name="consent-revoke"),
+    path("retraction-requests/", approvals_api.RetractionRequestListView.as_view(), name="retraction-request-list"),
     path("posts/", approvals_api.PostListCreateView.as_view(), name="post-list"),
     path("posts/<int:post_id>/", approvals_api.PostDetailView.as_view(), name="post-detail"),
     path("posts/<int:post_id>/submit/", approvals_api.SubmitView.as_view(), name="post-submit"),
@@ -47,6 +51,15 @@ api_v1 = [
     path("posts/<int:post_id>/hold/", approvals_api.HoldView.as_view(), name="post-hold"),
     path("posts/<int:post_id>/release/", approvals_api.ReleaseView.as_view(), name="post-release"),
     path("posts/<int:post_id>/retract/", approvals_api.RetractView.as_view(), name="post-retract"),
+    path("posts/<int:post_id>/break-glass/", approvals_api.BreakGlassView.as_view(), name="post-break-glass"),
+    path(
+        "retrospective-reviews/", approvals_api.RetrospectiveReviewListView.as_view(), name="retrospective-review-list"
+    ),
+    path(
+        "retrospective-reviews/<int:review_id>/complete/",
+        approvals_api.RetrospectiveReviewCompleteView.as_view(),
+        name="retrospective-review-complete",
+    ),
     path("posts/<int:post_id>/comments/", approvals_api.PostCommentsView.as_view(), name="post-comments"),
     path("review-queue/", approvals_api.ReviewQueueView.as_view(), name="review-queue"),
     path("channels/<slug:slug>/crisis/", governance_api.ChannelCrisisView.as_view(), name="channel-crisis"),
@@ -54,9 +67,7 @@ api_v1 = [
     path("crises/", governance_api.CrisisListView.as_view(), name="crisis-list"),
     path("crises/<int:crisis_id>/", governance_api.CrisisDetailView.as_view(), name="crisis-detail"),
     path("crises/<int:crisis_id>/timeline/", governance_api.CrisisTimelineView.as_view(), name="crisis-timeline"),
-    path(
-        "crises/<int:crisis_id>/release-held/", approvals_api.ReleaseHeldView.as_view(), name="crisis-release-held"
-    ),
+    path("crises/<int:crisis_id>/release-held/", approvals_api.ReleaseHeldView.as_view(), name="crisis-release-held"),
     path(
         "channels/<slug:slug>/holding-statements/",
         approvals_api.HoldingStatementListView.as_view(),
@@ -80,7 +91,9 @@ urlpatterns = [
     path("", governance_views.home, name="home"),
     path("favicon.ico", FaviconView.as_view()),
     path("dashboard/", governance_views.dashboard, name="dashboard"),
+    path("", include("governance.urls")),
     path("accounts/", include("accounts.urls")),
+    path("feeds/", include("publishing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

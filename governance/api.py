@@ -1,6 +1,8 @@
 """REST API for the caller, departments and channels (API.md)."""
 
 import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -8,7 +10,7 @@ from rest_framework.views import APIView
 
 from . import actions, permissions, selectors
 from .errors import NotVisible, PermissionDenied, ValidationFailed
-from .models import Channel, CrisisIncident, Platform
+from .models import Channel, Consent, CrisisIncident, Platform
 from .rules import engine, length
 from .serializers import ChannelSerializer, DepartmentSerializer, MeSerializer
 
@@ -98,6 +100,9 @@ class PolicyCheckInput(serializers.Serializer):
     media_url = serializers.CharField(required=False, allow_blank=True)
     media_alt_text = serializers.CharField(required=False, allow_blank=True)
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
+    consent = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Id of the consent the post would cite (channels that require it)"
+    )
 
 
 class FindingSerializer(serializers.Serializer):
@@ -131,6 +136,11 @@ class PolicyCheckView(APIView):
             channel = selectors.channel_for(request.user, data.pop("channel"))
         except NotVisible:
             raise ValidationFailed(errors={"channel": ["No such channel."]}) from None
+        if data.get("consent") is not None:
+            try:
+                data["consent"] = selectors.consent_for(request.user, data["consent"])
+            except NotVisible:
+                raise ValidationFailed(errors={"consent": ["No such consent."]}) from None
         draft = engine.Draft(author=request.user, **data)
         result = engine.check(channel, draft)
         count, limit = length.count_and_limit(channel.platform, draft.body, link=draft.link)
@@ -265,3 +275,152 @@ class CrisisTimelineView(APIView):
                 "events": TimelineEventSerializer(events, many=True).data,
             }
         )
+
+
+# --- consent ----------------------------------------------------------------------------
+
+
+class ConsentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    person_name = serializers.CharField()
+    channels = serializers.SerializerMethodField()
+    granted_on = serializers.DateField()
+    expires_on = serializers.DateField(allow_null=True)
+    document_reference = serializers.CharField()
+    notes = serializers.CharField()
+    recorded_by = serializers.CharField(source="recorded_by.username")
+    recorded_at = serializers.DateTimeField()
+    revoked = serializers.BooleanField(source="is_revoked")
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    revoked_by = serializers.SerializerMethodField()
+    revocation_reason = serializers.CharField()
+    valid = serializers.SerializerMethodField(help_text="Valid today: granted, not expired, not revoked")
+    problem = serializers.SerializerMethodField(help_text="Why it is not valid today (null: it is)")
+    version = serializers.IntegerField()
+
+    def get_channels(self, consent) -> list[str]:
+        """The channels it covers (prefetched by the selector)."""
+        return sorted(channel.slug for channel in consent.channels.all())
+
+    def get_revoked_by(self, consent) -> str | None:
+        return consent.revoked_by.username if consent.revoked_by_id else None
+
+    def get_valid(self, consent) -> bool:
+        return self.get_problem(consent) is None
+
+    def get_problem(self, consent) -> str | None:
+        return consent.problem_on(timezone.localdate())
+
+
+class ConsentInput(serializers.Serializer):
+    person_name = serializers.CharField(max_length=200)
+    channels = serializers.ListField(child=serializers.SlugField(), allow_empty=False, help_text="Channel slugs")
+    granted_on = serializers.DateField()
+    expires_on = serializers.DateField(required=False, allow_null=True, help_text="Omit: does not expire")
+    document_reference = serializers.CharField(max_length=200, help_text="Where the signed form is kept")
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class ConsentEditInput(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    person_name = serializers.CharField(max_length=200, required=False)
+    channels = serializers.ListField(child=serializers.SlugField(), allow_empty=False, required=False)
+    granted_on = serializers.DateField(required=False)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+    document_reference = serializers.CharField(max_length=200, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class ConsentRevokeInput(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(max_length=500)
+
+
+def _channels_named(user, slugs: list[str]) -> list[Channel]:
+    """The channels the slugs name, among those the user can see; 400 for any other."""
+    found = {channel.slug: channel for channel in selectors.channels_visible_to(user).filter(slug__in=slugs)}
+    missing = sorted(set(slugs) - set(found))
+    if missing:
+        raise ValidationFailed(errors={"channels": [f"No such channel: {slug}" for slug in missing]})
+    return list(found.values())
+
+
+class ConsentFilter(django_filters.FilterSet):
+    channel = django_filters.CharFilter(method="filter_channel", help_text="Consents covering this channel (slug)")
+    valid = django_filters.BooleanFilter(method="filter_valid", help_text="Valid today (true) or not (false)")
+    person = django_filters.CharFilter(field_name="person_name", lookup_expr="icontains")
+
+    class Meta:
+        model = Consent
+        fields = ["channel", "valid", "person"]
+
+    def filter_channel(self, queryset, name, value):
+        covering = Consent.channels.through.objects.filter(consent_id=OuterRef("pk"), channel__slug=value)
+        return queryset.filter(Exists(covering))
+
+    def filter_valid(self, queryset, name, value):
+        valid = selectors.valid_consents_q(timezone.localdate())
+        return queryset.filter(valid) if value else queryset.exclude(valid)
+
+
+class ConsentListView(generics.ListAPIView):
+    """The consent registry as far as the caller may see it (compliance officers: all of it;
+    others: consents covering a channel they draft on, review or manage), by person's name.
+    POST records one: compliance officers and managers of every channel it covers."""
+
+    serializer_class = ConsentSerializer
+    filterset_class = ConsentFilter
+
+    def get_queryset(self):
+        return selectors.consents_visible_to(self.request.user)
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = ("person_name", "id")
+        return super().paginate_queryset(queryset)
+
+    @extend_schema(request=ConsentInput, responses={201: ConsentSerializer})
+    def post(self, request):
+        data = ConsentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = dict(data.validated_data)
+        data["channels"] = _channels_named(request.user, data["channels"])
+        consent = actions.record_consent(actor=request.user, **data)
+        return Response(ConsentSerializer(selectors.consent_for(request.user, consent.pk)).data, status=201)
+
+
+class ConsentDetailView(APIView):
+    """One consent (404 when it is missing or not visible). PATCH corrects it, with the
+    `version` the caller saw: compliance officers and managers of every channel it covers."""
+
+    @extend_schema(responses=ConsentSerializer)
+    def get(self, request, consent_id):
+        return Response(ConsentSerializer(selectors.consent_for(request.user, consent_id)).data)
+
+    @extend_schema(request=ConsentEditInput, responses=ConsentSerializer)
+    def patch(self, request, consent_id):
+        consent = selectors.consent_for(request.user, consent_id)
+        data = ConsentEditInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = dict(data.validated_data)
+        if "channels" in data:
+            data["channels"] = _channels_named(request.user, data["channels"])
+        actions.update_consent(consent, actor=request.user, expected_version=data.pop("version"), **data)
+        return Response(ConsentSerializer(selectors.consent_for(request.user, consent_id)).data)
+
+
+class ConsentRevokeView(APIView):
+    """Revoke a consent, with a reason: the unpublished posts citing it are held and the
+    published ones become retraction requests for their channels' managers."""
+
+    @extend_schema(request=ConsentRevokeInput, responses=ConsentSerializer)
+    def post(self, request, consent_id):
+        consent = selectors.consent_for(request.user, consent_id)
+        data = ConsentRevokeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        actions.revoke_consent(
+            consent,
+            actor=request.user,
+            expected_version=data.validated_data["version"],
+            reason=data.validated_data["reason"],
+        )
+        return Response(ConsentSerializer(selectors.consent_for(request.user, consent_id)).data)

@@ -58,6 +58,7 @@ CHANNELS = [
         "voice_guidelines": "First-person stories told with written consent. "
         "Sensitive health information goes to compliance before it is published.",
         "is_regulated": True,
+        "requires_consent": True,
     },
     {
         "slug": "research-blog",
@@ -147,6 +148,68 @@ CHANNEL_POLICIES = {
 }
 
 
+# The demo consent registry, recorded by carol (compliance). Dates are relative to the day the
+# demo is loaded, so that the valid consent stays valid: granted `granted_days_ago`, expiring
+# in `expires_in_days` (negative: expired; None: never).
+VALID_CONSENT_REFERENCE = "DMS-CONSENT-0412"
+CONSENTS = [
+    {
+        "person_name": "Joan Whitaker",
+        "channels": ["patient-stories"],
+        "granted_days_ago": 40,
+        "expires_in_days": 700,
+        "document_reference": VALID_CONSENT_REFERENCE,
+        "notes": "Signed at the orthopedics clinic after her follow-up visit; covers her recovery story and photos.",
+    },
+    {
+        "person_name": "Marcus Bell",
+        "channels": ["patient-stories"],
+        "granted_days_ago": 760,
+        "expires_in_days": -30,
+        "document_reference": "DMS-CONSENT-0187",
+        "notes": "Two-year consent for the cardiac rehabilitation series; not renewed.",
+    },
+    {
+        "person_name": "Priya Raman",
+        "channels": ["patient-stories", "youtube-main"],
+        "granted_days_ago": 200,
+        "expires_in_days": None,
+        "document_reference": "DMS-CONSENT-0298",
+        "notes": "Video interview about the new-parents class.",
+        "revoked": "She withdrew her consent in writing; the story and the video are not to be used.",
+    },
+]
+
+
+def seed_consents() -> int:
+    """The demo consents (one valid, one expired, one revoked), unless any consent exists yet."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import Consent
+
+    carol = get_user_model().objects.filter(username="carol").first()
+    if carol is None or Consent.objects.exists():
+        return 0
+    today = timezone.localdate()
+    channels = {c.slug: c for c in Channel.objects.all()}
+    for spec in CONSENTS:
+        expires_in = spec["expires_in_days"]
+        consent = actions.record_consent(
+            actor=carol,
+            person_name=spec["person_name"],
+            channels=[channels[slug] for slug in spec["channels"]],
+            granted_on=today - timedelta(days=spec["granted_days_ago"]),
+            expires_on=None if expires_in is None else today + timedelta(days=expires_in),
+            document_reference=spec["document_reference"],
+            notes=spec["notes"],
+        )
+        if spec.get("revoked"):
+            actions.revoke_consent(consent, actor=carol, expected_version=consent.version, reason=spec["revoked"])
+    return len(CONSENTS)
+
+
 def seed_policies(channels: dict) -> int:
     """The demo posting policies, unless any policy exists yet."""
     from .models import PostingPolicy
@@ -162,7 +225,7 @@ def seed_policies(channels: dict) -> int:
 @transaction.atomic
 def seed_demo() -> dict[str, int]:
     """Create whatever of the demo organization is missing; change nothing that exists."""
-    created = {"departments": 0, "channels": 0, "users": 0, "policies": 0}
+    created = {"departments": 0, "channels": 0, "users": 0, "policies": 0, "consents": 0}
     departments = {}
     for slug, name, description in DEPARTMENTS:
         department = Department.objects.filter(slug=slug).first()
@@ -210,4 +273,5 @@ def seed_demo() -> dict[str, int]:
             "admin", email="admin@stmarys.example.org", password=DEMO_PASSWORD, first_name="Ada", last_name="Admin"
         )
         created["users"] += 1
+    created["consents"] = seed_consents()
     return created

@@ -146,3 +146,47 @@ def incident_timeline(incident):
                 ).order_by("seq")
             )
     return events
+
+
+# Whoever drafts, reviews or manages a channel sees the consents covering it (authors cite them).
+CONSENT_VIEWER_PERMISSIONS = (permissions.DRAFT, permissions.REVIEW, permissions.MANAGE_CHANNEL)
+
+
+def valid_consents_q(day) -> Q:
+    """Consents valid on `day` (whatever their scope): granted by then, not expired, not revoked.
+    The same test as `Consent.problem_on`, in SQL."""
+    return Q(revoked_at__isnull=True, granted_on__lte=day) & (Q(expires_on__isnull=True) | Q(expires_on__gte=day))
+
+
+def consents_visible_to(user) -> QuerySet:
+    """Consents the user may see, as one query: compliance officers see every one; anyone else
+    those whose scope includes a channel on which they may draft, review or manage."""
+    from django.contrib.auth.models import Group
+    from django.db.models import Exists, OuterRef
+
+    from .models import Consent
+
+    consents = Consent.objects.select_related("recorded_by", "revoked_by").prefetch_related("channels")
+    if not (user.is_authenticated and user.is_active):
+        return consents.none()
+    if user.is_superuser:
+        return consents
+    scope = None
+    for perm in CONSENT_VIEWER_PERMISSIONS:
+        channels = permissions.visible(user, perm, Channel.objects.all())
+        scope = channels if scope is None else scope | channels
+    in_scope = Consent.channels.through.objects.filter(consent_id=OuterRef("pk"), channel_id__in=scope.values("pk"))
+    compliance = Group.objects.filter(user=user, name=roles.COMPLIANCE_OFFICER)
+    return consents.filter(Exists(compliance) | Exists(in_scope))
+
+
+def consent_for(user, consent_id):
+    """The consent, or NotVisible when it is missing or the user may not see it."""
+    try:
+        consent_id = int(consent_id)
+    except (TypeError, ValueError):
+        raise NotVisible("No such consent.") from None
+    consent = consents_visible_to(user).filter(pk=consent_id).first()
+    if consent is None:
+        raise NotVisible("No such consent.")
+    return consent

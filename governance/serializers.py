@@ -35,6 +35,7 @@ class ChannelSerializer(serializers.ModelSerializer):
             "audience",
             "voice_guidelines",
             "is_regulated",
+            "requires_consent",
             "department",
             "version",
             "crisis",

@@ -9,3 +9,7 @@ from django.dispatch import Signal
 # sender=CrisisIncident, incident=<CrisisIncident>, actor=<User>
 crisis_started = Signal()
 crisis_ended = Signal()
+
+# sender=Consent, consent=<Consent>, actor=<User>: the consent was revoked. Receivers hold the
+# unpublished posts citing it and ask for the published ones to be retracted.
+consent_revoked = Signal()

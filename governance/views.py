@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from . import dashboard as dashboard_panels
 from . import permissions, selectors
 
 PERMISSION_LABELS = {
@@ -29,7 +30,8 @@ def home(request):
 @login_required
 @require_GET
 def dashboard(request):
-    """The signed-in user's channels and what they may do on each."""
+    """The signed-in user's channels and what they may do on each, after the panels other apps
+    add for what the user must do next (governance.dashboard)."""
     user = request.user
     channels = selectors.channels_with_permissions(user, selectors.channels_visible_to(user).order_by("name"))
     rows = [
@@ -39,5 +41,5 @@ def dashboard(request):
     return render(
         request,
         "governance/dashboard.html",
-        {"rows": rows, "standing": _standing(user)},
+        {"rows": rows, "standing": _standing(user), "panels": dashboard_panels.panels_for(user)},
     )

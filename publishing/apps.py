@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class PublishingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "publishing"
+
+    def ready(self):
+        from . import receivers  # noqa: F401 - connects the workflow's signals

@@ -2,6 +2,8 @@
 `approvals.workflow`, grouped by subject. See `posts` for what every action does.
 """
 
+from .break_glass import break_glass, complete_retrospective
+from .consent import act_on_revoked_consent, request_retraction
 from .crisis import release_held_posts
 from .posts import (
     approve,
@@ -31,9 +33,12 @@ from .statements import STATEMENT_FIELDS, issue_holding_statement, save_holding_
 __all__ = [
     "STAGE_FIELDS",
     "STATEMENT_FIELDS",
+    "act_on_revoked_consent",
     "approve",
     "available_actions",
+    "break_glass",
     "comment",
+    "complete_retrospective",
     "create_post",
     "edit_post",
     "hold",
@@ -47,6 +52,7 @@ __all__ = [
     "release_held_posts",
     "reopen_review",
     "request_changes",
+    "request_retraction",
     "retract",
     "retry",
     "review_plan",

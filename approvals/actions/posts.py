@@ -23,7 +23,18 @@ from governance.models import Channel, covering
 from governance.rules import engine
 
 from .. import rules, signals, tasks
-from ..models import Comment, Decision, PolicyCheck, Post, PostState, ReviewDecision, ReviewStage, Revision
+from ..consent import check_citation, going_out_problem, require_valid_consent
+from ..models import (
+    Comment,
+    Decision,
+    PolicyCheck,
+    Post,
+    PostState,
+    RetractionRequest,
+    ReviewDecision,
+    ReviewStage,
+    Revision,
+)
 from ..workflow import Action, actions_from, allowed
 
 _POST_FIELDS_ON_CHANGE = ["state", "version", "updated_at"]
@@ -80,6 +91,7 @@ def _verb(action: Action) -> str:
         Action.RELEASE: "released",
         Action.RETRACT: "retracted",
         Action.REOPEN: "reopened for review",
+        Action.BREAK_GLASS: "published by breaking the glass",
         Action.COMMENT: "commented on",
     }[action]
 
@@ -157,17 +169,22 @@ def create_post(
     media_alt_text: str = "",
     scheduled_at: datetime | None = None,
     co_authors=(),
+    consent=None,
 ) -> Post:
     """Start a draft on `channel`. Who: anyone with draft permission on the channel.
-    Co-authors must be able to draft on the channel too."""
+    Co-authors must be able to draft on the channel too. `consent` (channels that require it):
+    one the author can see, not revoked, covering the channel."""
     if not permissions.can(actor, permissions.DRAFT, channel):
         raise PermissionDenied("You may not draft on this channel.")
     _check_schedule(scheduled_at)
+    check_citation(consent, actor=actor, channel=channel)
     co_authors = [user for user in co_authors if user.pk != actor.pk]
     for user in co_authors:
         if not permissions.can(user, permissions.DRAFT, channel):
             raise ValidationFailed(errors={"co_authors": [f"{user.get_username()} may not draft on this channel."]})
-    post = Post.objects.create(channel=channel, author=actor, state=PostState.DRAFT, scheduled_at=scheduled_at)
+    post = Post.objects.create(
+        channel=channel, author=actor, state=PostState.DRAFT, scheduled_at=scheduled_at, consent=consent
+    )
     content = {"title": title, "body": body, "link": link, "media_url": media_url, "media_alt_text": media_alt_text}
     post.current_revision = _new_revision(post, actor=actor, number=1, content=content)
     post.save(update_fields=["current_revision"])
@@ -183,6 +200,7 @@ def create_post(
             "revision_id": post.current_revision_id,
             "content_hash": post.current_revision.content_hash,
             "co_authors": [user.get_username() for user in co_authors],
+            "consent_id": post.consent_id,
         },
     )
     return post
@@ -190,14 +208,16 @@ def create_post(
 
 @transaction.atomic
 def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> Post:
-    """Change a post's content (and/or its intended time). Who: its authors.
+    """Change a post's content (and/or its intended time, and/or the consent it cites). Who: its authors.
 
     New content makes a new immutable revision, voids every approval given so far and sends
-    the post back to draft: what is approved is always exactly what will be published.
+    the post back to draft: what is approved is always exactly what will be published. A new
+    time or a new consent (not part of the content hash) was not approved either: it too
+    sends the post back to draft.
     """
     post = _lock(post)
     _guard(post, Action.EDIT, actor, expected_version)
-    unknown = set(changes) - {*Revision.CONTENT_FIELDS, "scheduled_at"}
+    unknown = set(changes) - {*Revision.CONTENT_FIELDS, "scheduled_at", "consent"}
     if unknown:
         raise ValidationFailed(errors={name: ["This field cannot be edited."] for name in sorted(unknown)})
     before_state, before_hash = post.state, post.current_revision.content_hash
@@ -205,13 +225,20 @@ def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> 
     content.update({name: changes[name] for name in Revision.CONTENT_FIELDS if name in changes})
     content_changed = Revision.hash_content(content) != before_hash
     schedule_changed = "scheduled_at" in changes and changes["scheduled_at"] != post.scheduled_at
-    if not content_changed and not schedule_changed:
+    new_consent = changes.get("consent")
+    before_consent_id = post.consent_id
+    consent_changed = "consent" in changes and (new_consent.pk if new_consent else None) != before_consent_id
+    if not content_changed and not schedule_changed and not consent_changed:
         return post
     fields = [*_POST_FIELDS_ON_CHANGE, *_clear_review(post)]
     if schedule_changed:
         _check_schedule(changes["scheduled_at"])
         post.scheduled_at = changes["scheduled_at"]
         fields.append("scheduled_at")
+    if consent_changed:
+        check_citation(new_consent, actor=actor, channel=post.channel)
+        post.consent = new_consent
+        fields.append("consent")
     if content_changed and post.holding_statement_id:
         # New words are no longer the pre-approved statement: the full review applies.
         post.holding_statement = None
@@ -230,8 +257,10 @@ def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> 
         before_state=before_state,
         before_content_hash=before_hash,
         changed=sorted(set(changes) & ({*Revision.CONTENT_FIELDS} if content_changed else set()))
-        + (["scheduled_at"] if schedule_changed else []),
+        + (["scheduled_at"] if schedule_changed else [])
+        + (["consent"] if consent_changed else []),
         voided_decisions=voided,
+        **({"consent_id": {"before": before_consent_id, "after": post.consent_id}} if consent_changed else {}),
     )
     return post
 
@@ -270,6 +299,7 @@ def policy_check(post: Post, *, author=None) -> engine.CheckResult:
         media_alt_text=revision.media_alt_text,
         scheduled_at=post.scheduled_at,
         author=author or post.author,
+        consent=post.consent,
     )
     return engine.check(post.channel, draft)
 
@@ -374,6 +404,7 @@ def approve(post: Post, *, actor, expected_version: int | None, comment: str = "
     approvals = earlier + 1
     fields = [*_POST_FIELDS_ON_CHANGE]
     opened = None
+    consent_problem = None
     if approvals >= stage.approvals_required:
         plan = post.review_plan
         position = plan.index(stage.pk) if stage.pk in plan else len(plan) - 1
@@ -388,6 +419,13 @@ def approve(post: Post, *, actor, expected_version: int | None, comment: str = "
             post.state = PostState.SCHEDULED if scheduled else PostState.APPROVED
             if post.holding_statement_id and not scheduled:
                 post.state = PostState.PUBLISHING  # a holding statement goes out as soon as it is approved
+            # Nothing is scheduled or sent that cannot go out: without a valid consent the post
+            # waits, approved, until it cites one (which sends it back to draft: a new review).
+            consent_problem = going_out_problem(post, when=post.scheduled_at if scheduled else None)
+            if consent_problem:
+                post.state = PostState.APPROVED
+                post.status_reason = f"Approved, but it cannot go out without a valid consent: {consent_problem}"[:500]
+                fields.append("status_reason")
     post.version += 1
     post.save(update_fields=fields)
     _record(
@@ -401,6 +439,7 @@ def approve(post: Post, *, actor, expected_version: int | None, comment: str = "
         approvals_required=stage.approvals_required,
         opened_stage=opened.slug if opened else None,
         comment=comment,
+        **({"consent_problem": consent_problem} if consent_problem else {}),
     )
     _after_commit(tasks.notify_decision, decision.pk)
     if opened:
@@ -486,18 +525,21 @@ def withdraw(post: Post, *, actor, expected_version: int | None) -> Post:
 
 @transaction.atomic
 def schedule(post: Post, *, actor, expected_version: int | None, scheduled_at: datetime) -> Post:
-    """Set (or move) the time an approved post goes out. Who: publishers of the channel."""
+    """Set (or move) the time an approved post goes out. Who: publishers of the channel. On a
+    channel that requires consent, the post must cite one valid now and at that time."""
     post = _lock(post)
     _guard(post, Action.SCHEDULE, actor, expected_version)
     if scheduled_at is None:
         raise ValidationFailed(errors={"scheduled_at": ["Required."]})
     _check_schedule(scheduled_at)
     _check_posting_windows(post.channel, scheduled_at)
+    require_valid_consent(post, when=scheduled_at)
     before_state, before_time = post.state, post.scheduled_at
     post.scheduled_at = scheduled_at
     post.state = PostState.SCHEDULED
+    post.status_reason = ""
     post.version += 1
-    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "scheduled_at"])
+    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "scheduled_at", "status_reason"])
     _record(
         "schedule",
         post,
@@ -512,13 +554,16 @@ def schedule(post: Post, *, actor, expected_version: int | None, scheduled_at: d
 
 @transaction.atomic
 def publish_now(post: Post, *, actor, expected_version: int | None) -> Post:
-    """Send an approved or scheduled post out now. Who: publishers of the channel."""
+    """Send an approved or scheduled post out now. Who: publishers of the channel. On a channel
+    that requires consent, the post must cite a valid one."""
     post = _lock(post)
     _guard(post, Action.PUBLISH, actor, expected_version)
+    require_valid_consent(post)
     before_state = post.state
     post.state = PostState.PUBLISHING
+    post.status_reason = ""
     post.version += 1
-    post.save(update_fields=_POST_FIELDS_ON_CHANGE)
+    post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "status_reason"])
     _record("publish", post, actor=actor, before_state=before_state)
     signals.delivery_requested.send(sender=Post, post=post, actor=actor)
     return post
@@ -553,6 +598,7 @@ def mark_published(
         remote_url=remote_url,
         sent_hash=sent_hash,
     )
+    signals.post_published.send(sender=Post, post=post, actor=actor)
     return post
 
 
@@ -573,9 +619,11 @@ def mark_failed(post: Post, *, actor=None, reason: str) -> Post:
 
 @transaction.atomic
 def retry(post: Post, *, actor, expected_version: int | None) -> Post:
-    """Send a failed post again, exactly as approved. Who: publishers of the channel."""
+    """Send a failed post again, exactly as approved. Who: publishers of the channel. On a
+    channel that requires consent, the post must cite a valid one."""
     post = _lock(post)
     _guard(post, Action.RETRY, actor, expected_version)
+    require_valid_consent(post)
     before_state, reason = post.state, post.status_reason
     post.state = PostState.PUBLISHING
     post.status_reason = ""
@@ -623,6 +671,10 @@ def release(post: Post, *, actor, expected_version: int | None = None) -> Post:
     problem = release_refusal(post)
     if problem:
         raise Conflict(problem, code="crisis_active")
+    if post.held_from != PostState.IN_REVIEW:
+        # Back on its way out: only with a valid consent (a review held mid-way may resume without).
+        ahead = post.scheduled_at is not None and post.scheduled_at > timezone.now()
+        require_valid_consent(post, when=post.scheduled_at if ahead else None)
     before_state, held_from = post.state, post.held_from
     fields = [*_POST_FIELDS_ON_CHANGE, "status_reason", "held_from"]
     voided = 0
@@ -635,6 +687,8 @@ def release(post: Post, *, actor, expected_version: int | None = None) -> Post:
         fields += ["review_plan", "current_stage", "awaiting_since"]
     elif held_from == PostState.FAILED:
         post.state = PostState.FAILED
+    elif held_from == PostState.PUBLISHING:
+        post.state = PostState.PUBLISHING  # stopped at delivery: it goes out now
     else:
         ahead = post.scheduled_at is not None and post.scheduled_at > timezone.now()
         post.state = PostState.SCHEDULED if ahead else PostState.APPROVED
@@ -645,14 +699,15 @@ def release(post: Post, *, actor, expected_version: int | None = None) -> Post:
     _record("release", post, actor=actor, before_state=before_state, held_from=held_from, voided_decisions=voided)
     if post.state == PostState.IN_REVIEW:
         _after_commit(tasks.notify_stage_opened, post.pk, post.current_stage_id)
-    if post.state == PostState.SCHEDULED:
+    if post.state in (PostState.SCHEDULED, PostState.PUBLISHING):
         signals.delivery_requested.send(sender=Post, post=post, actor=actor)
     return post
 
 
 @transaction.atomic
 def retract(post: Post, *, actor, expected_version: int | None, reason: str) -> Post:
-    """Record that a published post was taken down (a comment is required). Who: channel managers."""
+    """Record that a published post was taken down (a comment is required). Who: channel managers.
+    Completes the post's open retraction request (its consent was revoked), if any."""
     post = _lock(post)
     _guard(post, Action.RETRACT, actor, expected_version)
     reason = _require_comment(reason)
@@ -661,7 +716,17 @@ def retract(post: Post, *, actor, expected_version: int | None, reason: str) -> 
     post.status_reason = reason[:500]
     post.version += 1
     post.save(update_fields=[*_POST_FIELDS_ON_CHANGE, "status_reason"])
-    _record("retract", post, actor=actor, before_state=before_state, reason=post.status_reason)
+    done = list(RetractionRequest.objects.filter(post=post, done_at__isnull=True).values_list("pk", flat=True))
+    if done:
+        RetractionRequest.objects.filter(pk__in=done).update(done_at=timezone.now(), done_by=actor)
+    _record(
+        "retract",
+        post,
+        actor=actor,
+        before_state=before_state,
+        reason=post.status_reason,
+        retraction_requests_done=done,
+    )
     return post
 
 

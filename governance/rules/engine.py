@@ -46,6 +46,8 @@ class Draft:
     media_alt_text: str = ""
     scheduled_at: datetime | None = None
     author: object | None = None
+    # The governance.Consent the post cites (channels that require consent); None: none cited.
+    consent: object | None = None
 
 
 @dataclass
@@ -85,6 +87,7 @@ def check(channel, draft: Draft, *, policies: list | None = None) -> CheckResult
     for policy in policies:
         for rule in policy.rules:
             findings += _CHECKS[rule["kind"]](rule, draft, channel)
+    findings += consent_findings(channel, draft)
     return CheckResult(
         findings=_dedupe(findings),
         policy_versions=[{"policy": p.pk, "scope": p.scope_label, "version": p.version} for p in policies],
@@ -100,6 +103,25 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
         if kept is None or _SEVERITY_RANK[finding.severity] > _SEVERITY_RANK[kept.severity]:
             best[key] = finding
     return sorted(best.values(), key=lambda f: (-_SEVERITY_RANK[f.severity], f.start, f.rule))
+
+
+def consent_findings(channel, draft: Draft) -> list[Finding]:
+    """On a channel that requires consent, a warning until the draft cites a consent valid today
+    (and on its scheduled day) that covers the channel. Only a warning: the post may be drafted
+    and reviewed without one, but it cannot be scheduled or published (approvals.actions)."""
+    if not channel.requires_consent:
+        return []
+    consent = draft.consent
+    if consent is None:
+        problem = f"Posts on {channel.name} need the consent of the person they are about."
+    else:
+        days = [timezone.localdate()]
+        if draft.scheduled_at is not None:
+            days.append(timezone.localdate(draft.scheduled_at))
+        problem = next((p for day in days if (p := consent.problem_on(day, channel))), None)
+    if problem is None:
+        return []
+    return [Finding("consent", WARN, f"{problem} Cite a valid consent before the post is scheduled or published.")]
 
 
 # --- rule kinds ------------------------------------------------------------------------
@@ -257,8 +279,8 @@ def validate_rules(rules) -> list[str]:
         if kind == "posting_window":
             try:
                 ZoneInfo(rule.get("timezone") or "UTC")
-                time.fromisoformat(rule.get("start", "00:00"))
-                time.fromisoformat(rule.get("end", "23:59"))
+                start = time.fromisoformat(rule.get("start", "00:00"))
+                end = time.fromisoformat(rule.get("end", "23:59"))
                 if not all(isinstance(d, int) and 0 <= d <= 6 for d in rule.get("days", [])):
                     raise ValueError
                 for day in rule.get("blackout_dates", []):
@@ -268,6 +290,11 @@ def validate_rules(rules) -> list[str]:
                     f"Rule {i} (posting_window): days are 0 (Monday) to 6, times HH:MM, dates YYYY-MM-DD, "
                     "timezone an IANA name."
                 )
+            else:
+                # `window_problem` tests start <= time <= end: a window ending before it starts
+                # (across midnight) would refuse every time, so it is refused here instead.
+                if end <= start:
+                    problems.append(f"Rule {i} (posting_window): the window must end after it starts, on the same day.")
     return problems
 
 

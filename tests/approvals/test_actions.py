@@ -7,7 +7,7 @@ from django.core import mail
 from django.db import IntegrityError
 from django.utils import timezone
 
-from approvals import actions, signals
+from approvals import actions
 from approvals.models import Post, PostState, ReviewDecision, ReviewStage, Revision
 from audit.models import AuditEvent
 from governance import actions as governance_actions
@@ -23,19 +23,6 @@ def last_event():
 
 def fresh(user):
     return get_user_model().objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def delivered():
-    """Posts for which delivery was requested (the publishing app listens to this signal)."""
-    seen = []
-
-    def receiver(sender, post, actor, **kwargs):
-        seen.append((post.pk, post.state))
-
-    signals.delivery_requested.connect(receiver)
-    yield seen
-    signals.delivery_requested.disconnect(receiver)
 
 
 def submit(post, user, capture):

@@ -146,7 +146,8 @@ def test_holding_statements_are_kept_by_managers_and_the_crisis_team(api_as, dem
     stale = dana.patch(f"{V1}/holding-statements/{made['id']}/", {"version": 1, "body": "Older."}, format="json")
     assert stale.status_code == 409
     assert HoldingStatement.objects.get(pk=made["id"]).body == "Updated words."
-    assert [e.action for e in AuditEvent.objects.filter(action__startswith="approvals.holding_statement").order_by("seq")] == [
+    saved = AuditEvent.objects.filter(action__startswith="approvals.holding_statement").order_by("seq")
+    assert [e.action for e in saved] == [
         "approvals.holding_statement.create",
         "approvals.holding_statement.update",
     ]

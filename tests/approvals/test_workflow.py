@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from approvals import actions
 from approvals.models import PostState
-from approvals.workflow import TRANSITIONS, Action, allowed
+from approvals.workflow import BREAKABLE, TRANSITIONS, Action, allowed
 from governance.errors import TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +33,7 @@ def run(action: Action, post, demo):
         Action.RELEASE: lambda: actions.release(post, actor=dana, expected_version=v),
         Action.RETRACT: lambda: actions.retract(post, actor=demo["admin"], expected_version=v, reason="Error"),
         Action.REOPEN: lambda: actions.reopen_review(post, actor=None, reason="crisis #1 started"),
+        Action.BREAK_GLASS: lambda: actions.break_glass(post, actor=dana, expected_version=v, reason="Evacuation"),
         Action.COMMENT: lambda: actions.comment(post, actor=alice, body="A thought."),
     }[action]()
 
@@ -65,3 +66,23 @@ def test_the_table_covers_the_lifecycle():
     }
     # Releasing a hold returns a post to the approval it already had.
     assert into_approved == {(PostState.IN_REVIEW, Action.APPROVE), (PostState.HELD, Action.RELEASE)}
+    # Out it goes after an approval (publishing it, retrying it, approving a holding statement,
+    # releasing a hold back to where it was going), or by breaking the glass, which a
+    # compliance officer reviews afterwards.
+    into_publishing = {
+        (s, a)
+        for (s, a), targets in TRANSITIONS.items()
+        if PostState.PUBLISHING in targets and s != PostState.PUBLISHING
+    }
+    assert into_publishing - {(s, Action.BREAK_GLASS) for s in BREAKABLE} == {
+        (PostState.APPROVED, Action.PUBLISH),
+        (PostState.SCHEDULED, Action.PUBLISH),
+        (PostState.FAILED, Action.RETRY),
+        (PostState.IN_REVIEW, Action.APPROVE),
+        (PostState.HELD, Action.RELEASE),
+    }
+    # Breaking the glass never revives what a reviewer rejected or its author withdrew, nor
+    # sends again what is already out.
+    gone = {PostState.REJECTED, PostState.WITHDRAWN, PostState.PUBLISHING, PostState.PUBLISHED, PostState.RETRACTED}
+    assert not gone & set(BREAKABLE)
+    assert {s for (s, a) in TRANSITIONS if a == Action.BREAK_GLASS} == set(BREAKABLE)

@@ -1,0 +1,15 @@
+"""Governance pages in the browser (the API lives in config/urls.py under /api/v1/)."""
+
+from django.urls import path
+
+from . import policy_views
+
+app_name = "governance"
+
+urlpatterns = [
+    path("policies/", policy_views.policy_list, name="policy-list"),
+    path("policies/new/", policy_views.policy_create, name="policy-new"),
+    path("policies/rule-fieldset/", policy_views.rule_fieldset, name="policy-rule-fieldset"),
+    path("policies/<int:policy_id>/", policy_views.policy_edit, name="policy-edit"),
+    path("policies/<int:policy_id>/history/", policy_views.policy_history, name="policy-history"),
+]
