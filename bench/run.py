@@ -228,16 +228,28 @@ def main() -> None:
         f"Clearpost benchmarks on PostgreSQL {connection.cursor().connection.server_version} "
         f"({BENCH_DB.rsplit('@', 1)[-1]})"
     )
-    print("Audit chain:")
-    bench_audit()
-    print("Channels (W1 shape: 500 channels, 25 departments):")
-    bench_channels()
-    print("Posting policy:")
-    bench_policy_check()
-    print("Sensitive information (tests/governance/sensitive_corpus.jsonl):")
-    import sensitive
+    only = set(sys.argv[1:])  # e.g. `python bench/run.py publish`: just that section
+    if not only or "audit" in only:
+        print("Audit chain:")
+        bench_audit()
+    if not only or "channels" in only:
+        print("Channels (W1 shape: 500 channels, 25 departments):")
+        bench_channels()
+    if not only or "policy" in only:
+        print("Posting policy:")
+        bench_policy_check()
+    if not only or "sensitive" in only:
+        print("Sensitive information (tests/governance/sensitive_corpus.jsonl):")
+        import sensitive
 
-    sensitive.report()
+        sensitive.report()
+    if not only or "publish" in only:
+        print("Publishing (2 worker processes and beat on Redis, a local webhook sink):")
+        import publish
+
+        publish.run(ROOT / "var" / "bench")
+    if only and "w1" not in only:
+        return
     print("W1 — a large organization (BENCHMARKS.md), in a recreated database:")
     print(f"  follow-up tasks: {'queued on ' + BENCH_BROKER if BENCH_BROKER else 'run in-process (no Redis)'}")
     try:

@@ -225,7 +225,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "publishing-dispatch-due": {
         "task": "publishing.tasks.dispatch_due",
-        "schedule": env.float("PUBLISHING_DISPATCH_EVERY_SECONDS", default=2.0),
+        "schedule": env.float("PUBLISHING_DISPATCH_EVERY_SECONDS", default=1.0),
         "options": {"expires": 10},
     },
     "publishing-sweep-stuck": {
