@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +55,30 @@ def page(browser):
     context.close()
     unexpected = [p for p in problems if not any(e in p for e in page.expected_problems)]
     assert unexpected == [], unexpected
+
+
+# Screenshots of every page, desktop and phone widths (var/ is not committed).
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(__file__).resolve().parents[2] / "var" / "screenshots")
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def sign_in(page, base_url, username, password="clearpost-demo"):
+    """Sign in through the login form and land on the dashboard."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url("**/dashboard/")
+
+
+def shoot(page, name):
+    """Full-page screenshots at desktop and phone widths, plus what a phone shows first
+    (`<name>-desktop.png`, `<name>-phone.png`, `<name>-phone-screen.png`); the page is left at
+    desktop width."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-phone-screen.png"))
+    page.set_viewport_size(DESKTOP)

@@ -2,35 +2,17 @@
 without JavaScript. Screenshots at desktop and phone widths go to var/screenshots/ (not
 committed; SCREENSHOT_DIR overrides)."""
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import DESKTOP, sign_in
+from tests.browser.conftest import shoot as _shoot
+
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(__file__).resolve().parents[2] / "var" / "screenshots")
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page, base_url, username, password="clearpost-demo"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(password)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url("**/dashboard/")
 
 
 def shoot(page, name):
-    """A full-page screenshot at desktop and phone widths (the page is left at desktop width)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
-        page.set_viewport_size(size)
-        page.screenshot(path=str(SCREENSHOTS / f"policy-{name}-{label}.png"), full_page=True)
-    page.screenshot(path=str(SCREENSHOTS / f"policy-{name}-phone-screen.png"))  # what a phone shows first
-    page.set_viewport_size(DESKTOP)
+    _shoot(page, f"policy-{name}")
 
 
 def organization_policy():
