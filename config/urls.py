@@ -9,6 +9,7 @@ from approvals import api as approvals_api
 from audit import api as audit_api
 from governance import api as governance_api
 from governance import views as governance_views
+from publishing import api as publishing_api
 
 
 class FaviconView(RedirectView):
@@ -62,6 +63,8 @@ api_v1 = [
     ),
     path("posts/<int:post_id>/comments/", approvals_api.PostCommentsView.as_view(), name="post-comments"),
     path("review-queue/", approvals_api.ReviewQueueView.as_view(), name="review-queue"),
+    path("posts/<int:post_id>/deliveries/", publishing_api.PostDeliveriesView.as_view(), name="post-deliveries"),
+    path("channels/<slug:slug>/connector/", publishing_api.ChannelConnectorView.as_view(), name="channel-connector"),
     path("channels/<slug:slug>/crisis/", governance_api.ChannelCrisisView.as_view(), name="channel-crisis"),
     path("crises/<int:crisis_id>/end/", governance_api.CrisisEndView.as_view(), name="crisis-end"),
     path("crises/", governance_api.CrisisListView.as_view(), name="crisis-list"),

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from approvals.demo import seed_holding_statements, seed_posts
 from governance.demo import seed_demo
+from publishing.demo import seed_connectors
 
 
 class Command(BaseCommand):
@@ -20,6 +21,7 @@ class Command(BaseCommand):
                 "password. Use --force if this really is a demo server."
             )
         created = seed_demo()
+        created["connectors"] = seed_connectors()  # before the posts, so that their deliveries use them
         created["posts"] = seed_posts()
         created["holding statements"] = seed_holding_statements()
         if any(created.values()):

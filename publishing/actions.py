@@ -1,0 +1,79 @@
+"""Changes to publishing settings. Delivery itself is in `publishing.delivery`."""
+
+from django.db import transaction
+
+import audit
+from governance import permissions
+from governance.errors import PermissionDenied, StaleVersion, ValidationFailed
+
+from . import credentials
+from .connectors import CONNECTORS
+from .models import ChannelConnector, ConnectorKind
+
+# The settings each kind reads (anything else is refused, so a typo is caught when saved).
+SETTINGS_BY_KIND = {
+    ConnectorKind.WEBHOOK: {"url"},
+    ConnectorKind.MASTODON: {"instance", "visibility", "language", "spoiler_text", "title_as_spoiler"},
+    ConnectorKind.FEED: set(),
+    ConnectorKind.EMAIL: {"recipients", "to", "from"},
+    ConnectorKind.MANUAL: set(),
+}
+MASTODON_VISIBILITIES = {"public", "unlisted", "private", "direct"}
+
+
+def _problems(kind: str, settings: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    unknown = set(settings) - SETTINGS_BY_KIND[kind]
+    if unknown:
+        errors["settings"] = [f"Not a setting of the {kind} connector: {', '.join(sorted(unknown))}."]
+    url = settings.get("url") or settings.get("instance")
+    if kind in (ConnectorKind.WEBHOOK, ConnectorKind.MASTODON) and not str(url or "").startswith("https://"):
+        errors.setdefault("settings", []).append("The address must start with https://.")
+    if kind == ConnectorKind.MASTODON and settings.get("visibility", "public") not in MASTODON_VISIBILITIES:
+        errors.setdefault("settings", []).append(f"Visibility is one of {', '.join(sorted(MASTODON_VISIBILITIES))}.")
+    if kind == ConnectorKind.EMAIL and not settings.get("recipients"):
+        errors.setdefault("settings", []).append("Give the list's address in `recipients`.")
+    return errors
+
+
+@transaction.atomic
+def configure_connector(
+    channel, *, actor, kind: str, settings: dict | None = None, secret: str | None = None, expected_version=None
+) -> ChannelConnector:
+    """Choose how the channel's posts are delivered, and with which credential. Who: the
+    channel's managers. `secret` None keeps the stored credential; "" removes it. The
+    credential is encrypted at rest and never shown again, nor written to the audit log."""
+    if not permissions.can(actor, permissions.MANAGE_CHANNEL, channel):
+        raise PermissionDenied("Only the channel's managers configure its delivery.")
+    if kind not in CONNECTORS:
+        raise ValidationFailed(errors={"kind": [f"One of {', '.join(CONNECTORS)}."]})
+    settings = settings or {}
+    problems = _problems(kind, settings)
+    if problems:
+        raise ValidationFailed("The connector settings are not valid.", errors=problems)
+    row = ChannelConnector.objects.select_for_update().filter(channel=channel).first()
+    if row is not None and expected_version is not None and row.version != expected_version:
+        raise StaleVersion(
+            f"The connector changed since you loaded it (version {expected_version}, now {row.version})."
+        )
+    before = {"kind": row.kind, "settings": row.settings, "has_secret": bool(row.secret_token)} if row else None
+    if row is None:
+        row = ChannelConnector(channel=channel)
+    else:
+        row.version += 1
+    row.kind, row.settings = kind, settings
+    if secret is not None:
+        row.secret_token = credentials.encrypt(secret)
+    row.save()
+    audit.record(
+        "publishing.connector.configure",
+        actor=actor,
+        target=row,
+        channel_id=channel.pk,
+        data={
+            "before": before,
+            "after": {"kind": kind, "settings": settings, "has_secret": bool(row.secret_token)},
+            "secret_changed": secret is not None,
+        },
+    )
+    return row

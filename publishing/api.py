@@ -1,0 +1,114 @@
+"""Publishing over the API: a post's deliveries, and a channel's connector (API.md extension)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from approvals import selectors as approval_selectors
+from governance import permissions
+from governance import selectors as governance_selectors
+from governance.errors import PermissionDenied
+
+from . import actions
+from .models import ChannelConnector, ConnectorKind, PublishJob
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    approved_hash = serializers.CharField(source="revision.content_hash")
+    sent_hash = serializers.CharField(source="payload_hash")
+    hashes_match = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PublishJob
+        fields = [
+            "id",
+            "revision",
+            "connector",
+            "status",
+            "attempts",
+            "last_error",
+            "due_at",
+            "dispatched_at",
+            "sent_at",
+            "finished_at",
+            "remote_id",
+            "remote_url",
+            "approved_hash",
+            "sent_hash",
+            "hashes_match",
+            "idempotency_key",
+        ]
+
+    def get_hashes_match(self, job) -> bool | None:
+        return job.payload_hash == job.revision.content_hash if job.payload_hash else None
+
+
+class PostDeliveriesView(APIView):
+    """The post's delivery jobs, newest first: status, attempts and the last error while it is
+    retried, then the remote id and URL and the hash of what was sent next to the approved one."""
+
+    @extend_schema(responses=DeliverySerializer(many=True))
+    def get(self, request, post_id):
+        post = approval_selectors.post_for(request.user, post_id)
+        jobs = PublishJob.objects.filter(post=post).select_related("revision").order_by("-id")
+        return Response(DeliverySerializer(jobs, many=True).data)
+
+
+class ConnectorSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ConnectorKind.choices)
+    settings = serializers.DictField(required=False)
+    has_secret = serializers.BooleanField(read_only=True)
+    version = serializers.IntegerField(required=False)
+
+
+class ConnectorInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ConnectorKind.choices)
+    settings = serializers.DictField(required=False)
+    secret = serializers.CharField(required=False, allow_blank=True, write_only=True, trim_whitespace=False)
+    version = serializers.IntegerField(required=False)
+
+
+class ChannelConnectorView(APIView):
+    """How the channel's posts are delivered (managers of the channel). The credential is
+    write-only: `has_secret` says whether one is stored."""
+
+    def _channel(self, request, slug):
+        channel = governance_selectors.channel_for(request.user, slug)
+        if not permissions.can(request.user, permissions.MANAGE_CHANNEL, channel):
+            raise PermissionDenied("Only the channel's managers see and change its delivery settings.")
+        return channel
+
+    @staticmethod
+    def _out(row: ChannelConnector | None, channel) -> dict:
+        if row is None:
+            from .connectors import connector_for
+
+            return {"kind": connector_for(channel).kind, "settings": {}, "has_secret": False, "version": 0}
+        return {
+            "kind": row.kind,
+            "settings": row.settings,
+            "has_secret": bool(row.secret_token),
+            "version": row.version,
+        }
+
+    @extend_schema(responses=ConnectorSerializer)
+    def get(self, request, slug):
+        channel = self._channel(request, slug)
+        return Response(self._out(ChannelConnector.objects.filter(channel=channel).first(), channel))
+
+    @extend_schema(request=ConnectorInput, responses=ConnectorSerializer)
+    def put(self, request, slug):
+        channel = self._channel(request, slug)
+        data = ConnectorInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        row = actions.configure_connector(
+            channel,
+            actor=request.user,
+            kind=values["kind"],
+            settings=values.get("settings", {}),
+            secret=values.get("secret"),
+            expected_version=values.get("version"),
+        )
+        return Response(self._out(row, channel))
