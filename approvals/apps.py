@@ -8,8 +8,21 @@ class ApprovalsConfig(AppConfig):
     def ready(self):
         from governance import dashboard
 
+        from . import dashboard as panels
         from . import receivers  # noqa: F401  (connects the crisis receivers)
-        from .dashboard import retrospective_reviews_panel
 
-        # The compliance officers' open retrospective reviews, on their dashboard.
-        dashboard.register("retrospective-reviews", retrospective_reviews_panel)
+        # On the dashboard, in this order: crises, the user's queue, the compliance officers'
+        # open retrospective reviews, unread notifications, the user's drafts and decisions.
+        dashboard.register("crises", panels.crises_panel)
+        dashboard.register("review-queue", panels.review_queue_panel)
+        dashboard.register("retrospective-reviews", panels.retrospective_reviews_panel)
+        dashboard.register("notifications", panels.notifications_panel)
+        dashboard.register("my-drafts", panels.drafts_panel)
+        dashboard.register("my-decisions", panels.recent_decisions_panel)
+
+        from governance import channel_panels
+
+        from .channel_panels import review_stages_panel
+
+        # The review stages that apply, on each channel's page.
+        channel_panels.register("review-stages", review_stages_panel)

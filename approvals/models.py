@@ -349,3 +349,34 @@ class RetrospectiveReview(models.Model):
 
     def __str__(self) -> str:
         return f"Retrospective review of post #{self.post_id}"
+
+
+class Notification(models.Model):
+    """Something a user should know, shown in the portal (the same events are also e-mailed):
+    a post awaits their review, a reviewer decided on their post, …  Written by the tasks of
+    approvals.notifications after the acting transaction committed; read by its recipient only."""
+
+    class Kind(models.TextChoices):
+        STAGE_OPENED = "stage_opened", "Review needed"
+        DECISION = "decision", "Decision on your post"
+        BREAK_GLASS = "break_glass", "Break-glass publication"
+        RETRACTION_REQUESTED = "retraction_requested", "Retraction requested"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    message = models.CharField(max_length=500)
+    # A path inside the portal (e.g. /posts/42/), never an outside address.
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # The list (newest first, keyset on id) and the unread count in the navigation.
+            models.Index("recipient", "read_at", models.F("id").desc(), name="notification_recipient_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification #{self.pk} for {self.recipient_id}: {self.kind}"

@@ -11,7 +11,7 @@ from django.core.mail import send_mass_mail
 
 from governance import permissions
 
-from .models import Post, ReviewDecision, ReviewStage
+from .models import Notification, Post, ReviewDecision, ReviewStage
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,18 @@ def _send(subject: str, body: str, recipients: list[str]) -> int:
         return 0
 
 
+def _notify_in_app(users, *, kind: str, message: str, post: Post | None = None) -> int:
+    """The in-app twin of an e-mail: one unread notification per recipient (e-mail address or
+    not), linking to the post. One INSERT, however many recipients."""
+    recipients = {user.pk: user for user in users}
+    url = f"/posts/{post.pk}/" if post is not None else ""
+    Notification.objects.bulk_create(
+        Notification(recipient_id=pk, post=post, kind=kind, message=_one_line(message, 500), url=url)
+        for pk in sorted(recipients)
+    )
+    return len(recipients)
+
+
 def eligible_reviewers(post: Post, stage: ReviewStage):
     """Active users who may decide `stage` of `post`, authors excluded."""
     from django.contrib.auth import get_user_model
@@ -53,8 +65,16 @@ def stage_opened(post_id: int, stage_id: int) -> int:
     """Tell the people who may decide the newly opened stage that a post is waiting."""
     post = Post.objects.select_related("channel", "author", "current_revision").get(pk=post_id)
     stage = ReviewStage.objects.get(pk=stage_id)
-    recipients = [u.email for u in eligible_reviewers(post, stage) if u.email]
+    reviewers = list(eligible_reviewers(post, stage))
+    recipients = [u.email for u in reviewers if u.email]
     subject = _one_line(f"[Clearpost] Review needed on {post.channel.name}: {post.title}", 120)
+    _notify_in_app(
+        reviewers,
+        kind=Notification.Kind.STAGE_OPENED,
+        post=post,
+        message=f"{post.author.label} submitted a post on {post.channel.name} that awaits the “{stage.name}” stage: "
+        f"{post.title}",
+    )
     body = (
         f"{post.author.label} submitted a post on {post.channel.name} that awaits the "
         f"“{stage.name}” stage.\n\n{post.current_revision.body[:500]}\n\nReview it: {_post_url(post)}\n"
@@ -71,6 +91,13 @@ def decision_made(decision_id: int) -> int:
     authors = [post.author, *post.co_authors.all()]
     recipients = [u.email for u in authors if u.email]
     verdict = decision.get_decision_display().lower()
+    _notify_in_app(
+        authors,
+        kind=Notification.Kind.DECISION,
+        post=post,
+        message=f"{decision.reviewer.label} {verdict} your post on {post.channel.name} at the “{decision.stage.name}” "
+        f"stage; it is now {post.get_state_display().lower()}.",
+    )
     subject = _one_line(f"[Clearpost] {decision.reviewer.label} {verdict} your post on {post.channel.name}", 120)
     body = f"{decision.reviewer.label} {verdict} your post at the “{decision.stage.name}” stage"
     body += f":\n\n{decision.comment}\n" if decision.comment else ".\n"
@@ -96,9 +123,17 @@ def break_glass_used(review_id: int) -> int:
 
     review = RetrospectiveReview.objects.select_related("post__channel", "requested_by", "revision").get(pk=review_id)
     post = review.post
-    recipients = [u.email for u in compliance_officers() if u.email]
+    officers = list(compliance_officers())
+    recipients = [u.email for u in officers if u.email]
     due = timezone.localtime(review.due_at)
     who = review.requested_by.label
+    _notify_in_app(
+        officers,
+        kind=Notification.Kind.BREAK_GLASS,
+        post=post,
+        message=f"{who} published a post on {post.channel.name} by breaking the glass; "
+        f"your retrospective review is due by {due:%Y-%m-%d %H:%M %Z}.",
+    )
     subject = _one_line(f"[Clearpost] Break-glass publication on {post.channel.name} by {who}", 120)
     body = (
         f"{who} published a post on {post.channel.name} at once, without the usual "
@@ -119,8 +154,15 @@ def retraction_requested(request_id: int) -> int:
         pk=request_id
     )
     post = request.post
-    recipients = [u.email for u in permissions.users_with(permissions.MANAGE_CHANNEL, post.channel) if u.email]
+    managers = list(permissions.users_with(permissions.MANAGE_CHANNEL, post.channel))
+    recipients = [u.email for u in managers if u.email]
     subject = _one_line(f"[Clearpost] Retract a post on {post.channel.name}: {post.title}", 120)
+    _notify_in_app(
+        managers,
+        kind=Notification.Kind.RETRACTION_REQUESTED,
+        post=post,
+        message=f"A post published on {post.channel.name} must be taken down: {post.title}",
+    )
     # Mail leaves the portal: name the consent by its document reference, not the person or why.
     why = (
         f"The consent it cites ({request.consent.document_reference}) was revoked."

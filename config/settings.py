@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set used by several serializers.
+    "ENUM_NAME_OVERRIDES": {"ConnectorKindEnum": "publishing.models.ConnectorKind"},
 }
 
 # --- Publishing -------------------------------------------------------------------

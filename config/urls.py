@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
@@ -94,11 +95,22 @@ urlpatterns = [
     path("", governance_views.home, name="home"),
     path("favicon.ico", FaviconView.as_view()),
     path("dashboard/", governance_views.dashboard, name="dashboard"),
+    path("calendar/", include("approvals.calendar_urls")),
+    path("posts/", include("approvals.post_urls")),
+    path("channels/", include("governance.channel_urls")),
+    path("crisis/", include("approvals.crisis_urls")),
+    path("audit/", include("audit.urls")),
     path("", include("governance.urls")),
+    path("", include("approvals.queue_urls")),
     path("accounts/", include("accounts.urls")),
     path("feeds/", include("publishing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # Swagger UI (third-party) sets inline styles as it renders: allowed on this page only.
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
 ]

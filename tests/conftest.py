@@ -56,3 +56,16 @@ def api_as(demo):
         return client
 
     return make
+
+
+@pytest.fixture
+def client_as(demo):
+    """`client_as("rachel")`: a Django test client signed in as a demo user (the pages)."""
+    from django.test import Client
+
+    def make(username: str) -> Client:
+        client = Client()
+        client.force_login(demo[username])
+        return client
+
+    return make

@@ -1,0 +1,114 @@
+"""Forms of the post pages (approvals/post_views.py). They only parse what the browser sends;
+every rule about what may be saved lives in the actions."""
+
+from django import forms
+from django.utils import timezone
+
+from governance import permissions
+from governance import selectors as governance_selectors
+from governance.models import Channel
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's own date and time picker; the value is local time (settings.TIME_ZONE)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_LOCAL)
+
+
+def datetime_local_field(**kwargs) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        widget=DateTimeLocalInput(), input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S"], **kwargs
+    )
+
+
+class ChannelSelect(forms.Select):
+    """Marks the channels that require consent (`data-consent`): the stylesheet shows the
+    consent picker only when one of them is chosen."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        channel = getattr(value, "instance", None)
+        if channel is not None:
+            option["attrs"]["data-platform"] = channel.platform
+            if channel.requires_consent:
+                option["attrs"]["data-consent"] = "required"
+        return option
+
+
+class ConsentChoice(forms.ModelChoiceField):
+    def label_from_instance(self, consent) -> str:
+        return f"{consent.person_name} — {consent.document_reference}"
+
+
+class PostForm(forms.Form):
+    """Compose (with a channel) or edit (the channel is fixed: `post` given)."""
+
+    channel = forms.ModelChoiceField(
+        queryset=Channel.objects.none(), to_field_name="slug", widget=ChannelSelect, empty_label="Choose a channel…"
+    )
+    title = forms.CharField(max_length=200, required=False)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "body-count"}), strip=False)
+    link = forms.URLField(max_length=500, required=False, assume_scheme="https")
+    media_url = forms.URLField(max_length=500, required=False, assume_scheme="https", label="Image URL")
+    media_alt_text = forms.CharField(
+        max_length=1000,
+        required=False,
+        label="Image description (alt text)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    scheduled_at = datetime_local_field(required=False, label="Publish at")
+    consent = ConsentChoice(queryset=None, required=False, empty_label="No consent cited")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user, post=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.post = post
+        consents = governance_selectors.consents_visible_to(user).filter(
+            governance_selectors.valid_consents_q(timezone.localdate())
+        )
+        if post is None:
+            channels = governance_selectors.channels_visible_to(user, perm=permissions.DRAFT).order_by("name")
+            self.fields["channel"].queryset = channels
+            consents = consents.filter(channels__in=channels.filter(requires_consent=True).values("pk"))
+            del self.fields["version"]
+        else:
+            del self.fields["channel"]
+            self.fields["version"].required = True
+            consents = consents.filter(channels=post.channel_id)
+            if post.consent_id:  # keep what the post cites selectable, valid or not
+                consents = consents | governance_selectors.consents_visible_to(user).filter(pk=post.consent_id)
+        self.fields["consent"].queryset = consents.distinct().order_by("person_name", "id")
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("data-testid", f"compose-{name.replace('_', '-')}")
+
+    @classmethod
+    def initial_for(cls, post) -> dict:
+        revision = post.current_revision
+        return {
+            **revision.content(),
+            "scheduled_at": timezone.localtime(post.scheduled_at) if post.scheduled_at else None,
+            "consent": post.consent_id,
+            "version": post.version,
+        }
+
+
+class ActionForm(forms.Form):
+    """What every action button posts: the version the user saw, and the action's own input
+    (a comment, a reason, a time, a live address). Whether it is required is the action's call."""
+
+    version = forms.IntegerField()
+    comment = forms.CharField(required=False, strip=True)
+    reason = forms.CharField(required=False, strip=True)
+    scheduled_at = datetime_local_field(required=False)
+    remote_url = forms.URLField(required=False, assume_scheme="https", max_length=500)
+    remote_id = forms.CharField(required=False, max_length=200)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(strip=True)
+    parent = forms.IntegerField(required=False)

@@ -1,0 +1,538 @@
+"""Posts in the browser: compose and edit (with the live policy check), and the post's page
+(its content, what changed, findings, review progress, discussion, actions, timeline).
+
+Thin views, as in approvals/api.py: resolve the post through `selectors.post_for` (404 when
+missing or not visible), call the action, render. Domain errors become a message on the page
+with their HTTP status (governance/errors.py); a stale version is 409 with both versions shown
+and nothing the user typed lost.
+"""
+
+import difflib
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from audit.models import AuditEvent
+from governance import permissions
+from governance import selectors as governance_selectors
+from governance.errors import DomainError, NotVisible, PermissionDenied, StaleVersion, ValidationFailed
+from governance.rules import engine, length
+
+from . import actions, selectors
+from .consent import consent_summary
+from .forms import ActionForm, CommentForm, PostForm
+from .models import Comment, Post, Revision
+from .serializers import stage_progress
+
+SHORT_FORM = frozenset({"x", "mastodon"})
+
+
+def _page(view):
+    """Signed in; NotVisible is a 404 page (missing and hidden alike), PermissionDenied a 403 page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotVisible as exc:
+            raise Http404(exc.detail) from exc
+        except PermissionDenied as exc:
+            return render(request, "approvals/posts/forbidden.html", {"reason": exc.detail}, status=403)
+
+    return wrapper
+
+
+# --- the live check ---------------------------------------------------------------------------
+
+
+@dataclass
+class Segment:
+    text: str
+    severity: str = ""
+
+
+_RANK = {"warn": 1, "escalate": 2, "block": 3}
+
+
+def highlighted(body: str, findings) -> list[Segment]:
+    """`body` cut into runs, each marked with the strictest severity of the findings covering it
+    (the template escapes every run)."""
+    marks = [""] * len(body)
+    for finding in findings:
+        for i in range(max(finding.start, 0), min(finding.end, len(body))):
+            if _RANK[finding.severity] > _RANK.get(marks[i], 0):
+                marks[i] = finding.severity
+    segments: list[Segment] = []
+    for char, mark in zip(body, marks, strict=True):
+        if segments and segments[-1].severity == mark:
+            segments[-1].text += char
+        else:
+            segments.append(Segment(char, mark))
+    return segments
+
+
+def live_check(channel, *, body: str, title="", link="", media_url="", media_alt_text="", scheduled_at=None,
+               consent=None, author=None) -> dict:  # fmt: skip
+    """Counter, findings, highlighted text and platform preview of a draft on `channel`."""
+    count, limit = length.count_and_limit(channel.platform, body, link)
+    draft = engine.Draft(
+        body=body,
+        title=title,
+        link=link,
+        media_url=media_url,
+        media_alt_text=media_alt_text,
+        scheduled_at=scheduled_at,
+        author=author,
+        consent=consent,
+    )
+    findings = engine.check(channel, draft).findings
+    return {
+        "channel": channel,
+        "count": count,
+        "limit": limit,
+        "unit": length.unit(channel.platform),
+        "over": limit is not None and count > limit,
+        "near": limit is not None and count > limit * 0.9,
+        "findings": findings,
+        "blocked": any(f.severity == "block" for f in findings),
+        "segments": highlighted(body, findings),
+        "short_form": channel.platform in SHORT_FORM,
+        "content": {"title": title, "body": body, "link": link, "media_url": media_url, "alt": media_alt_text},
+    }
+
+
+def _check_from_form(form, channel, user) -> dict | None:
+    """The live check of whatever the form holds, valid or not (the text as typed)."""
+    if channel is None:
+        return None
+    data = form.data if form.is_bound else None
+    if data is None:
+        initial = form.initial
+        values = {name: initial.get(name) or "" for name in Revision.CONTENT_FIELDS}
+        scheduled_at, consent_id = initial.get("scheduled_at"), initial.get("consent")
+    else:
+        values = {name: data.get(name, "") for name in Revision.CONTENT_FIELDS}
+        scheduled_at = form.cleaned_data.get("scheduled_at") if hasattr(form, "cleaned_data") else None
+        consent_id = data.get("consent")
+    consent = None
+    if consent_id:
+        consent = next((c for c in form.fields["consent"].queryset if str(c.pk) == str(consent_id)), None)
+    return live_check(channel, **values, scheduled_at=scheduled_at, consent=consent, author=user)
+
+
+@require_POST
+@_page
+def check(request):
+    """The htmx partial of the compose page: counter, findings, preview (nothing is saved)."""
+    post = None
+    if request.POST.get("post"):
+        post = selectors.post_for(request.user, request.POST["post"])
+    form = PostForm(request.POST, user=request.user, post=post)
+    form.is_valid()  # for the parsed time; the text is checked as typed
+    channel = post.channel if post else form.cleaned_data.get("channel")
+    live = _check_from_form(form, channel, request.user)
+    return render(request, "approvals/posts/_live.html", {"live": live, "oob": True})
+
+
+# --- compose and edit -------------------------------------------------------------------------
+
+
+def _content(data: dict) -> dict:
+    return {name: data[name] for name in (*Revision.CONTENT_FIELDS, "scheduled_at", "consent")}
+
+
+def _problems(exc: DomainError) -> list[tuple[str, str]]:
+    return [
+        (name, str(problem))
+        for name, problems in (exc.errors or {}).items()
+        for problem in (problems if isinstance(problems, list) else [problems])
+    ]
+
+
+def _attach(form, exc: DomainError) -> None:
+    """The action's errors next to their fields; its sentence on top unless it repeats one."""
+    problems = _problems(exc)
+    if exc.detail != type(exc).default_detail and exc.detail not in [p for _, p in problems]:
+        form.add_error(None, exc.detail)
+    for name, problem in problems:
+        form.add_error(name if name in form.fields else None, problem)
+
+
+def _render_form(request, form, *, post=None, status=200, conflict=None, blocked=None):
+    channel = post.channel if post else (form.cleaned_data.get("channel") if hasattr(form, "cleaned_data") else None)
+    if channel is None and form.is_bound and not hasattr(form, "cleaned_data"):
+        form.is_valid()
+        channel = form.cleaned_data.get("channel")
+    context = {
+        "form": form,
+        "post": post,
+        "live": _check_from_form(form, channel, request.user),
+        "conflict": conflict,
+        "blocked": blocked,
+    }
+    return render(request, "approvals/posts/compose.html", context, status=status)
+
+
+def _submit(request, post, form):
+    """Submit the saved post; a policy block (or another refusal) re-renders the form, saved."""
+    try:
+        actions.submit(post, actor=request.user, expected_version=post.version)
+    except ValidationFailed as exc:
+        post = selectors.post_for(request.user, post.pk)
+        form = PostForm(initial=PostForm.initial_for(post), user=request.user, post=post)
+        blocked = {
+            "detail": exc.detail,
+            "findings": exc.extra.get("findings", []),
+            "edit_url": reverse("posts:edit", args=[post.pk]),
+        }
+        return _render_form(request, form, post=post, status=400, blocked=blocked)
+    messages.success(request, "Submitted for review.")
+    return redirect("posts:detail", post_id=post.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@_page
+def compose(request):
+    """A new post on a channel the user may draft on: save it as a draft, or save and submit."""
+    if request.method == "GET":
+        form = PostForm(user=request.user, initial={"channel": request.GET.get("channel")})
+        if not form.fields["channel"].queryset.exists():
+            raise PermissionDenied("You may not draft on any channel. Ask your department's manager.")
+        return _render_form(request, form)
+    form = PostForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _render_form(request, form, status=400)
+    data = form.cleaned_data
+    try:
+        post = actions.create_post(actor=request.user, channel=data["channel"], **_content(data))
+    except ValidationFailed as exc:
+        _attach(form, exc)
+        return _render_form(request, form, status=400)
+    except PermissionDenied as exc:
+        form.add_error(None, exc.detail)
+        return _render_form(request, form, status=403)
+    if "submit" in request.POST:
+        return _submit(request, post, form)
+    messages.success(request, "Saved as a draft.")
+    return redirect("posts:edit", post_id=post.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@_page
+def edit(request, post_id):
+    """Change a post (a new revision, approvals voided): save, or save and submit. A stale
+    version shows what is saved now next to what the user typed, which stays in the form."""
+    post = selectors.post_for(request.user, post_id)
+    if request.method == "GET":
+        form = PostForm(initial=PostForm.initial_for(post), user=request.user, post=post)
+        return _render_form(request, form, post=post)
+    form = PostForm(request.POST, user=request.user, post=post)
+    if not form.is_valid():
+        return _render_form(request, form, post=post, status=400)
+    data = form.cleaned_data
+    try:
+        saved = actions.edit_post(post, actor=request.user, expected_version=data["version"], **_content(data))
+    except StaleVersion as exc:
+        return _render_conflict(request, post_id=post.pk, typed=request.POST, detail=exc.detail)
+    except DomainError as exc:
+        _attach(form, exc)
+        return _render_form(request, form, post=post, status=exc.status_code)
+    if "submit" in request.POST:
+        return _submit(request, saved, form)
+    if saved.version == data["version"]:
+        messages.info(request, "Nothing changed.")
+    else:
+        messages.success(request, f"Saved: revision {saved.current_revision.number}, now a draft.")
+    return redirect("posts:edit", post_id=saved.pk)
+
+
+def _revision_lines(content: dict) -> list[str]:
+    lines = [f"Title: {content.get('title', '')}", ""]
+    lines += (content.get("body") or "").splitlines() or [""]
+    lines += ["", f"Link: {content.get('link', '')}", f"Image: {content.get('media_url', '')}"]
+    lines.append(f"Alt text: {content.get('media_alt_text', '')}")
+    return lines
+
+
+def content_diff(before: dict | None, after: dict, before_label: str, after_label: str) -> list[tuple[str, str]]:
+    """A unified diff of two revisions' content as (kind, line): add, del, hunk, file or same."""
+    old = _revision_lines(before) if before is not None else []
+    lines = []
+    for line in difflib.unified_diff(old, _revision_lines(after), before_label, after_label, lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            kind = "file"
+        elif line.startswith("@@"):
+            kind = "hunk"
+        else:
+            kind = {"+": "add", "-": "del"}.get(line[:1], "same")
+        lines.append((kind, line))
+    return lines
+
+
+def _render_conflict(request, *, post_id, typed, detail):
+    """409: the post changed since the form was loaded. Theirs as saved now, ours as typed; the
+    form keeps ours and carries the new version, so that saving again is a deliberate choice."""
+    post = selectors.post_for(request.user, post_id)
+    data = typed.copy()
+    loaded_version = data.get("version")
+    data["version"] = str(post.version)
+    form = PostForm(data, user=request.user, post=post)
+    form.is_valid()
+    theirs = post.current_revision.content()
+    mine = {name: typed.get(name, "") for name in Revision.CONTENT_FIELDS}
+    last_change = (
+        AuditEvent.objects.filter(target_type="approvals.post", target_id=str(post.pk)).order_by("-seq").first()
+    )
+    conflict = {
+        "detail": detail,
+        "loaded_version": loaded_version,
+        "post": post,
+        "theirs": theirs,
+        "mine": mine,
+        "last_change": last_change,
+        "diff": content_diff(theirs, mine, f"saved now (version {post.version})", "what you typed"),
+    }
+    return _render_form(request, form, post=post, status=409, conflict=conflict)
+
+
+# --- the post's page --------------------------------------------------------------------------
+
+# URL slug → (action, what its form needs). The order is the order of the buttons.
+ACTIONS = {
+    "approve": "approve",
+    "request-changes": "request_changes",
+    "reject": "reject",
+    "withdraw": "withdraw",
+    "schedule": "schedule",
+    "publish": "publish",
+    "retry": "retry",
+    "mark-published": "mark_published",
+    "hold": "hold",
+    "release": "release",
+    "retract": "retract",
+    "break-glass": "break_glass",
+}
+
+
+def _run(name: str, post: Post, actor, data: dict) -> Post:
+    version = data["version"]
+    common = {"actor": actor, "expected_version": version}
+    match name:
+        case "approve":
+            return actions.approve(post, **common, comment=data["comment"])
+        case "request_changes":
+            return actions.request_changes(post, **common, comment=data["comment"])
+        case "reject":
+            return actions.reject(post, **common, comment=data["comment"])
+        case "withdraw":
+            return actions.withdraw(post, **common)
+        case "schedule":
+            return actions.schedule(post, **common, scheduled_at=data["scheduled_at"])
+        case "publish":
+            return actions.publish_now(post, **common)
+        case "retry":
+            return actions.retry(post, **common)
+        case "mark_published":
+            return actions.mark_published(post, **common, remote_url=data["remote_url"], remote_id=data["remote_id"])
+        case "hold":
+            return actions.hold(post, **common, reason=data["reason"])
+        case "release":
+            return actions.release(post, **common)
+        case "retract":
+            return actions.retract(post, **common, reason=data["reason"])
+        case "break_glass":
+            return actions.break_glass(post, **common, reason=data["reason"])
+    raise Http404("No such action.")
+
+
+DONE = {
+    "approve": "Approved.",
+    "request_changes": "Sent back to the authors for changes.",
+    "reject": "Rejected.",
+    "withdraw": "Withdrawn.",
+    "schedule": "Scheduled.",
+    "publish": "Sent for publication.",
+    "retry": "Sent again.",
+    "mark_published": "Recorded as published.",
+    "hold": "Held.",
+    "release": "Released.",
+    "retract": "Recorded as retracted.",
+    "break_glass": "Published by breaking the glass; compliance officers will review it.",
+}
+
+
+def _comment_tree(comments: list[Comment]) -> list[Comment]:
+    """Top-level comments, each with `.replies_list` (nested), oldest first."""
+    by_parent: dict[int | None, list[Comment]] = {}
+    for comment in comments:
+        by_parent.setdefault(comment.parent_id, []).append(comment)
+    for comment in comments:
+        comment.replies_list = by_parent.get(comment.pk, [])
+    return by_parent.get(None, [])
+
+
+def _event_summary(event: AuditEvent) -> str:
+    data = event.data or {}
+    before, after = (data.get("before") or {}).get("state"), (data.get("after") or {}).get("state")
+    parts = [f"{before} → {after}" if before and after and before != after else ""]
+    for key in ("comment", "reason"):
+        if data.get(key):
+            parts.append(f"“{data[key]}”")
+    if data.get("changed"):
+        parts.append("changed: " + ", ".join(data["changed"]))
+    if data.get("stages"):
+        parts.append("stages: " + ", ".join(data["stages"]))
+    if data.get("remote_url"):
+        parts.append(data["remote_url"])
+    return " · ".join(p for p in parts if p)
+
+
+def _timeline(post: Post) -> tuple[list[dict], dict | None]:
+    events = list(AuditEvent.objects.filter(target_type="approvals.post", target_id=str(post.pk)).order_by("seq"))
+    rows = [
+        {
+            "event": event,
+            "verb": event.action.removeprefix("approvals.post.").replace("_", " "),
+            "summary": _event_summary(event),
+            "hash": (event.data or {}).get("content_hash"),
+        }
+        for event in events
+    ]
+    published = next((e for e in reversed(events) if e.action == "approvals.post.mark_published"), None)
+    evidence = None
+    if published is not None:
+        data = published.data or {}
+        evidence = {
+            "event": published,
+            "remote_url": data.get("remote_url") or post.remote_url,
+            "remote_id": data.get("remote_id") or post.remote_id,
+            "content_hash": data.get("content_hash"),
+            "sent_hash": data.get("sent_hash"),
+            "match": bool(data.get("sent_hash")) and data.get("sent_hash") == data.get("content_hash"),
+        }
+    return rows, evidence
+
+
+def _detail_context(request, post: Post) -> dict:
+    revision = post.current_revision
+    previous = post.revisions.filter(number__lt=revision.number).order_by("-number").first()
+    timeline, evidence = _timeline(post)
+    comments = list(Comment.objects.filter(post=post).select_related("author", "revision"))
+    available = actions.available_actions(request.user, post)
+    findings = actions.policy_check(post).findings
+    return {
+        "post": post,
+        "revision": revision,
+        "previous": previous,
+        "diff": content_diff(
+            previous.content() if previous else None,
+            revision.content(),
+            f"revision {previous.number}" if previous else "(nothing)",
+            f"revision {revision.number}",
+        )
+        if previous
+        else [],
+        "findings": findings,
+        "segments": highlighted(revision.body, findings),
+        "stages": stage_progress(post),
+        "decisions": list(post.decisions.all()),
+        "consent": consent_summary(post),
+        "requires_consent": post.channel.requires_consent,
+        "comments": _comment_tree(comments),
+        "comment_count": len(comments),
+        "available": available,
+        "may_comment": "comment" in available,
+        "may_act": any(a not in ("comment", "edit") for a in available),
+        "timeline": timeline,
+        "evidence": evidence,
+        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "error": None,
+        "typed": {},
+    }
+
+
+@require_http_methods(["GET"])
+@_page
+def detail(request, post_id):
+    post = selectors.post_for(request.user, post_id)
+    return render(request, "approvals/posts/detail.html", _detail_context(request, post))
+
+
+def _render_error(request, post_id, exc: DomainError, *, typed=None, failed=None):
+    post = selectors.post_for(request.user, post_id)
+    context = _detail_context(request, post)
+    errors = [problem for _, problem in _problems(exc)]
+    context["error"] = {
+        "detail": exc.detail,
+        "code": exc.code,
+        "status": exc.status_code,
+        "errors": [e for e in errors if e != exc.detail],
+        "stale": isinstance(exc, StaleVersion),
+        "conflict": exc.status_code == 409,
+        "failed": failed,
+    }
+    context["typed"] = typed or {}
+    return render(request, "approvals/posts/detail.html", context, status=exc.status_code)
+
+
+@require_POST
+@_page
+def act(request, post_id, action):
+    """Run one workflow action from the post's page, then show the post as it now is."""
+    name = ACTIONS.get(action)
+    if name is None:
+        raise Http404("No such action.")
+    post = selectors.post_for(request.user, post_id)
+    form = ActionForm(request.POST)
+    typed = {"action": name, "comment": request.POST.get("comment", ""), "reason": request.POST.get("reason", "")}
+    if not form.is_valid():
+        problems = {k: [str(e) for e in v] for k, v in form.errors.items()}
+        exc = ValidationFailed("Some fields are not valid.", errors=problems)
+        return _render_error(request, post_id, exc, typed=typed, failed=name)
+    try:
+        _run(name, post, request.user, form.cleaned_data)
+    except DomainError as exc:
+        return _render_error(request, post_id, exc, typed=typed, failed=name)
+    messages.success(request, DONE[name])
+    return redirect("posts:detail", post_id=post.pk)
+
+
+@require_POST
+@_page
+def comment(request, post_id):
+    """Add a comment (or a reply: `parent`) to the post's discussion."""
+    post = selectors.post_for(request.user, post_id)
+    form = CommentForm(request.POST)
+    typed = {"action": "comment", "comment": request.POST.get("body", ""), "parent": request.POST.get("parent")}
+    if not form.is_valid():
+        exc = ValidationFailed("Write something to comment.", errors={"body": ["Required."]})
+        return _render_error(request, post_id, exc, typed=typed, failed="comment")
+    parent = None
+    if form.cleaned_data.get("parent"):
+        parent = Comment.objects.filter(post=post, pk=form.cleaned_data["parent"]).first()
+        if parent is None:
+            raise Http404("No such comment on this post.")
+    try:
+        made = actions.comment(post, actor=request.user, body=form.cleaned_data["body"], parent=parent)
+    except DomainError as exc:
+        return _render_error(request, post_id, exc, typed=typed, failed="comment")
+    messages.success(request, "Comment added.")
+    return redirect(f"{reverse('posts:detail', args=[post.pk])}#comment-{made.pk}")
+
+
+def may_draft(user) -> bool:
+    """Whether the navigation offers "New post" (cached on the user for the request)."""
+    cached = getattr(user, "_clearpost_may_draft", None)
+    if cached is None:
+        cached = user._clearpost_may_draft = governance_selectors.channels_visible_to(
+            user, perm=permissions.DRAFT
+        ).exists()
+    return cached

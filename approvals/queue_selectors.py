@@ -1,0 +1,254 @@
+"""Reads of the review-queue, notification and dashboard pages: built on approvals.selectors
+(`review_queue_for` is the definition of the queue, `review_queue_page` its fast walk), each a
+constant number of queries however many posts or notifications there are."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
+
+from accounts import roles
+from governance import permissions
+from governance.models import Channel
+
+from . import selectors
+from .models import Notification, PolicyCheck, Post, PostState, ReviewDecision
+
+# Roles whose holders have a review queue (or the compliance officers' retrospective reviews).
+QUEUE_ROLES = (roles.REVIEWER, roles.COMPLIANCE_OFFICER, roles.CRISIS_TEAM)
+
+# "Waiting longer than": the choices of the queue's waiting-time filter.
+WAITING_CHOICES = {
+    "1d": ("1 day", timedelta(days=1)),
+    "3d": ("3 days", timedelta(days=3)),
+    "7d": ("a week", timedelta(days=7)),
+}
+
+
+# ---- Keys of keyset pages, as they travel in a URL -------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def queue_key(post: Post) -> str:
+    """The `after` parameter that continues the queue just after `post`: microseconds since
+    the epoch (exact, unlike a float) and the id."""
+    delta = post.awaiting_since - _EPOCH
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return f"{micros}-{post.pk}"
+
+
+def parse_queue_key(value: str | None) -> tuple[datetime, int] | None:
+    """(awaiting_since, id) from `queue_key`, or None for a missing or malformed key."""
+    try:
+        micros, pk = (value or "").rsplit("-", 1)
+        return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_id_key(value: str | None) -> int | None:
+    try:
+        pk = int(value or "")
+    except ValueError:
+        return None
+    return pk if pk > 0 else None
+
+
+# ---- The review queue --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    channel: str = ""  # slug
+    department: str = ""  # slug
+    flagged: bool = False
+    waiting: str = ""  # a key of WAITING_CHOICES
+
+    @classmethod
+    def from_query(cls, query) -> "QueueFilters":
+        waiting = query.get("waiting", "")
+        return cls(
+            channel=query.get("channel", "")[:100],
+            department=query.get("department", "")[:100],
+            flagged=query.get("flagged") in ("1", "on", "true"),
+            waiting=waiting if waiting in WAITING_CHOICES else "",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.channel or self.department or self.flagged or self.waiting)
+
+    def as_query(self) -> dict[str, str]:
+        query = {"channel": self.channel, "department": self.department, "waiting": self.waiting}
+        if self.flagged:
+            query["flagged"] = "1"
+        return {k: v for k, v in query.items() if v}
+
+
+def _flagged() -> Exists:
+    """The posting policy found something in the revision under review (a warning or an
+    escalation). A regulated channel's standing escalation to compliance is not a flag: it is
+    true of every post there."""
+    return Exists(PolicyCheck.objects.filter(revision_id=OuterRef("current_revision_id")).exclude(findings=[]))
+
+
+def _narrowed(queue: QuerySet[Post], filters: QueueFilters, *, scope: bool = True) -> QuerySet[Post]:
+    if filters.flagged:
+        queue = queue.filter(_flagged())
+    if filters.waiting:
+        queue = queue.filter(awaiting_since__lt=timezone.now() - WAITING_CHOICES[filters.waiting][1])
+    if scope and filters.channel:
+        queue = queue.filter(channel__slug=filters.channel)
+    if scope and filters.department:
+        queue = queue.filter(channel__owning_department__slug=filters.department)
+    return queue
+
+
+def queue_counts(user, filters: QueueFilters) -> list[dict]:
+    """Posts waiting on `user` per channel (flag and waiting-time filters applied, not the
+    channel or department ones, so that every channel of the queue can be chosen): one query.
+    Rows: {slug, name, department_slug, department_name, count}, by channel name."""
+    rows = (
+        _narrowed(selectors.review_queue_for(user), filters, scope=False)
+        .order_by()
+        .values(
+            "channel__slug", "channel__name", "channel__owning_department__slug", "channel__owning_department__name"
+        )
+        .annotate(count=Count("id"))
+    )
+    return sorted(
+        (
+            {
+                "slug": row["channel__slug"],
+                "name": row["channel__name"],
+                "department_slug": row["channel__owning_department__slug"],
+                "department_name": row["channel__owning_department__name"],
+                "count": row["count"],
+            }
+            for row in rows
+        ),
+        key=lambda row: (row["name"].lower(), row["slug"]),
+    )
+
+
+def queue_page(user, filters: QueueFilters, *, after: tuple | None = None, limit: int = 25) -> list[Post]:
+    """Up to `limit` posts of the user's queue after the key `after`, oldest first.
+
+    Unfiltered, the fast walk of `review_queue_page` (its cost does not grow with the depth);
+    filtered, the reference queryset narrowed and cut at the key (the filters use the queue's
+    (awaiting_since, id) order, so the key stays valid)."""
+    if not filters.active:
+        return selectors.review_queue_page(user, after=after, limit=limit)
+    queue = _narrowed(selectors.review_queue_for(user), filters)
+    if after is not None:
+        queue = queue.filter(Q(awaiting_since__gt=after[0]) | Q(awaiting_since=after[0], id__gt=after[1]))
+    return list(queue[:limit])
+
+
+def findings_of(posts: list[Post]) -> dict[int, list[dict]]:
+    """The findings of the policy check each post's current revision passed: one query."""
+    revisions = [post.current_revision_id for post in posts if post.current_revision_id]
+    found: dict[int, list[dict]] = {}
+    if not revisions:
+        return found
+    for revision_id, findings in (
+        PolicyCheck.objects.filter(revision_id__in=revisions).order_by("revision_id", "-checked_at", "-id")
+    ).values_list("revision_id", "findings"):
+        found.setdefault(revision_id, findings or [])
+    return {post.pk: found.get(post.current_revision_id, []) for post in posts}
+
+
+def _reviews_anything() -> Q:
+    """A condition on users: reviewers by role or by a review grant on any channel (to them or
+    to one of their groups), compliance officers and the crisis team."""
+    review = permissions.REVIEW
+    return Q(
+        Exists(Group.objects.filter(user=OuterRef("pk"), name__in=QUEUE_ROLES))
+        | Exists(
+            get_group_obj_perms_model(Channel).objects.filter(group__user=OuterRef("pk"), permission__codename=review)
+        )
+        | Exists(get_user_obj_perms_model(Channel).objects.filter(user=OuterRef("pk"), permission__codename=review))
+    )
+
+
+def navigation_for(user) -> dict:
+    """What the navigation shows a signed-in user: whether they have a review queue, and how
+    many notifications they have not read. One query (on the user row, with two subqueries)."""
+    unread = (
+        Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+            reviews=ExpressionWrapper(_reviews_anything(), output_field=BooleanField()),
+        )
+        .values("unread", "reviews")
+        .first()
+    ) or {"unread": 0, "reviews": False}
+    return {"unread": row["unread"], "has_queue": user.is_superuser or bool(row["reviews"])}
+
+
+# ---- Notifications ---------------------------------------------------------------------------
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    """The user's own notifications, newest first (nobody reads anyone else's)."""
+    if not (user.is_authenticated and user.is_active):
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).order_by("-id")
+
+
+def notifications_page(user, *, before: int | None = None, unread_only: bool = False, limit: int = 25):
+    notifications = notifications_for(user).select_related("post__channel")
+    if unread_only:
+        notifications = notifications.filter(read_at__isnull=True)
+    if before is not None:
+        notifications = notifications.filter(id__lt=before)
+    return list(notifications[:limit])
+
+
+# ---- Dashboard ------------------------------------------------------------------------------
+
+
+def drafts_of(user) -> QuerySet[Post]:
+    """The user's own posts still with them (drafts and posts sent back), latest first."""
+    return (
+        Post.objects.select_related("channel", "current_revision")
+        .filter(author=user, state__in=[PostState.DRAFT, PostState.CHANGES_REQUESTED])
+        .order_by("-id")
+    )
+
+
+def recent_decisions_of(user) -> QuerySet[ReviewDecision]:
+    return (
+        ReviewDecision.objects.select_related("post__channel", "post__current_revision", "stage")
+        .filter(reviewer=user)
+        .order_by("-decided_at", "-id")
+    )
+
+
+def may_review_anything(user) -> bool:
+    """From the roles cached on the user (no query once they are loaded)."""
+    return user.is_superuser or bool(permissions.role_names(user) & set(QUEUE_ROLES))
