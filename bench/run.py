@@ -169,6 +169,19 @@ def bench_w1() -> None:
     w1.measure()
 
 
+def bench_pages() -> None:
+    import pages
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.close_all()
+    recreate_database()
+    call_command("migrate", verbosity=0)
+    ContentType.objects.clear_cache()
+    pages.run()
+
+
 def bench_policy_check() -> None:
     """POST /api/v1/policy-check/ for a 2,000-character draft on patient-stories, with the demo
     policies (organization + channel: lexicon, links, alt text, sensitive information)."""
@@ -248,6 +261,9 @@ def main() -> None:
         import publish
 
         publish.run(ROOT / "var" / "bench")
+    if not only or "pages" in only:
+        print("Pages on the demo organization (a database of its own):")
+        bench_pages()
     if only and "w1" not in only:
         return
     print("W1 — a large organization (BENCHMARKS.md), in a recreated database:")
