@@ -51,10 +51,7 @@ def may_handle_crises(user) -> bool:
 
 
 def _may_handle(user, incident: CrisisIncident) -> bool:
-    scope = incident.channel or incident.department
-    if scope is None:
-        return permissions.holds_everywhere(user, permissions.HANDLE_CRISIS)
-    return permissions.can(user, permissions.HANDLE_CRISIS, scope)
+    return permissions.may_handle_crisis(user, department=incident.department, channel=incident.channel)
 
 
 def _forbidden(request, reason: str):

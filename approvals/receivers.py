@@ -1,21 +1,13 @@
 """What a crisis or a revoked consent does to posts. Governance declares the crisis or revokes
 the consent (it may not import this app); these receivers run inside that same transaction."""
 
-from django.db.models import Q
 from django.dispatch import receiver
 
 from governance.signals import consent_revoked, crisis_started
 
 from . import actions
+from .actions.crisis import scope_filter
 from .models import Post, PostState
-
-
-def _in_scope(incident) -> Q:
-    if incident.channel_id:
-        return Q(channel_id=incident.channel_id)
-    if incident.department_id:
-        return Q(channel__owning_department_id=incident.department_id)
-    return Q()
 
 
 @receiver(crisis_started, dispatch_uid="approvals_crisis_started")
@@ -23,7 +15,7 @@ def hold_and_reopen(sender, incident, actor, **kwargs):
     """Scheduled posts in scope are held; approvals of unpublished posts given before the
     crisis are voided and their review starts again, crisis team included."""
     posts = Post.objects.filter(
-        _in_scope(incident), state__in=[PostState.SCHEDULED, PostState.APPROVED, PostState.IN_REVIEW]
+        scope_filter(incident), state__in=[PostState.SCHEDULED, PostState.APPROVED, PostState.IN_REVIEW]
     ).order_by("id")
     for post in posts:
         if post.state == PostState.SCHEDULED:

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from .chain import verify_chain
+from .chain import HASHED_FIELDS, verify_chain
 from .models import AuditEvent
 from .selectors import audit_events, may_read_audit_log
 
@@ -196,21 +196,7 @@ def verify(request):
 
 # --- exports ------------------------------------------------------------------------------
 
-EXPORT_FIELDS = (
-    "seq",
-    "occurred_at",
-    "actor_id",
-    "actor_label",
-    "action",
-    "target_type",
-    "target_id",
-    "channel_id",
-    "data",
-    "request_id",
-    "ip",
-    "prev_hash",
-    "hash",
-)
+EXPORT_FIELDS = (*HASHED_FIELDS, "prev_hash", "hash")
 CSV_HEADER = (
     "seq",
     "occurred_at",

@@ -433,11 +433,12 @@ def save_policy(
 
 def _crisis_scope_check(actor, *, department, channel) -> None:
     """Managers of the channel or department, and the crisis team (organization-wide too)."""
+    if permissions.may_handle_crisis(actor, department=department, channel=channel):
+        return
     scope = channel or department
     if scope is not None:
-        _require(actor, HANDLE_CRISIS, scope)
-    elif not permissions.holds_everywhere(actor, HANDLE_CRISIS):
-        raise PermissionDenied("Only the crisis team declares an organization-wide crisis.")
+        raise PermissionDenied(f"You may not do this: it needs “{HANDLE_CRISIS}” on {scope}.")
+    raise PermissionDenied("Only the crisis team declares an organization-wide crisis.")
 
 
 @transaction.atomic

@@ -173,6 +173,15 @@ def holds_everywhere(user, perm: str) -> bool:
     return user.is_superuser or bool(_satisfied_by(perm) & _role_perms(user))
 
 
+def may_handle_crisis(user, *, department=None, channel=None) -> bool:
+    """May `user` declare, end and handle a crisis on `channel`, `department` or (neither) the
+    organization? The scope's managers and the crisis team; organization-wide, the crisis team."""
+    scope = channel or department
+    if scope is None:
+        return holds_everywhere(user, HANDLE_CRISIS)
+    return can(user, HANDLE_CRISIS, scope)
+
+
 def prefetch(user, objects) -> None:
     """Load the user's roles and grants on all `objects` (same model) in two queries, so that
     `can` and `perms_on` on any of them ask nothing more of the database."""

@@ -104,10 +104,7 @@ def may_see_timeline(user, incident) -> bool:
     compliance officers; the timeline carries every post's reasons and decisions."""
     if user.is_superuser or roles.COMPLIANCE_OFFICER in permissions.role_names(user):
         return True
-    scope = incident.channel or incident.department
-    if scope is None:
-        return permissions.holds_everywhere(user, permissions.HANDLE_CRISIS)
-    return permissions.can(user, permissions.HANDLE_CRISIS, scope)
+    return permissions.may_handle_crisis(user, department=incident.department, channel=incident.channel)
 
 
 def incident_timeline(incident):

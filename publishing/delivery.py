@@ -188,13 +188,7 @@ def deliver(job_id: int) -> str:
         except Permanent as exc:
             _fail(job, post, exc.message)
             return "failed"
-        # The remote id is stored before the job is marked done and the post published.
-        job.remote_id, job.remote_url, job.payload_hash = (
-            delivered.remote_id,
-            delivered.remote_url,
-            payload.content_hash,
-        )
-        job.save(update_fields=["remote_id", "remote_url", "payload_hash", "attempts", "sent_at"])
+        # The remote id is stored with the job marked done, before the post is published.
         _finish(job, delivered, payload_hash=payload.content_hash)
         actions.mark_published(
             post,
@@ -207,9 +201,21 @@ def deliver(job_id: int) -> str:
 
 
 def _finish(job: PublishJob, delivered: Delivered, *, payload_hash: str) -> None:
-    job.status, job.finished_at, job.last_error = JobStatus.DONE, timezone.now(), ""
+    """The remote id and URL and the done mark, in one UPDATE: never one without the other."""
     job.remote_id, job.remote_url, job.payload_hash = delivered.remote_id, delivered.remote_url, payload_hash
-    job.save(update_fields=["status", "finished_at", "last_error", "remote_id", "remote_url", "payload_hash"])
+    job.status, job.finished_at, job.last_error = JobStatus.DONE, timezone.now(), ""
+    job.save(
+        update_fields=[
+            "remote_id",
+            "remote_url",
+            "payload_hash",
+            "status",
+            "finished_at",
+            "last_error",
+            "attempts",
+            "sent_at",
+        ]
+    )
 
 
 def _cancel(job: PublishJob, reason: str) -> None:

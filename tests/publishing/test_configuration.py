@@ -65,3 +65,36 @@ def test_a_posts_deliveries_show_the_hashes(api_as, demo):
     assert job["approved_hash"] == job["sent_hash"] == post.current_revision.content_hash
     assert job["remote_url"].endswith(f"/feeds/research-blog/posts/{post.pk}/")
     assert api_as("bob").get(f"{V1}/posts/{post.pk}/deliveries/").status_code == 404
+
+
+def test_the_deliveries_list_keeps_constant_queries(api_as, demo, mastodon):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from approvals import actions
+    from governance.models import Channel
+    from publishing import delivery
+    from publishing.models import PublishJob
+
+    channel, dana, admin = Channel.objects.get(slug="mastodon-main"), demo["dana"], demo["admin"]
+    post = actions.create_post(actor=dana, channel=channel, body="First words.")
+    post = actions.approve(actions.submit(post, actor=dana, expected_version=1), actor=admin, expected_version=2)
+    post = actions.publish_now(post, actor=admin, expected_version=post.version)
+    client = api_as("dana")
+
+    def counted():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"{V1}/posts/{post.pk}/deliveries/").status_code == 200
+        return len(queries.captured_queries)
+
+    one = counted()
+    for n in range(3):  # each delivery fails for good, the post is edited and sent again: a job per revision
+        mastodon.fail_next(401)
+        delivery.deliver(PublishJob.objects.get(post=post, revision_id=post.current_revision_id).pk)
+        post.refresh_from_db()
+        post = actions.edit_post(post, actor=dana, expected_version=post.version, body=f"Words {n}.")
+        post = actions.submit(post, actor=dana, expected_version=post.version)
+        post = actions.approve(post, actor=admin, expected_version=post.version)
+        post = actions.publish_now(post, actor=admin, expected_version=post.version)
+    assert PublishJob.objects.filter(post=post).count() == 4
+    assert counted() == one
