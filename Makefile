@@ -38,9 +38,12 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r .
 
 check-deploy: $(STAMP)
 	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	AUDIT_CHECKPOINT_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
+	AUDIT_CHECKPOINT_FILE=/var/lib/clearpost/audit-checkpoints.jsonl \
 	ALLOWED_HOSTS=clearpost.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

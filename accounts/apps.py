@@ -17,4 +17,9 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import stamp_session
+
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="accounts_ensure_roles")
+        user_logged_in.connect(stamp_session, dispatch_uid="accounts_stamp_session")

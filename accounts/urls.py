@@ -7,4 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("two-factor/", views.TwoFactorVerifyView.as_view(), name="two-factor-verify"),
+    path("two-factor/setup/", views.TwoFactorSetupView.as_view(), name="two-factor-setup"),
 ]

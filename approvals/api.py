@@ -10,7 +10,6 @@ import json
 from datetime import datetime
 
 import django_filters
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
@@ -19,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from config.api import KeysetPagination
+from config.api import BooleanFilter, ChoiceFilter, KeysetPagination, page_size_from
 from governance import selectors as governance_selectors
 from governance.errors import Conflict, NotVisible, ValidationFailed
 from governance.models import Consent
@@ -73,10 +72,18 @@ def _cite_consent(data: dict) -> None:
     data["consent"] = consent
 
 
+def _co_authors(usernames: list[str]) -> list:
+    """The users named (the action checks that they may draft on the channel)."""
+    users, unknown = selectors.users_named(dict.fromkeys(usernames))
+    if unknown:
+        raise ValidationFailed(errors={"co_authors": [f"Unknown user: {name}" for name in sorted(unknown)]})
+    return users
+
+
 class PostFilter(django_filters.FilterSet):
-    state = django_filters.ChoiceFilter(choices=PostState.choices)
+    state = ChoiceFilter(choices=PostState.choices)
     channel = django_filters.CharFilter(field_name="channel__slug")
-    mine = django_filters.BooleanFilter(method="filter_mine")
+    mine = BooleanFilter(method="filter_mine")
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(author=self.request.user) if value else queryset.exclude(author=self.request.user)
@@ -102,11 +109,7 @@ class PostListCreateView(generics.ListAPIView):
             channel = governance_selectors.channel_for(request.user, data.pop("channel"))
         except NotVisible:
             raise ValidationFailed(errors={"channel": ["No such channel."]}) from None
-        usernames = data.pop("co_authors", [])
-        co_authors = list(get_user_model().objects.filter(username__in=usernames, is_active=True))
-        missing = sorted(set(usernames) - {user.username for user in co_authors})
-        if missing:
-            raise ValidationFailed(errors={"co_authors": [f"Unknown user: {name}" for name in missing]})
+        co_authors = _co_authors(data.pop("co_authors", []))
         _cite_consent(data)
         post = actions.create_post(actor=request.user, channel=channel, co_authors=co_authors, **data)
         return _detail(request, post.pk, status_code=status.HTTP_201_CREATED)
@@ -124,6 +127,8 @@ class PostDetailView(APIView):
         post = selectors.post_for(request.user, post_id)
         data = _valid(PostEditInput, request)
         _cite_consent(data)
+        if "co_authors" in data:
+            data["co_authors"] = _co_authors(data["co_authors"])
         actions.edit_post(post, actor=request.user, expected_version=data.pop("version"), **data)
         return _detail(request, post_id)
 
@@ -359,8 +364,7 @@ class RetrospectiveReviewPagination(KeysetPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        size = request.query_params.get("page_size")
-        self.size = min(int(size), self.max_page_size) if size and size.isdigit() and int(size) > 0 else self.page_size
+        self.size = page_size_from(request, default=self.page_size, maximum=self.max_page_size)
         after = None
         raw = request.query_params.get(self.cursor_query_param)
         if raw:

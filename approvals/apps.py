@@ -22,7 +22,8 @@ class ApprovalsConfig(AppConfig):
 
         from governance import channel_panels
 
-        from .channel_panels import review_stages_panel
+        from .channel_panels import holding_statements_panel, review_stages_panel
 
-        # The review stages that apply, on each channel's page.
+        # The review stages that apply, then its holding statements, on each channel's page.
         channel_panels.register("review-stages", review_stages_panel)
+        channel_panels.register("holding-statements", holding_statements_panel)

@@ -118,19 +118,27 @@ def _days(first: date, last: date, posts, *, period: tuple[date, date]) -> list[
     return days
 
 
+# The pages reach a month or a week either side of the one shown: years 1 and 9999 would
+# step out of `date`'s range (a 500), so they count as not given, like any malformed value.
+_YEARS = range(2, 9999)
+
+
 def _parse_month(value: str | None) -> date:
     try:
         year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
+        if year in _YEARS:
+            return date(year, month, 1)
     except ValueError:
-        return timezone.localdate().replace(day=1)
+        pass
+    return timezone.localdate().replace(day=1)
 
 
 def _parse_day(value: str | None) -> date:
     try:
-        return date.fromisoformat(value or "")
+        day = date.fromisoformat(value or "")
     except ValueError:
         return timezone.localdate()
+    return day if day.year in _YEARS else timezone.localdate()
 
 
 def _add_months(first: date, months: int) -> date:

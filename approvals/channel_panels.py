@@ -22,3 +22,23 @@ def review_stages_panel(user, channel) -> Panel:
         template="approvals/panels/channel_review_stages.html",
         context={"stages": stages, "always": ReviewStage.Applies.ALWAYS, "regulated": channel.is_regulated},
     )
+
+
+def holding_statements_panel(user, channel) -> Panel | None:
+    """The channel's holding statements, for those who see every post on it (as the API), with
+    links to write and change them on the crisis console for its managers and the crisis team.
+    One query; none for whoever sees neither."""
+    from governance import permissions
+
+    from .selectors import holding_statements_visible_to
+
+    may_write = permissions.can(user, permissions.HANDLE_CRISIS, channel)
+    if not (may_write or permissions.can(user, permissions.VIEW_POSTS, channel)):
+        return None
+    statements = list(holding_statements_visible_to(user, channel=channel).order_by("name", "id"))
+    return Panel(
+        key="holding-statements",
+        title="Holding statements",
+        template="approvals/panels/channel_holding_statements.html",
+        context={"statements": statements, "may_write": may_write, "channel": channel},
+    )

@@ -1,5 +1,6 @@
-"""The crisis console in the browser: declare and end crises, release what they held, issue
-holding statements, read the incident timeline.
+"""The crisis console in the browser: declare and end crises, release what they held, list and
+issue holding statements (written and changed in approvals/statement_views.py), read the
+incident timeline.
 
 The pages live in approvals because they show posts and holding statements. Thin views over
 the actions (`governance.actions.start_crisis`/`end_crisis`, `actions.release`,
@@ -81,7 +82,7 @@ def _start_scopes(user) -> dict:
     """Where the user may declare a crisis: channels, departments, the organization."""
     channels = list(
         permissions.visible(user, permissions.HANDLE_CRISIS, Channel.objects.order_by("name")).only(
-            "pk", "slug", "name"
+            "pk", "slug", "name", "owning_department_id"
         )
     )
     departments = list(
@@ -114,10 +115,10 @@ def _held_posts(posts) -> tuple[list[Post], bool]:
     return posts[:HELD_POSTS_SHOWN], len(posts) > HELD_POSTS_SHOWN
 
 
-def _held_rows(user, posts) -> list[dict]:
+def _held_rows(user, posts, crises=None) -> list[dict]:
     """Each held post with whether the user may release it and, if not now, why (a crisis
     still covers its channel). The user's grants are prefetched."""
-    crises = governance_selectors.active_crises()
+    crises = governance_selectors.active_crises() if crises is None else crises
     rows = []
     for post in posts:
         covering = governance_selectors.crisis_for(post.channel, crises)
@@ -131,24 +132,57 @@ def _held_rows(user, posts) -> list[dict]:
     return rows
 
 
+def _statement_groups(user, statements, writable, crises) -> dict:
+    """The holding statements the user sees, per channel: whether the user may write there,
+    the active crisis covering the channel, and per statement whether it may be issued now;
+    then the channels the user may write for that have none yet. Grants are prefetched."""
+    groups: dict[int, dict] = {}
+    for statement in statements:
+        group = groups.get(statement.channel_id)
+        if group is None:
+            channel = statement.channel
+            group = groups[channel.pk] = {
+                "channel": channel,
+                "may_write": permissions.can(user, permissions.HANDLE_CRISIS, channel),
+                "covering": governance_selectors.crisis_for(channel, crises),
+                "rows": [],
+            }
+        group["rows"].append(
+            {"statement": statement, "may_issue": group["may_write"] and statement.is_active and group["covering"]}
+        )
+    return {
+        "groups": sorted(groups.values(), key=lambda group: (group["channel"].name, group["channel"].pk)),
+        "unprepared": [channel for channel in writable if channel.pk not in groups],
+        "may_write": bool(writable),
+    }
+
+
 def _console_context(user, *, form=None) -> dict:
     visible = governance_selectors.crises_visible_to(user)
     active = list(visible.filter(ended_at=None).order_by("-started_at"))
     recent = list(visible.exclude(ended_at=None).order_by("-ended_at")[:RECENT_CRISES])
     held, more_held = _held_posts(selectors.posts_visible_to(user).filter(state=PostState.HELD).order_by("-id"))
+    statements = list(selectors.holding_statements_visible_to(user).order_by("channel__name", "name", "id"))
+    may_handle = may_handle_crises(user)
+    scopes = _start_scopes(user) if may_handle else None
     incidents = active + recent
     _prefetch(
         user,
-        channels=[i.channel for i in incidents if i.channel_id] + [p.channel for p in held],
+        channels=[i.channel for i in incidents if i.channel_id]
+        + [p.channel for p in held]
+        + [s.channel for s in statements]
+        + (scopes["channels"] if scopes else []),
         departments=[i.department for i in incidents if i.department_id],
     )
+    crises = governance_selectors.active_crises()
     return {
         "active": _crisis_rows(user, active),
         "recent": _crisis_rows(user, recent),
-        "held_rows": _held_rows(user, held),
+        "held_rows": _held_rows(user, held, crises),
         "more_held": more_held,
-        "may_handle": may_handle_crises(user),
-        "scopes": _start_scopes(user) if may_handle_crises(user) else None,
+        "statements": _statement_groups(user, statements, scopes["channels"] if scopes else [], crises),
+        "may_handle": may_handle,
+        "scopes": scopes,
         "form": form or {},
     }
 
@@ -183,6 +217,7 @@ def _detail_context(user, incident: CrisisIncident) -> dict:
             and statement.is_active
             and permissions.can(user, permissions.HANDLE_CRISIS, statement.channel),
             "issued": issued_by_statement.get(statement.pk, []),
+            "may_edit": permissions.can(user, permissions.HANDLE_CRISIS, statement.channel),
         }
         for statement in statements
     ]

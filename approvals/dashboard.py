@@ -55,13 +55,15 @@ def crises_panel(user) -> Panel | None:
 
 
 def review_queue_panel(user) -> Panel | None:
-    """How many posts wait on the user and the five that waited longest: two queries."""
+    """How many posts wait on the user and the five that waited longest: the queue's scope, then
+    two statements along its walks (on PostgreSQL they read only the user's queue)."""
     from . import queue_selectors
 
     if not queue_selectors.may_review_anything(user):
         return None
-    first = selectors.review_queue_page(user, limit=FIRST)
-    count = selectors.review_queue_for(user).count()
+    scope = selectors.review_queue_scope(user)
+    first = selectors.review_queue_page(user, limit=FIRST, scope=scope)
+    count = sum(selectors.review_queue_counts(user, scope=scope).values())
     return Panel(
         key="review-queue",
         title="Posts waiting on you",

@@ -40,6 +40,29 @@ class ChannelSelect(forms.Select):
         return option
 
 
+class UsernamesField(forms.CharField):
+    """Usernames typed into one text box, separated by commas (or spaces): a list, each name once,
+    in the order typed. Who they are, and whether they may co-author, is for the view and the
+    action to say."""
+
+    MAX_NAMES = 20
+    MAX_LENGTH = 2000
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value)
+        if "\x00" in text:  # the list escapes the validator CharField has for this
+            raise forms.ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
+        if len(text) > self.MAX_LENGTH:
+            raise forms.ValidationError(f"At most {self.MAX_LENGTH} characters.", code="max_length")
+        names = list(dict.fromkeys(name for name in text.replace(",", " ").split() if name))
+        if len(names) > self.MAX_NAMES:
+            raise forms.ValidationError(f"At most {self.MAX_NAMES} co-authors.", code="too_many")
+        return names
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+
 class ConsentChoice(forms.ModelChoiceField):
     def label_from_instance(self, consent) -> str:
         return f"{consent.person_name} — {consent.document_reference}"
@@ -63,6 +86,7 @@ class PostForm(forms.Form):
     )
     scheduled_at = datetime_local_field(required=False, label="Publish at")
     consent = ConsentChoice(queryset=None, required=False, empty_label="No consent cited")
+    co_authors = UsernamesField(required=False, label="Co-authors")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user, post=None, **kwargs):
@@ -93,6 +117,7 @@ class PostForm(forms.Form):
             **revision.content(),
             "scheduled_at": timezone.localtime(post.scheduled_at) if post.scheduled_at else None,
             "consent": post.consent_id,
+            "co_authors": [user.username for user in post.co_authors.all()],  # prefetched by post_for
             "version": post.version,
         }
 

@@ -7,7 +7,7 @@ with their HTTP status (governance/errors.py); a stale version is 409 with both 
 and nothing the user typed lost.
 """
 
-import difflib
+import re
 from dataclasses import dataclass
 from functools import wraps
 
@@ -17,19 +17,21 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.models import AuditEvent
 from governance import permissions
 from governance import selectors as governance_selectors
+from governance.diffs import diff_lines
 from governance.errors import DomainError, NotVisible, PermissionDenied, StaleVersion, ValidationFailed
 from governance.rules import engine, length
 
-from . import actions, selectors
+from . import actions, rules, selectors
 from .consent import consent_summary
-from .forms import ActionForm, CommentForm, PostForm
+from .forms import ActionForm, CommentForm, PostForm, UsernamesField
 from .models import Comment, Post, Revision
 from .serializers import stage_progress
+from .workflow import Action
 
 SHORT_FORM = frozenset({"x", "mastodon"})
 
@@ -149,6 +151,24 @@ def _content(data: dict) -> dict:
     return {name: data[name] for name in (*Revision.CONTENT_FIELDS, "scheduled_at", "consent")}
 
 
+def _co_authors(form, post=None) -> list | None:
+    """The users the form names as co-authors, in one query; an unknown name is a field error.
+    The post's present co-authors are known by name even if their account was deactivated since
+    (keeping them is no change). None: the form did not send the field at all, so the post's
+    co-authors stay as they are."""
+    if "co_authors" not in form.data or not form.is_valid():
+        return None
+    present = {user.username: user for user in post.co_authors.all()} if post else {}  # prefetched
+    names = form.cleaned_data["co_authors"]
+    found, unknown = selectors.users_named([name for name in names if name not in present])
+    by_name = {**present, **{user.username: user for user in found}}
+    users = [by_name[name] for name in names if name in by_name]
+    if unknown:
+        form.add_error("co_authors", f"No such user: {', '.join(unknown)}. Type usernames, separated by commas.")
+        return None
+    return users
+
+
 def _problems(exc: DomainError) -> list[tuple[str, str]]:
     return [
         (name, str(problem))
@@ -157,7 +177,7 @@ def _problems(exc: DomainError) -> list[tuple[str, str]]:
     ]
 
 
-def _attach(form, exc: DomainError) -> None:
+def attach_errors(form, exc: DomainError) -> None:
     """The action's errors next to their fields; its sentence on top unless it repeats one."""
     problems = _problems(exc)
     if exc.detail != type(exc).default_detail and exc.detail not in [p for _, p in problems]:
@@ -208,13 +228,16 @@ def compose(request):
             raise PermissionDenied("You may not draft on any channel. Ask your department's manager.")
         return _render_form(request, form)
     form = PostForm(request.POST, user=request.user)
+    co_authors = _co_authors(form)
     if not form.is_valid():
         return _render_form(request, form, status=400)
     data = form.cleaned_data
     try:
-        post = actions.create_post(actor=request.user, channel=data["channel"], **_content(data))
+        post = actions.create_post(
+            actor=request.user, channel=data["channel"], co_authors=co_authors or [], **_content(data)
+        )
     except ValidationFailed as exc:
-        _attach(form, exc)
+        attach_errors(form, exc)
         return _render_form(request, form, status=400)
     except PermissionDenied as exc:
         form.add_error(None, exc.detail)
@@ -231,20 +254,31 @@ def edit(request, post_id):
     """Change a post (a new revision, approvals voided): save, or save and submit. A stale
     version shows what is saved now next to what the user typed, which stays in the form."""
     post = selectors.post_for(request.user, post_id)
+    # Who sees the post but may not edit it (a reviewer, a compliance officer) gets a 403 page,
+    # not a form they could never save.
+    rules.check(Action.EDIT, request.user, post)
     if request.method == "GET":
         form = PostForm(initial=PostForm.initial_for(post), user=request.user, post=post)
         return _render_form(request, form, post=post)
     form = PostForm(request.POST, user=request.user, post=post)
+    co_authors = _co_authors(form, post)
     if not form.is_valid():
         return _render_form(request, form, post=post, status=400)
     data = form.cleaned_data
+    changes = _content(data)
+    if co_authors is not None:
+        changes["co_authors"] = co_authors
     try:
-        saved = actions.edit_post(post, actor=request.user, expected_version=data["version"], **_content(data))
+        saved = actions.edit_post(post, actor=request.user, expected_version=data["version"], **changes)
     except StaleVersion as exc:
         return _render_conflict(request, post_id=post.pk, typed=request.POST, detail=exc.detail)
     except DomainError as exc:
-        _attach(form, exc)
+        attach_errors(form, exc)
         return _render_form(request, form, post=post, status=exc.status_code)
+    if co_authors is not None and request.user.pk not in {saved.author_id, *(user.pk for user in co_authors)}:
+        # A co-author who took themselves off the post may no longer edit (nor submit) it.
+        messages.success(request, f"Saved. You are no longer a co-author of post #{saved.pk}.")
+        return redirect("dashboard")
     if "submit" in request.POST:
         return _submit(request, saved, form)
     if saved.version == data["version"]:
@@ -252,6 +286,55 @@ def edit(request, post_id):
     else:
         messages.success(request, f"Saved: revision {saved.current_revision.number}, now a draft.")
     return redirect("posts:edit", post_id=saved.pk)
+
+
+def _co_author_scope(request) -> tuple:
+    """(channel, author id) of the post whose co-authors are being picked: the post being edited
+    (`post`; only its authors may pick), or the channel chosen on the compose page (`channel`;
+    one the user may draft on). Anything else is 404: the list must never show who may draft on
+    a channel the caller may not draft on."""
+    if request.GET.get("post"):
+        post = selectors.posts_visible_to(request.user).filter(pk=_post_id(request.GET["post"])).first()
+        if post is None:
+            raise NotVisible("No such post.")
+        rules.check(Action.EDIT, request.user, post)
+        return post.channel, post.author_id
+    slug = request.GET.get("channel", "")
+    if not slug:
+        return None, request.user.pk
+    channel = governance_selectors.channels_visible_to(request.user, perm=permissions.DRAFT).filter(slug=slug).first()
+    if channel is None:
+        raise NotVisible("No such channel.")
+    return channel, request.user.pk
+
+
+def _post_id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise NotVisible("No such post.") from None
+
+
+@require_GET
+@_page
+def co_author_suggestions(request):
+    """The htmx partial under the co-author box: at most ten people who may draft on the post's
+    channel whose username or name starts with what is being typed (the text after the last
+    comma). With `add` (a suggestion picked): the box itself, that username in place of what
+    was being typed. Nothing is saved; the action checks the co-authors when the post is."""
+    channel, author_id = _co_author_scope(request)
+    typed = request.GET.get("co_authors", "")[: UsernamesField.MAX_LENGTH]
+    *done, current = re.split(r"[,\s]+", typed)
+    done = [name for name in done if name]
+    if added := request.GET.get("add", "").strip():
+        names = list(dict.fromkeys([*done, added]))
+        context = {"value": ", ".join(names) + ", ", "autofocus": True}
+        return render(request, "approvals/posts/_co_authors.html", context)
+    suggestions = []
+    if channel is not None:
+        suggestions = selectors.co_author_suggestions(channel, text=current, author_id=author_id, chosen=done)
+    context = {"suggestions": suggestions, "channel": channel, "text": current.strip()}
+    return render(request, "approvals/posts/_co_author_suggestions.html", context)
 
 
 def _revision_lines(content: dict) -> list[str]:
@@ -265,16 +348,7 @@ def _revision_lines(content: dict) -> list[str]:
 def content_diff(before: dict | None, after: dict, before_label: str, after_label: str) -> list[tuple[str, str]]:
     """A unified diff of two revisions' content as (kind, line): add, del, hunk, file or same."""
     old = _revision_lines(before) if before is not None else []
-    lines = []
-    for line in difflib.unified_diff(old, _revision_lines(after), before_label, after_label, lineterm="", n=2):
-        if line.startswith(("---", "+++")):
-            kind = "file"
-        elif line.startswith("@@"):
-            kind = "hunk"
-        else:
-            kind = {"+": "add", "-": "del"}.get(line[:1], "same")
-        lines.append((kind, line))
-    return lines
+    return diff_lines(old, _revision_lines(after), before_label, after_label, context=2)
 
 
 def _render_conflict(request, *, post_id, typed, detail):
@@ -388,6 +462,12 @@ def _event_summary(event: AuditEvent) -> str:
             parts.append(f"“{data[key]}”")
     if data.get("changed"):
         parts.append("changed: " + ", ".join(data["changed"]))
+    co_authors = data.get("co_authors")
+    if isinstance(co_authors, dict):  # an edit: who before, who after
+        was, now = (", ".join(co_authors[key]) or "none" for key in ("before", "after"))
+        parts.append(f"co-authors: {was} → {now}")
+    elif co_authors:  # the creation
+        parts.append("co-authors: " + ", ".join(co_authors))
     if data.get("stages"):
         parts.append("stages: " + ", ".join(data["stages"]))
     if data.get("remote_url"):

@@ -101,64 +101,68 @@ class QueueFilters:
         return {k: v for k, v in query.items() if v}
 
 
-def _flagged() -> Exists:
-    """The posting policy found something in the revision under review (a warning or an
-    escalation). A regulated channel's standing escalation to compliance is not a flag: it is
-    true of every post there."""
-    return Exists(PolicyCheck.objects.filter(revision_id=OuterRef("current_revision_id")).exclude(findings=[]))
+def _waiting_before(filters: QueueFilters):
+    return timezone.now() - WAITING_CHOICES[filters.waiting][1] if filters.waiting else None
 
 
-def _narrowed(queue: QuerySet[Post], filters: QueueFilters, *, scope: bool = True) -> QuerySet[Post]:
-    if filters.flagged:
-        queue = queue.filter(_flagged())
-    if filters.waiting:
-        queue = queue.filter(awaiting_since__lt=timezone.now() - WAITING_CHOICES[filters.waiting][1])
-    if scope and filters.channel:
-        queue = queue.filter(channel__slug=filters.channel)
-    if scope and filters.department:
-        queue = queue.filter(channel__owning_department__slug=filters.department)
-    return queue
+def queue_scope(user) -> selectors.QueueScope | None:
+    """Where the user's queue lies (`selectors.review_queue_scope`): computed once per request
+    and shared by the counts and the page."""
+    return selectors.review_queue_scope(user)
 
 
-def queue_counts(user, filters: QueueFilters) -> list[dict]:
+def queue_counts(user, filters: QueueFilters, *, scope: selectors.QueueScope | None = None) -> list[dict]:
     """Posts waiting on `user` per channel (flag and waiting-time filters applied, not the
-    channel or department ones, so that every channel of the queue can be chosen): one query.
+    channel or department ones, so that every channel of the queue can be chosen): exact
+    counts of `selectors.review_queue_for(user)`, found along the queue's walks
+    (`selectors.review_queue_counts`: one statement, reading only the user's own queue), then
+    the channels' names (one query, none for an empty queue).
     Rows: {slug, name, department_slug, department_name, count}, by channel name."""
-    rows = (
-        _narrowed(selectors.review_queue_for(user), filters, scope=False)
-        .order_by()
-        .values(
-            "channel__slug", "channel__name", "channel__owning_department__slug", "channel__owning_department__name"
-        )
-        .annotate(count=Count("id"))
+    counts = selectors.review_queue_counts(
+        user, flagged=filters.flagged, waiting_before=_waiting_before(filters), scope=scope
+    )
+    if not counts:
+        return []
+    channels = Channel.objects.filter(pk__in=list(counts)).values(
+        "pk", "slug", "name", "owning_department__slug", "owning_department__name"
     )
     return sorted(
         (
             {
-                "slug": row["channel__slug"],
-                "name": row["channel__name"],
-                "department_slug": row["channel__owning_department__slug"],
-                "department_name": row["channel__owning_department__name"],
-                "count": row["count"],
+                "slug": channel["slug"],
+                "name": channel["name"],
+                "department_slug": channel["owning_department__slug"],
+                "department_name": channel["owning_department__name"],
+                "count": counts[channel["pk"]],
             }
-            for row in rows
+            for channel in channels
         ),
         key=lambda row: (row["name"].lower(), row["slug"]),
     )
 
 
-def queue_page(user, filters: QueueFilters, *, after: tuple | None = None, limit: int = 25) -> list[Post]:
-    """Up to `limit` posts of the user's queue after the key `after`, oldest first.
-
-    Unfiltered, the fast walk of `review_queue_page` (its cost does not grow with the depth);
-    filtered, the reference queryset narrowed and cut at the key (the filters use the queue's
-    (awaiting_since, id) order, so the key stays valid)."""
-    if not filters.active:
-        return selectors.review_queue_page(user, after=after, limit=limit)
-    queue = _narrowed(selectors.review_queue_for(user), filters)
-    if after is not None:
-        queue = queue.filter(Q(awaiting_since__gt=after[0]) | Q(awaiting_since=after[0], id__gt=after[1]))
-    return list(queue[:limit])
+def queue_page(
+    user,
+    filters: QueueFilters,
+    *,
+    after: tuple | None = None,
+    limit: int = 25,
+    scope: selectors.QueueScope | None = None,
+) -> list[Post]:
+    """Up to `limit` posts of the user's queue after the key `after`, oldest first, narrowed by
+    the filters: the fast walk of `review_queue_page`, whose cost does not grow with the depth
+    (the filters are conditions of each walk and keep the queue's (awaiting_since, id) order,
+    so the key stays valid)."""
+    return selectors.review_queue_page(
+        user,
+        after=after,
+        limit=limit,
+        flagged=filters.flagged,
+        waiting_before=_waiting_before(filters),
+        channel=filters.channel,
+        department=filters.department,
+        scope=scope,
+    )
 
 
 def findings_of(posts: list[Post]) -> dict[int, list[dict]]:

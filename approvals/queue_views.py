@@ -2,10 +2,12 @@
 filters, counts and keyset paging; for compliance officers also the break-glass publications
 awaiting their retrospective review.
 
-A constant number of queries whatever the size of the queue: the user's roles, the counts per
-channel (one grouped query), one page of posts (the fast walk of `review_queue_page` when
-unfiltered), the findings of that page's revisions, and, for compliance officers, the open
-retrospective reviews (count and first rows).
+A constant number of queries whatever the size of the queue: the user's roles, where the queue
+lies (its stages and channels, shared by what follows), the counts per channel (one statement
+along the queue's walks, and the channels' names), one page of posts (the walk of
+`review_queue_page`, filtered or not), the findings of that page's revisions, and, for
+compliance officers, the open retrospective reviews (count and first rows). On PostgreSQL the
+counts and the page read only the posts of the user's queue, never the organization's.
 """
 
 from urllib.parse import urlencode
@@ -33,7 +35,8 @@ def review_queue(request):
     filters = queue_selectors.QueueFilters.from_query(request.GET)
     after = queue_selectors.parse_queue_key(request.GET.get("after"))
 
-    by_channel = queue_selectors.queue_counts(user, filters)
+    scope = queue_selectors.queue_scope(user)
+    by_channel = queue_selectors.queue_counts(user, filters, scope=scope)
     in_scope = [
         row
         for row in by_channel
@@ -43,7 +46,7 @@ def review_queue(request):
     total = sum(row["count"] for row in in_scope)
     departments = sorted({(row["department_name"], row["department_slug"]) for row in by_channel})
 
-    posts = queue_selectors.queue_page(user, filters, after=after, limit=PAGE_SIZE + 1)
+    posts = queue_selectors.queue_page(user, filters, after=after, limit=PAGE_SIZE + 1, scope=scope)
     more = len(posts) > PAGE_SIZE
     posts = posts[:PAGE_SIZE]
     findings = queue_selectors.findings_of(posts)

@@ -229,6 +229,11 @@ class PostEditInput(VersionInput):
     consent = serializers.IntegerField(
         required=False, allow_null=True, help_text="Cite another consent (null: none); sends the post back to draft"
     )
+    co_authors = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Usernames of all the co-authors (replaces the list); a change sends the post back to draft",
+    )
 
 
 class ApproveInput(VersionInput):
@@ -338,9 +343,13 @@ class RetrospectiveReviewSerializer(RetrospectiveReviewSummarySerializer):
         fields = ["id", "post", "channel", *RetrospectiveReviewSummarySerializer.Meta.fields[1:]]
 
 
+class QueryBooleanField(serializers.BooleanField):
+    NULL_VALUES = set()  # `?open=null` is not a boolean: a 400, not "no filter"
+
+
 class RetrospectiveFilters(serializers.Serializer):
     # allow_null: a missing query parameter is "no filter", not False.
-    open = serializers.BooleanField(required=False, allow_null=True, default=None)
+    open = QueryBooleanField(required=False, allow_null=True, default=None)
 
 
 class RetrospectiveCompleteInput(serializers.Serializer):

@@ -9,3 +9,9 @@ def record(*args, **kwargs):
     from .actions import record as _record
 
     return _record(*args, **kwargs)
+
+
+def record_many(*args, **kwargs):
+    from .actions import record_many as _record_many
+
+    return _record_many(*args, **kwargs)

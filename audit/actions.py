@@ -1,13 +1,16 @@
 """Appending to the audit log. `record()` is the only writer of AuditEvent."""
 
 import ipaddress
+import logging
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from . import context
 from .chain import HASHED_FIELDS, event_hash, json_safe
 from .models import CHAIN_HEAD_ID, AuditChainHead, AuditEvent
+
+logger = logging.getLogger(__name__)
 
 
 def _normalized_ip(value: str | None) -> str | None:
@@ -44,28 +47,84 @@ def record(
     commit or roll back together. `actor` is a user or None for the system. The chain
     head is locked until the transaction ends: concurrent writers queue, never fork.
     """
-    if target is not None:
-        target_type = target_type or target._meta.label_lower
-        target_id = target.pk
+    (event,) = record_many(
+        [
+            {
+                "action": action,
+                "actor": actor,
+                "target": target,
+                "target_type": target_type,
+                "target_id": target_id,
+                "channel_id": channel_id,
+                "data": data,
+            }
+        ]
+    )
+    return event
+
+
+def record_many(events: list[dict]) -> list[AuditEvent]:
+    """Append several events at once, in order, inside the caller's transaction.
+
+    Each item holds the keyword arguments of `record` plus `action`. The chain head is
+    locked once and the events are inserted in one statement: what a batch of deliveries
+    writes costs three statements, not three per event. The chain is the same as if each
+    event had been recorded by `record`, one after the other.
+    """
+    if not events:
+        return []
     request = context.current()
+    ip = _normalized_ip(request.ip)
     with transaction.atomic(savepoint=False):
         head = _lock_head()
-        event = AuditEvent(
-            seq=head.seq + 1,
-            occurred_at=timezone.now(),
-            actor_id=actor.pk if actor is not None else None,
-            actor_label=actor.get_username() if actor is not None else "system",
-            action=action,
-            target_type=target_type,
-            target_id=str(target_id) if target_id not in (None, "") else "",
-            channel_id=channel_id,
-            data=json_safe(data),
-            request_id=request.request_id,
-            ip=_normalized_ip(request.ip),
-            prev_hash=head.hash,
-        )
-        event.hash = event_hash(event.prev_hash, tuple(getattr(event, f) for f in HASHED_FIELDS))
-        event.save(force_insert=True)
-        head.seq, head.hash = event.seq, event.hash
+        seq, prev_hash, now = head.seq, head.hash, timezone.now()
+        rows = []
+        for item in events:
+            actor, target = item.get("actor"), item.get("target")
+            target_type, target_id = item.get("target_type", ""), item.get("target_id", "")
+            if target is not None:
+                target_type = target_type or target._meta.label_lower
+                target_id = target.pk
+            seq += 1
+            event = AuditEvent(
+                seq=seq,
+                occurred_at=now,
+                actor_id=actor.pk if actor is not None else None,
+                actor_label=actor.get_username() if actor is not None else "system",
+                action=item["action"],
+                target_type=target_type,
+                target_id=str(target_id) if target_id not in (None, "") else "",
+                channel_id=item.get("channel_id"),
+                data=json_safe(item.get("data")),
+                request_id=request.request_id,
+                ip=ip,
+                prev_hash=prev_hash,
+            )
+            event.hash = prev_hash = event_hash(event.prev_hash, tuple(getattr(event, f) for f in HASHED_FIELDS))
+            rows.append(event)
+        AuditEvent.objects.bulk_create(rows)
+        head.seq, head.hash = seq, prev_hash
         head.save(update_fields=["seq", "hash"])
-    return event
+    return rows
+
+
+def record_export(*, actor, file_format: str, filters: dict) -> AuditEvent:
+    """A compliance officer took a copy of the log (or part of it) out of Clearpost."""
+    return record("audit.log.exported", actor=actor, data={"format": file_format, "filters": filters})
+
+
+def record_verification(*, actor, result) -> AuditEvent | None:
+    """Someone walked the chain: who, when, and what they were told. Recorded after the walk,
+    so the event itself is checked by the next one."""
+    try:
+        with transaction.atomic():
+            return record(
+                "audit.log.verified",
+                actor=actor,
+                data={"ok": result.ok, "checked": result.checked, "first_broken_seq": result.first_broken_seq},
+            )
+    except IntegrityError:
+        # Someone wrote an event past the chain head (the walk has just said so): nothing can be
+        # appended until the log is repaired, but the verifier still gets the walk's answer.
+        logger.error("The verification could not be recorded: the audit log holds an event past its chain head.")
+        return None

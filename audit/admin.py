@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditChainHead, AuditEvent
+from .models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -32,3 +32,9 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class AuditChainHeadAdmin(ReadOnlyAdmin):
     list_display = ["seq", "hash"]
     readonly_fields = ["seq", "hash"]
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "created_at", "hash"]
+    readonly_fields = ["seq", "hash", "created_at", "signature"]

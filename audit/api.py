@@ -1,10 +1,13 @@
 """The audit log over the API: compliance officers only (others 403)."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers
+from rest_framework.fields import empty
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import actions
 from .chain import verify_chain
 from .models import AuditEvent
 from .selectors import audit_events, may_read_audit_log
@@ -42,14 +45,21 @@ class AuditEventSerializer(serializers.ModelSerializer):
         return event.actor_label if event.actor_id is not None else None
 
 
+class QueryDateTimeField(serializers.DateTimeField):
+    """A date-time query parameter: present but empty (`?since=`) is a 400, not "no filter"."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, empty)
+
+
 class AuditFilters(serializers.Serializer):
     actor = serializers.CharField(required=False)
     action = serializers.CharField(required=False)
     target_type = serializers.CharField(required=False)
     target_id = serializers.CharField(required=False)
     channel = serializers.SlugField(required=False)
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)
+    since = QueryDateTimeField(required=False)
+    until = QueryDateTimeField(required=False)
 
 
 class AuditEventListView(generics.ListAPIView):
@@ -65,9 +75,9 @@ class AuditEventListView(generics.ListAPIView):
             OpenApiParameter("action", str, description="Exact action, or a namespace ending in '.'"),
             OpenApiParameter("target_type", str),
             OpenApiParameter("target_id", str),
-            OpenApiParameter("channel", str, description="Channel slug"),
-            OpenApiParameter("since", str, description="ISO 8601 date-time, inclusive"),
-            OpenApiParameter("until", str, description="ISO 8601 date-time, exclusive"),
+            OpenApiParameter("channel", str, description="Channel slug", pattern=r"^[-a-zA-Z0-9_]*$"),
+            OpenApiParameter("since", OpenApiTypes.DATETIME, description="ISO 8601 date-time, inclusive"),
+            OpenApiParameter("until", OpenApiTypes.DATETIME, description="ISO 8601 date-time, exclusive"),
         ]
     )
     def get(self, request, *args, **kwargs):
@@ -88,6 +98,8 @@ class VerifyResultSerializer(serializers.Serializer):
     checked = serializers.IntegerField()
     first_broken_seq = serializers.IntegerField(allow_null=True)
     reason = serializers.CharField()
+    checkpoints = serializers.IntegerField(help_text="Signed checkpoints compared with the chain")
+    forged_checkpoints = serializers.IntegerField(help_text="Checkpoints whose signature does not verify")
 
 
 class AuditVerifyView(APIView):
@@ -95,6 +107,8 @@ class AuditVerifyView(APIView):
 
     @extend_schema(responses=VerifyResultSerializer)
     def get(self, request):
-        """Walk the whole chain now and report the first broken link, if any."""
+        """Walk the whole chain now and report the first broken link, if any, checking the chain
+        head and the signed checkpoints stored in the database on the way."""
         result = verify_chain()
+        actions.record_verification(actor=request.user, result=result)
         return Response(VerifyResultSerializer(result).data)

@@ -13,6 +13,9 @@ class AuditConfig(AppConfig):
     name = "audit"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the sign-in receivers)
+        from . import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            signals,  # noqa: F401  (connects the sign-in receivers)
+        )
 
         post_migrate.connect(_ensure_chain_head, sender=self, dispatch_uid="audit_chain_head")

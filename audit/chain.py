@@ -62,26 +62,35 @@ class VerifyResult:
     checked: int
     first_broken_seq: int | None = None
     reason: str = ""
+    # Signed checkpoints whose seq and hash were compared with the chain, and those whose
+    # signature does not verify (forged, damaged, or signed with a key no longer configured).
+    checkpoints: int = 0
+    forged_checkpoints: int = 0
 
 
-def _orm_rows(chunk_size: int) -> Iterator[tuple[dict, str, str]]:
-    """(hashed fields, prev_hash, hash) for every event in seq order."""
-    rows = AuditEvent.objects.order_by("seq").values_list(*HASHED_FIELDS, "prev_hash", "hash")
-    for row in rows.iterator(chunk_size=chunk_size):
+def _orm_rows(chunk_size: int, first_seq: int | None = None, last_seq: int | None = None):
+    """(hashed fields, prev_hash, hash) for every event in seq order (within first_seq..last_seq if given)."""
+    rows = AuditEvent.objects.order_by("seq")
+    if first_seq is not None:
+        rows = rows.filter(seq__gte=first_seq, seq__lte=last_seq)
+    for row in rows.values_list(*HASHED_FIELDS, "prev_hash", "hash").iterator(chunk_size=chunk_size):
         # The row ends with prev_hash and hash, which zip leaves out.
         yield dict(zip(HASHED_FIELDS, row, strict=False)), row[-2], row[-1]
 
 
-def _postgres_rows(chunk_size: int) -> Iterator[tuple[dict, str, str]]:
+def _postgres_rows(
+    chunk_size: int, first_seq: int | None = None, last_seq: int | None = None
+) -> Iterator[tuple[dict, str, str]]:
     """The same as `_orm_rows`, read raw: the database formats the timestamp and hands `data`
     over as text, which skips most of the per-row conversion work."""
     columns = ", ".join(
         {"occurred_at": _TIMESTAMP_SQL, "data": "data::text", "ip": "host(ip)"}.get(name, name)
         for name in HASHED_FIELDS
     )
+    where, params = ("WHERE seq BETWEEN %s AND %s", [first_seq, last_seq]) if first_seq is not None else ("", [])
     loads = orjson.loads
     with connection.chunked_cursor() as cursor:
-        cursor.execute(f"SELECT {columns}, prev_hash, hash FROM audit_auditevent ORDER BY seq")  # noqa: S608
+        cursor.execute(f"SELECT {columns}, prev_hash, hash FROM audit_auditevent {where} ORDER BY seq", params)  # noqa: S608  # nosec B608 - constant columns, bound params
         while rows := cursor.fetchmany(chunk_size):
             for row in rows:
                 fields = dict(zip(HASHED_FIELDS, row, strict=False))  # row ends with prev_hash, hash
@@ -89,18 +98,17 @@ def _postgres_rows(chunk_size: int) -> Iterator[tuple[dict, str, str]]:
                 yield fields, row[-2], row[-1]
 
 
-def verify_chain(*, chunk_size: int = 20_000) -> VerifyResult:
-    """Walk the chain in `seq` order and name the first link that does not hold.
+def _rows(chunk_size: int, first_seq: int | None = None, last_seq: int | None = None):
+    reader = _postgres_rows if connection.vendor == "postgresql" else _orm_rows
+    return reader(chunk_size, first_seq, last_seq)
 
-    A link breaks when a `seq` is missing, when `prev_hash` is not the previous event's
-    hash, or when the stored hash is not the hash of the row's content. The chain head is
-    read first: every event up to it was committed with it, so a log that ends before the
-    head, or whose event at the head's seq has another hash, has lost its tail. Events
-    appended while the walk runs are checked too if the walk reaches them.
-    """
-    head = AuditChainHead.objects.filter(pk=CHAIN_HEAD_ID).values_list("seq", "hash").first() or (0, GENESIS_HASH)
-    rows = _postgres_rows(chunk_size) if connection.vendor == "postgresql" else _orm_rows(chunk_size)
-    expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
+
+def _walk(rows, *, expected_seq: int, prev_hash: str, expect: list[tuple[int, str, str]]) -> VerifyResult:
+    """Check each row's link and hash from `expected_seq` on, and that the chain holds, at each seq
+    of `expect` (sorted (seq, hash, what recorded it)), the hash recorded there. Expectations are
+    compared as the walk passes their seq: one integer comparison per row."""
+    checked, i, n = 0, 0, len(expect)
+    next_seq = expect[0][0] if expect else -1
     for fields, stored_prev, stored_hash in rows:
         seq = fields["seq"]
         if seq != expected_seq:
@@ -109,13 +117,144 @@ def verify_chain(*, chunk_size: int = 20_000) -> VerifyResult:
             return VerifyResult(False, checked, seq, f"event #{seq} does not follow the hash of the event before it")
         if _hash_fields(prev_hash, fields) != stored_hash:
             return VerifyResult(False, checked, seq, f"event #{seq} does not match its hash (content altered)")
-        if seq == head[0] and stored_hash != head[1]:
-            return VerifyResult(False, checked, seq, f"event #{seq} is not the event the chain head recorded")
+        if seq == next_seq:
+            while i < n and expect[i][0] == seq:
+                if expect[i][1] != stored_hash:
+                    return VerifyResult(False, checked, seq, f"event #{seq} is not the event {expect[i][2]} recorded")
+                i += 1
+            next_seq = expect[i][0] if i < n else -1
         checked += 1
         prev_hash = stored_hash
         expected_seq += 1
-    if checked < head[0]:
+    if i < n:
+        furthest_seq, _, what = expect[-1]
         return VerifyResult(
-            False, checked, checked + 1, f"the chain head is at #{head[0]} but the log ends at #{checked}"
+            False, checked, expected_seq, f"{what} is at #{furthest_seq} but the log ends at #{expected_seq - 1}"
         )
     return VerifyResult(True, checked)
+
+
+def verify_chain(
+    *, chunk_size: int = 20_000, checkpoint_file=None, stored_checkpoints: bool = True, workers: int = 1
+) -> VerifyResult:
+    """Walk the chain in `seq` order and name the first link that does not hold.
+
+    A link breaks when a `seq` is missing, when `prev_hash` is not the previous event's
+    hash, or when the stored hash is not the hash of the row's content. The chain head is
+    read first: every event up to it was committed with it, so a log that ends before the
+    head, or whose event at the head's seq has another hash, has lost its tail. Events
+    appended while the walk runs are checked too if the walk reaches them.
+
+    Signed checkpoints (`audit.checkpoints`: those stored in the database and, when given,
+    those of an exported JSON-lines file) are checked the same way, which catches a tail cut
+    off together with a rewound head. A checkpoint whose signature does not verify makes
+    the result not ok (`forged_checkpoints`) without naming a seq of its own. Without
+    AUDIT_CHECKPOINT_KEY stored checkpoints are not checked (a file given explicitly is
+    refused: see `checkpoints.checkpoints_to_verify`).
+
+    `workers` > 1 (PostgreSQL only) walks that many ranges of the log side by side in forked
+    processes, each on its own connection: they read committed events only, so use it from
+    `manage.py verify_audit --workers N`, not inside a transaction that wrote events.
+    """
+    from . import checkpoints  # checkpoints builds on this module
+
+    head = AuditChainHead.objects.filter(pk=CHAIN_HEAD_ID).values_list("seq", "hash").first() or (0, GENESIS_HASH)
+    expect = [(head[0], head[1], "the chain head")] if head[0] > 0 else []
+    valid, forged, forged_reason = checkpoints.checkpoints_to_verify(
+        checkpoint_file=checkpoint_file, stored=stored_checkpoints
+    )
+    expect.extend((cp.seq, cp.hash, f"the checkpoint signed at {cp.created_at}") for cp in valid if cp.seq > 0)
+    expect.sort(key=lambda item: item[0])
+    if workers > 1 and connection.vendor == "postgresql":
+        result = _walk_in_parallel(workers, chunk_size, expect)
+    else:
+        result = _walk(_rows(chunk_size), expected_seq=1, prev_hash=GENESIS_HASH, expect=expect)
+    if forged and result.ok:
+        result = VerifyResult(False, result.checked, None, forged_reason)
+    elif forged:
+        result = VerifyResult(False, result.checked, result.first_broken_seq, f"{result.reason}; {forged_reason}")
+    return VerifyResult(result.ok, result.checked, result.first_broken_seq, result.reason, len(valid), forged)
+
+
+# Ranges shorter than this are walked in this process: starting processes would cost more.
+MIN_RANGE = 10_000
+
+
+def _walk_in_parallel(workers: int, chunk_size: int, expect: list[tuple[int, str, str]]) -> VerifyResult:
+    """The walk of `verify_chain`, split into `workers` ranges of seq walked side by side.
+
+    Each link depends only on its neighbour: a range starting at seq s takes the stored hash of
+    event s-1 as the hash its first event must follow, and the range before it checks that
+    this stored hash is the true hash of event s-1. A range that ends early has lost events; the
+    last range is open-ended (it also walks what was appended meanwhile). The first range that
+    fails names the first broken seq, as the single walk would.
+    """
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    size = -(-last // workers)  # ceiling
+    if size < MIN_RANGE:  # not worth the processes
+        return _walk(_rows(chunk_size), expected_seq=1, prev_hash=GENESIS_HASH, expect=expect)
+    starts = list(range(1, last + 1, size))
+    boundaries = dict(AuditEvent.objects.filter(seq__in=[start - 1 for start in starts[1:]]).values_list("seq", "hash"))
+    ranges = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] - 1 if index + 1 < len(starts) else None
+        mine = [item for item in expect if item[0] >= start and (end is None or item[0] <= end)]
+        prev = GENESIS_HASH if start == 1 else boundaries.get(start - 1)
+        ranges.append((start, end, prev, mine, chunk_size))
+    if any(prev is None for _start, _end, prev, _mine, _chunk in ranges):
+        # An event at a boundary is missing: the single walk names the first broken seq.
+        return _walk(_rows(chunk_size), expected_seq=1, prev_hash=GENESIS_HASH, expect=expect)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(len(ranges), mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(_walk_range, ranges))
+    checked = 0
+    for result in results:
+        checked += result.checked
+        if not result.ok:
+            return VerifyResult(False, checked, result.first_broken_seq, result.reason)
+    return VerifyResult(True, checked)
+
+
+_inherited_connections: list = []
+
+
+def _walk_range(job) -> VerifyResult:
+    """One range of `_walk_in_parallel`, in a forked process. The connection inherited from the
+    parent shares its socket: it is set aside untouched (closing it would end the parent's
+    session) and this process opens its own."""
+    from django.db import connections
+
+    for alias in connections:
+        inherited = connections[alias]
+        if inherited.connection is not None:
+            _inherited_connections.append(inherited.connection)
+            inherited.connection = None
+    start, end, prev_hash, expect, chunk_size = job
+    if end is None:
+        return _walk(_rows(chunk_size, start, 2**62), expected_seq=start, prev_hash=prev_hash, expect=expect)
+    result = _walk(_rows(chunk_size, start, end), expected_seq=start, prev_hash=prev_hash, expect=expect)
+    if result.ok and result.checked < end - start + 1:
+        missing = start + result.checked
+        return VerifyResult(False, result.checked, missing, f"event #{missing} is missing")
+    return result
+
+
+def verify_extension(*, base_seq: int, base_hash: str, head_seq: int, head_hash: str) -> VerifyResult:
+    """Whether the chain leads from the event at `base_seq` (whose hash must be `base_hash`) to
+    `head_seq` with `head_hash`, link by link: what a new checkpoint may sign, reading only
+    the events since the last one."""
+    if base_seq > 0:
+        stored = AuditEvent.objects.filter(seq=base_seq).values_list("hash", flat=True).first()
+        if stored != base_hash:
+            reason = "is missing" if stored is None else "is not the event the last checkpoint recorded"
+            return VerifyResult(False, 0, base_seq, f"event #{base_seq} {reason}")
+    if head_seq < base_seq:
+        return VerifyResult(False, 0, head_seq + 1, f"the chain head (#{head_seq}) is behind the last checkpoint")
+    if head_seq == base_seq:
+        if head_hash == base_hash:
+            return VerifyResult(True, 0)
+        return VerifyResult(False, 0, head_seq, f"event #{head_seq} is not the event the chain head recorded")
+    rows = _rows(5_000, base_seq + 1, head_seq)
+    return _walk(rows, expected_seq=base_seq + 1, prev_hash=base_hash, expect=[(head_seq, head_hash, "the chain head")])

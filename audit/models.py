@@ -43,7 +43,8 @@ class AuditEvent(models.Model):
         ordering = ["-seq"]
         indexes = [
             models.Index(fields=["action", "seq"], name="audit_action_seq"),
-            models.Index(fields=["actor", "seq"], name="audit_actor_seq"),
+            # The actor filter matches the username recorded with the event (it outlives renames).
+            models.Index(fields=["actor_label", "seq"], name="audit_actor_label_seq"),
             models.Index(fields=["target_type", "target_id", "seq"], name="audit_target_seq"),
             models.Index(fields=["channel_id", "seq"], name="audit_channel_seq"),
             models.Index(fields=["occurred_at"], name="audit_occurred_at"),
@@ -70,3 +71,26 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head at #{self.seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed snapshot of the chain head: `signature = HMAC-SHA256(key, seq|hash|created_at)`.
+
+    Written every few minutes by `audit.checkpoints.write_checkpoint` and also exported
+    outside the database (a JSON-lines file, a URL). Deleting events and rewinding the
+    chain head to match leaves a consistent-looking log; a checkpoint signed with a key the
+    database does not hold still names the seq and hash the chain once reached. On
+    PostgreSQL a trigger makes this table append-only, like the events.
+    """
+
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq", "-id"]
+        indexes = [models.Index(fields=["seq"], name="audit_checkpoint_seq")]
+
+    def __str__(self) -> str:
+        return f"checkpoint at #{self.seq}"

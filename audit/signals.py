@@ -1,8 +1,11 @@
 """Sign-in events come from django.contrib.auth's signals; these handlers only record them."""
 
+from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+
+from accounts import signals as account_signals
 
 from .actions import record
 
@@ -23,3 +26,43 @@ def record_login_failed(sender, credentials, request=None, **kwargs):
     # Credentials arrive with the password already masked by Django; keep only the name tried.
     username = str(credentials.get(get_user_model().USERNAME_FIELD) or credentials.get("username") or "")[:150]
     record("accounts.login.failed", actor=None, target_type="accounts.user", data={"username": username})
+
+
+# --- Sign-in protection and account changes (accounts.signals, django-axes) ----------------
+# accounts sits below audit: it sends these signals from its actions, inside their transaction.
+
+
+@receiver(user_locked_out, dispatch_uid="audit_login_locked_out")
+def record_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    # Sent by axes when a failure reaches the limit, and again for each attempt refused while locked.
+    record(
+        "accounts.login.locked_out",
+        actor=None,
+        target_type="accounts.user",
+        data={"username": str(username or "")[:150], "ip_address": ip_address or ""},
+    )
+
+
+@receiver(account_signals.password_changed, dispatch_uid="audit_password_changed")
+def record_password_changed(sender, user, tokens_revoked=0, **kwargs):
+    record("accounts.password.changed", actor=user, target=user, data={"tokens_revoked": tokens_revoked})
+
+
+@receiver(account_signals.otp_device_confirmed, dispatch_uid="audit_otp_device_confirmed")
+def record_otp_device_confirmed(sender, user, device, **kwargs):
+    record("accounts.otp.device_confirmed", actor=user, target=user, data={"device": device.persistent_id})
+
+
+@receiver(account_signals.otp_verified, dispatch_uid="audit_otp_verified")
+def record_otp_verified(sender, user, device, **kwargs):
+    record("accounts.otp.verified", actor=user, target=user, data={"device": device.persistent_id})
+
+
+@receiver(account_signals.otp_verification_failed, dispatch_uid="audit_otp_verification_failed")
+def record_otp_verification_failed(sender, user, device, throttled=False, **kwargs):
+    record(
+        "accounts.otp.verification_failed",
+        actor=user,
+        target=user,
+        data={"device": device.persistent_id, "throttled": throttled},
+    )

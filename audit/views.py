@@ -11,7 +11,7 @@
 
 import csv
 import json
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import wraps
 
 import orjson
@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from . import actions
 from .chain import HASHED_FIELDS, verify_chain
 from .models import AuditEvent
 from .selectors import audit_events, may_read_audit_log
@@ -101,6 +102,8 @@ class AuditFilterForm(forms.Form):
         data = super().clean()
         if data.get("since") and data.get("until") and data["until"] < data["since"]:
             self.add_error("until", "The end date is before the start date.")
+        elif data.get("until") == date.max:  # "inclusive" reads up to the next day, past the calendar's end
+            self.add_error("until", "Choose an earlier date.")
         return data
 
     def selector_filters(self) -> dict:
@@ -188,6 +191,7 @@ def audit_log(request):
 def verify(request):
     """Walk the whole chain now; htmx swaps the result in, a plain form post gets the page."""
     result = verify_chain()
+    actions.record_verification(actor=request.user, result=result)
     if request.htmx:
         return render(request, "audit/_verify_result.html", {"verify": result})
     context, status = _log_context(request, verify_result=result)
@@ -244,6 +248,11 @@ def _export_rows(request):
     if form.is_bound and not form.is_valid():
         return None, None
     filters = form.selector_filters() if form.is_bound else {}
+    actions.record_export(
+        actor=request.user,
+        file_format=request.resolver_match.url_name.removeprefix("export-"),
+        filters={name: value for name, value in request.GET.items() if value},
+    )
     events = audit_events(**filters).order_by("seq").values_list(*EXPORT_FIELDS)
     return events.iterator(chunk_size=EXPORT_CHUNK), {pk: slug for pk, slug, _ in channels}
 

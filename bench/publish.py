@@ -43,6 +43,12 @@ class Sink(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class Server(ThreadingHTTPServer):
+    # A platform's front end accepts many connections at once; the standard library's backlog
+    # of 5 would drop the SYNs of parallel calls and cost each a one-second retransmission.
+    request_queue_size = 256
+
+
 def _posts(channel, author, count: int, *, state: str, due, spacing: float = 0.0):
     """`count` posts with their revision and publish job, written in bulk (setup, not measured)."""
     from approvals.models import Post, Revision
@@ -119,7 +125,7 @@ def run(log_dir: Path) -> None:
     if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
         print("  skipped: needs Redis (the figures are for workers on a real broker)")
         return
-    sink = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    sink = Server(("127.0.0.1", 0), Sink)
     sink.daemon_threads = True
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     department = actions.create_department(actor=None, slug="publish-bench", name="Publish bench")

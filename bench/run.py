@@ -4,7 +4,8 @@ Runs against a throw-away PostgreSQL database `clearpost_bench` on 127.0.0.1:543
 (recreated on every run; BENCH_DATABASE_URL overrides), prints figures, asserts nothing.
 After the foundation sections (the audit chain; 500 channels in 25 departments with grants
 through department groups), the database is recreated once more for the large-organization
-workload W1 of BENCHMARKS.md (1,000,000 posts): see `bench/w1.py`.
+workload W1 of BENCHMARKS.md (1,000,000 posts): see `bench/w1.py`; the load test (section `load`:
+locust against gunicorn) then runs on that database, see `bench/loadtest.py`.
 """
 
 import os
@@ -96,14 +97,15 @@ def bench_audit() -> None:
     AuditChainHead.objects.filter(pk=1).update(seq=AUDIT_EVENTS, hash=prev)
     print(f"  loaded {AUDIT_EVENTS:,} chained events in {time.perf_counter() - start:.1f} s")
 
-    start = time.perf_counter()
-    result = verify_chain()
-    elapsed = time.perf_counter() - start
-    assert result.ok, result
-    print(
-        f"  verify_chain: {result.checked:,} events in {elapsed:.2f} s = {result.checked / elapsed:,.0f} events/s"
-        " (target ≥ 200,000/s)"
-    )
+    for workers in (1, 2):
+        start = time.perf_counter()
+        result = verify_chain(workers=workers)
+        elapsed = time.perf_counter() - start
+        assert result.ok and result.checked == AUDIT_EVENTS, result
+        print(
+            f"  verify_chain(workers={workers}) (`verify_audit --workers {workers}`): {result.checked:,} events "
+            f"in {elapsed:.2f} s = {result.checked / elapsed:,.0f} events/s (target ≥ 200,000/s)"
+        )
 
 
 def bench_channels() -> None:
@@ -169,6 +171,25 @@ def bench_w1() -> None:
     w1.measure()
 
 
+def bench_load(*, w1_ready: bool) -> None:
+    """The load test on W1's data: after the W1 section, on its database as W1 left it; alone,
+    in a recreated database with W1 generated first (BENCH_POSTS etc. scale it)."""
+    import loadtest
+    import w1
+
+    if not w1_ready:
+        from django.contrib.contenttypes.models import ContentType
+        from django.core.management import call_command
+        from django.db import connections
+
+        connections.close_all()
+        recreate_database()
+        call_command("migrate", verbosity=0)
+        ContentType.objects.clear_cache()
+        w1.generate()
+    loadtest.run(BENCH_DB)
+
+
 def bench_pages() -> None:
     import pages
     from django.contrib.contenttypes.models import ContentType
@@ -229,7 +250,12 @@ def bench_policy_check() -> None:
 
 
 def main() -> None:
-    recreate_database()
+    import w1
+
+    # `BENCH_W1_REUSE=1 python bench/run.py load` keeps an already generated W1 database.
+    reuse_w1 = set(sys.argv[1:]) == {"load"} and os.environ.get("BENCH_W1_REUSE") == "1" and w1._generated()
+    if not reuse_w1:
+        recreate_database()
     import django
     from django.core.management import call_command
 
@@ -264,17 +290,19 @@ def main() -> None:
     if not only or "pages" in only:
         print("Pages on the demo organization (a database of its own):")
         bench_pages()
-    if only and "w1" not in only:
-        return
-    print("W1 — a large organization (BENCHMARKS.md), in a recreated database:")
-    print(f"  follow-up tasks: {'queued on ' + BENCH_BROKER if BENCH_BROKER else 'run in-process (no Redis)'}")
-    try:
-        bench_w1()
-    finally:
-        if BENCH_BROKER:
-            from config.celery import app
+    if not only or "w1" in only:
+        print("W1 — a large organization (BENCHMARKS.md), in a recreated database:")
+        print(f"  follow-up tasks: {'queued on ' + BENCH_BROKER if BENCH_BROKER else 'run in-process (no Redis)'}")
+        try:
+            bench_w1()
+        finally:
+            if BENCH_BROKER:
+                from config.celery import app
 
-            app.control.purge()  # the queued notifications have no worker here
+                app.control.purge()  # the queued notifications have no worker here
+    if not only or "load" in only:
+        print("Load — locust against gunicorn + PostgreSQL on the W1 data (bench/load.py, bench/loadtest.py):")
+        bench_load(w1_ready=not only or "w1" in only or reuse_w1)
 
 
 if __name__ == "__main__":

@@ -232,7 +232,7 @@ def _body(rng: random.Random, paragraphs: int | None = None) -> str:
 POST_COLUMNS = [
     "id", "channel_id", "author_id", "state", "current_revision_id", "review_plan", "current_stage_id",
     "awaiting_since", "escalations", "version", "scheduled_at", "submitted_at", "published_at", "status_reason",
-    "remote_id", "remote_url", "created_at", "updated_at",
+    "remote_id", "remote_url", "created_at", "updated_at", "held_from", "consent_id", "holding_statement_id",
 ]  # fmt: skip
 REVISION_COLUMNS = [
     "id", "post_id", "number", "title", "body", "link", "media_url", "media_alt_text", "content_hash",
@@ -352,7 +352,7 @@ def _post_rows(channels, authors_of: dict[int, list[int]], rng: random.Random):
             _copy_line(
                 post_id, channel_id, author_id, state, post_id, plan if submitted else "[]", stage_id, awaiting,
                 "[]", STATE_VERSION[state], scheduled, submitted, published, reason, remote_id, remote_url, created,
-                updated,
+                updated, "scheduled" if state == "held" else "", None, None,
             ),
             _copy_line(
                 post_id, post_id, 1, _text(content["title"]), _text(content["body"]), content["link"],
@@ -498,6 +498,24 @@ def _review_queue(client, channels) -> None:
         _sample(client, path),
     )
     _report("GET /api/v1/posts/<id>/ (a post awaiting R)", _sample(client, f"/api/v1/posts/{seen[0]}/"))
+    _review_queue_page(client)
+
+
+def _review_queue_page(client) -> None:
+    """Q1 in the browser: the queue page (its counts per channel and a page of posts), a deep
+    page reached by its "Next page" links, a filtered page, and the dashboard (its queue count)."""
+    from html import unescape
+
+    _report("Q1c GET /queue/ (first page, counts per channel)", _sample(client, "/queue/"))
+    path, page = "/queue/", 1
+    while page < DEEP_PAGE:
+        found = re.search(r'href="([^"]+)" rel="next"', client.get(path).content.decode())
+        if not found:
+            break
+        path, page = "/queue/" + unescape(found.group(1)), page + 1
+    _report(f"Q1d GET /queue/?after=… (page {page} by its Next links)", _sample(client, path))
+    _report("Q1e GET /queue/?waiting=1d&flagged=1 (filtered)", _sample(client, "/queue/?waiting=1d&flagged=1"))
+    _report("GET /dashboard/ (R: the queue panel's count and first rows)", _sample(client, "/dashboard/"))
 
 
 def _bare_queue_sql(reviewer) -> None:

@@ -5,9 +5,13 @@ import binascii
 import json
 from datetime import datetime
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -48,7 +52,76 @@ def exception_handler(exc, context):
             "detail": str(exc.detail) if not isinstance(exc.detail, (list, dict)) else str(exc.detail),
             "code": codes if isinstance(codes, str) else exc.default_code,
         }
+        if response.status_code == status.HTTP_400_BAD_REQUEST:  # e.g. a body that is not JSON
+            response.data["errors"] = {}
     return response
+
+
+def not_found(request, exception=None):
+    """Django's 404 (`handler404`): an address under /api/ that matches no route (e.g. a
+    non-numeric post id) answers the API's JSON error body, not the HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """`true`/`false` (or `1`/`0`); anything else, even empty, is a 400, not silently "no filter"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value is None:  # not in the query
+            return None
+        if str(value).lower() in ("true", "1"):
+            return True
+        if str(value).lower() in ("false", "0"):
+            return False
+        raise DjangoValidationError("Enter true or false.", code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class StrictChoiceField(django_filters.fields.ChoiceField):
+    """A value outside the choices is a 400, and so is an empty one (`?state=`)."""
+
+    def clean(self, value):
+        if value == "":
+            raise DjangoValidationError("Select a valid choice.", code="invalid_choice")
+        return super().clean(value)
+
+
+class ChoiceFilter(django_filters.ChoiceFilter):
+    field_class = StrictChoiceField
+
+
+def page_size_from(request, *, default: int, maximum: int, param: str = "page_size") -> int:
+    """The page size the client asked for, capped at `maximum`; anything but a positive whole
+    number is a 400 rather than silently the default."""
+    raw = request.query_params.get(param)
+    if raw is None:
+        return default
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise exceptions.ValidationError({param: ["A positive whole number is required."]})
+    return min(size, maximum)
+
+
+PAGE_SIZE_PARAMETER = {
+    "name": "page_size",
+    "required": False,
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1},
+    "description": "Rows per page (at most 100).",
+}
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -58,6 +131,15 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 100
     page_size_query_param = "page_size"
     ordering = "pk"
+
+    def get_page_size(self, request):
+        return page_size_from(request, default=self.page_size, maximum=self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            PAGE_SIZE_PARAMETER if parameter["name"] == self.page_size_query_param else parameter
+            for parameter in super().get_schema_operation_parameters(view)
+        ]
 
     def get_paginated_response(self, data):
         return Response({"results": data, "next": self.get_next_link(), "previous": self.get_previous_link()})
@@ -89,8 +171,7 @@ class KeysetPagination(pagination.BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        size = request.query_params.get("page_size")
-        self.size = min(int(size), self.max_page_size) if size and size.isdigit() and int(size) > 0 else self.page_size
+        self.size = page_size_from(request, default=self.page_size, maximum=self.max_page_size)
         first = self.ordering[0]
         after = None
         raw = request.query_params.get(self.cursor_query_param)
@@ -141,5 +222,73 @@ class KeysetPagination(pagination.BasePagination):
                 "schema": {"type": "string"},
                 "description": "Opaque cursor from the previous page's `next`.",
             },
-            {"name": "page_size", "required": False, "in": "query", "schema": {"type": "integer"}},
+            PAGE_SIZE_PARAMETER,
         ]
+
+
+# --- OpenAPI: the error responses every operation may give (API.md) ---------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "An error: a human sentence and a machine code (some errors add fields, e.g. `findings`).",
+    "required": ["detail", "code"],
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+}
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Invalid input: `errors` maps each field (or `non_field_errors`) to its messages.",
+    "required": ["detail", "code", "errors"],
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": True},
+    },
+}
+ERROR_DESCRIPTIONS = {
+    "400": "Validation failed: `errors` names the fields.",
+    "401": "Not authenticated.",
+    "403": "The caller can see the object but may not do this.",
+    "404": "Missing, or not visible to the caller.",
+    "405": "Method not allowed.",
+    "409": "Not allowed from the current state, or a stale `version`.",
+    "429": "Too many requests.",
+}
+_UNSAFE_METHODS = {"post", "put", "patch", "delete"}
+
+
+def _error_statuses(method: str, operation: dict) -> set[str]:
+    """The error statuses an operation may answer besides what its view declares.
+
+    400 wherever there is input (a body or query parameters; a malformed body is a 400 too),
+    401/403 wherever authentication applies, 404 for an object named in the path or a cursor
+    that does not decode, 409 for every write (state transitions, stale versions)."""
+    parameters = operation.get("parameters", [])
+    authenticated = bool(operation.get("security"))  # `auth=[]` (sign-in) has none
+    statuses = set()
+    if "requestBody" in operation or method in _UNSAFE_METHODS or any(p["in"] == "query" for p in parameters):
+        statuses.add("400")
+    if authenticated:
+        statuses |= {"401", "403"}
+        if method in _UNSAFE_METHODS:
+            statuses.add("409")
+    if any(p["in"] == "path" or p["name"] == "cursor" for p in parameters):
+        statuses.add("404")
+    return statuses
+
+
+def document_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: declare the shared error bodies (`Error`,
+    `ValidationError`) once, and the statuses of API.md on every operation, so that clients
+    (and the schema fuzzing in tests/security) know every answer the API may give."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Error", ERROR_SCHEMA)
+    schemas.setdefault("ValidationError", VALIDATION_ERROR_SCHEMA)
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for code in sorted(_error_statuses(method, operation) | {c for c in responses if c in ERROR_DESCRIPTIONS}):
+                name = "ValidationError" if code == "400" else "Error"
+                response = responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code]})
+                body = {"schema": {"$ref": f"#/components/schemas/{name}"}}
+                response.setdefault("content", {"application/json": body})
+    return result

@@ -5,6 +5,7 @@ broker. Production sets at least DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABAS
 and CELERY_BROKER_URL; with DEBUG off the default secret refuses to start.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -17,7 +18,7 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # A well-known value: fine on a laptop, refused in production (see below).
-DEFAULT_SECRET_KEY = "clearpost-insecure-development-key-do-not-use-in-production"
+DEFAULT_SECRET_KEY = "clearpost-insecure-development-key-do-not-use-in-production"  # nosec B105 - refused when DEBUG is off
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=DEFAULT_SECRET_KEY)
@@ -54,10 +55,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.proxy.TrustedProxyMiddleware",  # first: everything after sees the client's address
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.unavailable.DatabaseUnavailableMiddleware",  # 503, not 500, while the database is down
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.nul_bytes.RejectNulBytesMiddleware",  # 400 for NUL in a query parameter (PostgreSQL cannot store it)
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -124,6 +128,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation costs tens of milliseconds per statement and pays off only for long
     # analytical queries; Clearpost's are short and many (PostgreSQL's own advice for OLTP).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A database host that does not answer fails the request within seconds (libpq waits forever).
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -171,6 +177,10 @@ STORAGES = {
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies stand in front of Clearpost and append to X-Forwarded-For: the
+# client's address (for sign-in lockout and the audit log) is read that many hops from the
+# right (config/proxy.py). 0: REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
@@ -181,6 +191,39 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
+
+# --- Sign-in protection, two-factor authentication, session expiry (accounts) ------
+# django-axes counts failed sign-ins (pages, admin and the API token endpoint) and locks
+# out a username, and separately a client IP, after AXES_FAILURE_LIMIT failures within the
+# cool-off; the lock lifts AXES_COOLOFF_MINUTES after the last failure. Its backend must
+# come first and sees every authenticate() call, which therefore needs the request
+# (tests sign in with force_login, or client.login(request=HttpRequest(), ...)).
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+MIDDLEWARE += [
+    "accounts.middleware.SessionExpiryMiddleware",  # after the audit context: an expiry is audited
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Not resetting on success: signing in to one's own account must not clear the failures an
+# address piled up against other accounts.
+AXES_RESET_ON_SUCCESS = False
+# Successful sign-ins are in the audit log already; axes keeps only the failures.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every manage.py command
+# Two-factor (django-otp, TOTP): required of reviewers, compliance officers, the crisis team,
+# portal admins and superusers when on. On by default in production, off for local use.
+REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Clearpost")
+OTP_TOTP_THROTTLE_FACTOR = 1  # wrong codes: wait 1, 2, 4, 8 … seconds before the next try
+# A session ends after this long without a request, and in any case SESSION_COOKIE_AGE
+# after signing in.
+SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 
 # --- Email ------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(
@@ -220,6 +263,14 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for a choice set used by several serializers.
     "ENUM_NAME_OVERRIDES": {"ConnectorKindEnum": "publishing.models.ConnectorKind"},
+    # API.md: "JSON in and out". (Form bodies still parse, for the browsable tests, but are
+    # not part of the contract.)
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # The error statuses and bodies of API.md, declared once for every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.document_error_responses",
+    ],
 }
 
 # --- Publishing -------------------------------------------------------------------
@@ -231,8 +282,36 @@ PUBLISHING_TIMEOUT_SECONDS = env.float("PUBLISHING_TIMEOUT_SECONDS", default=10.
 PUBLISHING_MAX_ATTEMPTS = env.int("PUBLISHING_MAX_ATTEMPTS", default=8)
 # Retry delays grow 2^n seconds with jitter, capped well below the broker's visibility timeout.
 PUBLISHING_RETRY_MAX_SECONDS = env.int("PUBLISHING_RETRY_MAX_SECONDS", default=600)
+# Due jobs travel to the workers in batches of this many; a batch's platform calls run side by
+# side on up to PUBLISHING_PARALLEL_CALLS threads, and its outcome is written in a few statements.
+PUBLISHING_BATCH_SIZE = env.int("PUBLISHING_BATCH_SIZE", default=25)
+PUBLISHING_PARALLEL_CALLS = env.int("PUBLISHING_PARALLEL_CALLS", default=16)
 # A job handed to a worker and not finished after this long is handed out again.
 PUBLISHING_STUCK_AFTER_SECONDS = env.int("PUBLISHING_STUCK_AFTER_SECONDS", default=120)
+
+# --- Audit checkpoints --------------------------------------------------------------
+# Every AUDIT_CHECKPOINT_EVERY_SECONDS beat signs the audit chain head (HMAC-SHA256 over
+# seq, hash and time with AUDIT_CHECKPOINT_KEY), stores it (audit.AuditCheckpoint) and
+# exports it as one JSON line appended to AUDIT_CHECKPOINT_FILE and/or POSTed to
+# AUDIT_CHECKPOINT_URL, so that a copy lives outside the database: `verify_audit
+# --checkpoints FILE` then detects a log whose tail was cut off and whose head was rewound.
+# Keep the key out of the database and its backups (a secret store, the environment of
+# the web, worker and beat processes only). On by default in production (DEBUG off),
+# where a missing or short key refuses to start; under DEBUG on only when a key is set.
+# AUDIT_CHECKPOINTS=false turns them off explicitly. After rotating the key, list the old
+# ones in AUDIT_CHECKPOINT_PREVIOUS_KEYS so that earlier checkpoints still verify.
+AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default="")
+AUDIT_CHECKPOINT_PREVIOUS_KEYS = env.list("AUDIT_CHECKPOINT_PREVIOUS_KEYS", default=[])
+AUDIT_CHECKPOINTS = env.bool("AUDIT_CHECKPOINTS", default=not DEBUG or bool(AUDIT_CHECKPOINT_KEY))
+AUDIT_CHECKPOINT_FILE = env.str("AUDIT_CHECKPOINT_FILE", default="")
+AUDIT_CHECKPOINT_URL = env.str("AUDIT_CHECKPOINT_URL", default="")
+AUDIT_CHECKPOINT_EVERY_SECONDS = env.float("AUDIT_CHECKPOINT_EVERY_SECONDS", default=300.0)
+if AUDIT_CHECKPOINTS and len(AUDIT_CHECKPOINT_KEY) < 32:
+    raise ImproperlyConfigured(
+        "Audit checkpoints are on but AUDIT_CHECKPOINT_KEY is missing or shorter than 32 characters. "
+        "Set a random key (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`), "
+        "or AUDIT_CHECKPOINTS=false to run without checkpoints."
+    )
 
 # --- Celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
@@ -255,11 +334,27 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("PUBLISHING_SWEEP_EVERY_SECONDS", default=30.0),
         "options": {"expires": 60},
     },
+    # Signs and exports the audit chain head; does nothing when checkpoints are off.
+    "audit-write-checkpoint": {
+        "task": "audit.tasks.write_checkpoint",
+        "schedule": AUDIT_CHECKPOINT_EVERY_SECONDS,
+        "options": {"expires": AUDIT_CHECKPOINT_EVERY_SECONDS},
+    },
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis redelivers a message not acknowledged within this time; retries are kept far below it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # A request queues its follow-up tasks after its commit: a broker that is down or frozen
+    # must cost it seconds, not hang it (without a socket timeout a publish to a Redis that
+    # stopped answering waits forever). Work lost this way is not lost: delivery is driven by
+    # the database (publishing.delivery.sweep_stuck hands the job out again).
+    "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0),
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=3.0),
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded default of `make run`: a broker-less transport through a folder, so that a
     # worker and beat in other processes receive the tasks without Redis or RabbitMQ.

@@ -9,6 +9,8 @@ import os
 import socket
 
 os.environ.setdefault("SECRET_KEY", "clearpost-test-suite-secret-not-for-production-9f1c2e")
+# Production settings require a checkpoint key (audit checkpoints are on with DEBUG off).
+os.environ.setdefault("AUDIT_CHECKPOINT_KEY", "clearpost-test-suite-audit-checkpoint-key-3b7d51a0")
 
 
 def _postgres_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:
@@ -47,3 +49,5 @@ CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true").lo
 # Serve static files from the source folders (no collectstatic in tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Two-factor authentication is off in tests, as in `make run`; its tests turn it on.
+REQUIRE_2FA = False

@@ -114,3 +114,6 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+# Unrouted addresses under /api/ answer JSON like every other API error.
+handler404 = "config.api.not_found"

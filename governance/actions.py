@@ -451,7 +451,7 @@ def start_crisis(*, actor, reason: str, department: Department | None = None, ch
     the crisis team until it ends. One active crisis per scope.
     """
     from .models import CrisisIncident
-    from .signals import crisis_started
+    from .signals import crisis_started, crisis_starting
 
     reason = (reason or "").strip()
     if not reason:
@@ -464,6 +464,7 @@ def start_crisis(*, actor, reason: str, department: Department | None = None, ch
     incident = CrisisIncident.objects.create(
         department=department, channel=channel, reason=reason, started_by=actor, started_at=timezone.now()
     )
+    crisis_starting.send(sender=CrisisIncident, incident=incident, actor=actor)  # locks, before the audit head
     audit.record(
         "governance.crisis.start",
         actor=actor,

@@ -8,6 +8,8 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import BooleanFilter, ChoiceFilter
+
 from . import actions, permissions, selectors
 from .errors import NotVisible, PermissionDenied, ValidationFailed
 from .models import Channel, Consent, CrisisIncident, Platform
@@ -59,7 +61,7 @@ class DepartmentDetailView(generics.RetrieveAPIView):
 
 class ChannelFilter(django_filters.FilterSet):
     department = django_filters.CharFilter(field_name="owning_department__slug")
-    platform = django_filters.ChoiceFilter(choices=Platform.choices)
+    platform = ChoiceFilter(choices=Platform.choices)
 
     class Meta:
         model = Channel
@@ -210,7 +212,7 @@ class CrisisStartInput(serializers.Serializer):
 
 
 class CrisisFilter(django_filters.FilterSet):
-    active = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull")
+    active = BooleanFilter(field_name="ended_at", lookup_expr="isnull")
 
 
 class CrisisListView(generics.ListAPIView):
@@ -233,7 +235,10 @@ class CrisisListView(generics.ListAPIView):
         data = CrisisStartInput(data=request.data)
         data.is_valid(raise_exception=True)
         slug = data.validated_data.get("department")
-        department = selectors.department_for(slug) if slug else None
+        try:
+            department = selectors.department_for(slug) if slug else None
+        except NotVisible:
+            raise ValidationFailed(errors={"department": ["No such department."]}) from None
         incident = actions.start_crisis(actor=request.user, department=department, reason=data.validated_data["reason"])
         return Response(CrisisSerializer(incident).data, status=201)
 
@@ -314,7 +319,9 @@ class ConsentSerializer(serializers.Serializer):
 
 class ConsentInput(serializers.Serializer):
     person_name = serializers.CharField(max_length=200)
-    channels = serializers.ListField(child=serializers.SlugField(), allow_empty=False, help_text="Channel slugs")
+    channels = serializers.ListField(
+        child=serializers.SlugField(), allow_empty=False, min_length=1, help_text="Channel slugs"
+    )
     granted_on = serializers.DateField()
     expires_on = serializers.DateField(required=False, allow_null=True, help_text="Omit: does not expire")
     document_reference = serializers.CharField(max_length=200, help_text="Where the signed form is kept")
@@ -324,7 +331,7 @@ class ConsentInput(serializers.Serializer):
 class ConsentEditInput(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
     person_name = serializers.CharField(max_length=200, required=False)
-    channels = serializers.ListField(child=serializers.SlugField(), allow_empty=False, required=False)
+    channels = serializers.ListField(child=serializers.SlugField(), allow_empty=False, min_length=1, required=False)
     granted_on = serializers.DateField(required=False)
     expires_on = serializers.DateField(required=False, allow_null=True)
     document_reference = serializers.CharField(max_length=200, required=False)
@@ -347,7 +354,7 @@ def _channels_named(user, slugs: list[str]) -> list[Channel]:
 
 class ConsentFilter(django_filters.FilterSet):
     channel = django_filters.CharFilter(method="filter_channel", help_text="Consents covering this channel (slug)")
-    valid = django_filters.BooleanFilter(method="filter_valid", help_text="Valid today (true) or not (false)")
+    valid = BooleanFilter(method="filter_valid", help_text="Valid today (true) or not (false)")
     person = django_filters.CharFilter(field_name="person_name", lookup_expr="icontains")
 
     class Meta:

@@ -8,7 +8,7 @@ from accounts import roles
 from . import actions
 from .models import Channel, Department
 
-DEMO_PASSWORD = "clearpost-demo"
+DEMO_PASSWORD = "clearpost-demo"  # nosec B105 - the demo organization's documented password (API.md)
 
 DEPARTMENTS = [
     ("pr", "Public Affairs", "Press relations, statements and the organization's news accounts."),

@@ -6,7 +6,6 @@ adding or removing a rule posts the whole form back and re-renders it as typed; 
 loaded, only fetches the empty fieldset of an added rule.
 """
 
-import difflib
 import json
 import re
 from functools import wraps
@@ -22,6 +21,7 @@ from accounts.models import TrainingCertification
 
 from . import actions
 from . import policy_selectors as selectors
+from .diffs import diff_lines
 from .errors import NotVisible, PermissionDenied, StaleVersion, ValidationFailed
 from .models import PostingPolicy
 from .policy_forms import KIND_CHOICES, MAX_RULES, RULE_FORMS, PolicyForm, RuleInput, rules_from_post
@@ -326,20 +326,4 @@ def _rules_diff(older, newer) -> list[tuple[str, str]]:
 
 
 def _diff(before: str, after: str, before_label: str, after_label: str) -> list[tuple[str, str]]:
-    """A unified diff as (kind, line) pairs: kind is add, del, hunk, file or same."""
-    lines = []
-    for line in difflib.unified_diff(
-        before.splitlines(), after.splitlines(), before_label, after_label, lineterm="", n=3
-    ):
-        if line.startswith(("---", "+++")):
-            kind = "file"
-        elif line.startswith("@@"):
-            kind = "hunk"
-        elif line.startswith("+"):
-            kind = "add"
-        elif line.startswith("-"):
-            kind = "del"
-        else:
-            kind = "same"
-        lines.append((kind, line))
-    return lines
+    return diff_lines(before.splitlines(), after.splitlines(), before_label, after_label)

@@ -69,7 +69,7 @@ class Connector:
     kind: str = ""
     sends = True  # False: nothing to call (manual); the job waits for a person
 
-    def __init__(self, channel, settings_: dict | None = None, secret: str = ""):
+    def __init__(self, channel, settings_: dict | None = None, secret: str = ""):  # nosec B107 - no credential
         self.channel = channel
         self.settings = settings_ or {}
         self.secret = secret
@@ -81,8 +81,10 @@ class Connector:
 def _http(request: urllib.request.Request) -> tuple[int, dict, bytes]:
     """Send `request`; classify failures. Returns (status, headers, body) for 2xx."""
     request.add_header("User-Agent", USER_AGENT)
+    if urllib.parse.urlsplit(request.full_url).scheme not in ("http", "https"):
+        raise Permanent(f"The connector's address must be an http(s) URL, not {request.full_url[:100]!r}.")
     try:
-        with urllib.request.urlopen(request, timeout=settings.PUBLISHING_TIMEOUT_SECONDS) as response:  # noqa: S310 - http(s) URLs from connector settings
+        with urllib.request.urlopen(request, timeout=settings.PUBLISHING_TIMEOUT_SECONDS) as response:  # noqa: S310  # nosec B310 - http(s) only, checked above
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:
         body = exc.read()[:500].decode("utf-8", "replace")
@@ -237,7 +239,8 @@ class EmailConnector(Connector):
         body = content["body"] + (f"\n\n{content['link']}" if content.get("link") else "")
         message_id = make_msgid(idstring=idempotency_key, domain="clearpost")
         message = EmailMessage(
-            subject=(content.get("title") or content["body"][:60]).replace("\n", " "),
+            # One line: a CR or LF in a title would be refused as a header injection (BadHeaderError).
+            subject=" ".join((content.get("title") or content["body"][:60]).split()),
             body=body,
             from_email=self.settings.get("from") or settings.DEFAULT_FROM_EMAIL,
             to=[self.settings.get("to") or settings.DEFAULT_FROM_EMAIL],

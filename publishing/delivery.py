@@ -13,25 +13,29 @@
 """
 
 import logging
+import os
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 import audit
 from approvals import actions
 from approvals import rules as approval_rules
 from approvals.models import Post, PostState
+from config.sql import update_rows
 from governance import selectors as governance_selectors
 
-from .connectors import Delivered, Payload, Permanent, Retryable, connector_for
+from .connectors import Delivered, DeliveryError, Payload, Retryable, connector_for
 from .models import JobStatus, PublishJob
 
 logger = logging.getLogger(__name__)
 
-DISPATCH_BATCH = 500
+# How many due jobs one beat hands out at most (in messages of PUBLISHING_BATCH_SIZE).
+DISPATCH_BATCH = 5000
 
 
 def request_delivery(post: Post) -> PublishJob:
@@ -58,11 +62,25 @@ def request_delivery(post: Post) -> PublishJob:
 
 
 def _dispatch(job_ids: list[int]) -> None:
+    """Mark the jobs handed out and, after the commit, send them to the workers in batches."""
     from . import tasks
 
     PublishJob.objects.filter(pk__in=job_ids).update(status=JobStatus.DISPATCHED, dispatched_at=timezone.now())
-    for job_id in job_ids:
-        transaction.on_commit(lambda job_id=job_id: tasks.deliver_job.delay(job_id), robust=True)
+    size = settings.PUBLISHING_BATCH_SIZE
+    for start in range(0, len(job_ids), size):
+        _send_after_commit(tasks.deliver_jobs, job_ids[start : start + size])
+
+
+def _send_after_commit(task, batch: list[int]) -> None:
+    """`robust`: a broker that is down is logged (the sweeper hands the jobs out again), never
+    turned into an error for a change already committed. Django's log of a failed callback reads
+    its `__qualname__`, which a functools.partial lacks: hence a named function."""
+
+    def send():
+        task.delay(batch)
+
+    send.__qualname__ = f"{task.name}.delay"
+    transaction.on_commit(send, robust=True)
 
 
 @transaction.atomic
@@ -98,17 +116,18 @@ def sweep_stuck() -> int:
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
     """Exponential (2^n s) with jitter, at least what the platform asked for, never beyond the cap."""
     cap = settings.PUBLISHING_RETRY_MAX_SECONDS
-    delay = min(cap, 2**attempts) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
+    delay = min(cap, 2**attempts) * random.uniform(0.5, 1.0)  # noqa: S311  # nosec B311 - jitter, not security
     return min(cap, max(delay, retry_after or 0))
 
 
-def hold_reason(post: Post) -> str | None:
+def hold_reason(post: Post, crises: list | None = None) -> str | None:
     """Why the post may not go out now: a crisis covers its channel, or its consent is not
     valid. What the crisis itself sends (a holding statement, a post sent by breaking the
-    glass) is not held by it."""
-    incident = governance_selectors.crisis_for(post.channel, governance_selectors.active_crises())
-    exempt = post.holding_statement_id is not None or approval_rules.broke_the_glass(post)
-    if incident is not None and not exempt:
+    glass) is not held by it. `crises`: the active ones, when the caller has read them."""
+    if crises is None:
+        crises = governance_selectors.active_crises()
+    incident = governance_selectors.crisis_for(post.channel, crises)
+    if incident is not None and not (post.holding_statement_id is not None or approval_rules.broke_the_glass(post)):
         return f"Held at delivery by crisis #{incident.pk}: {incident.reason}"[:500]
     problem = approval_rules.consent_problem(post)
     if problem:
@@ -116,106 +135,169 @@ def hold_reason(post: Post) -> str | None:
     return None
 
 
-def _lock_job(job_id: int) -> PublishJob | None:
-    try:
-        return PublishJob.objects.select_for_update(nowait=True).filter(pk=job_id).first()
-    except DatabaseError:  # another delivery of this job holds it
-        return None
-
-
 def deliver(job_id: int) -> str:
     """Deliver one job. Returns what happened (for logs and tests)."""
+    return deliver_many([job_id])[job_id]
+
+
+def deliver_many(job_ids: list[int]) -> dict[int, str]:
+    """Deliver a batch of jobs in one transaction; returns what happened to each.
+
+    The jobs' rows are locked (SKIP LOCKED: a job another delivery holds is "busy" here) and
+    stay locked through the platform calls, which run side by side. The outcome is then
+    written in a few set-based statements: the jobs, the posts (`start_publishing_many`,
+    `mark_published_many`) and their audit events. A worker killed before the commit rolls
+    everything back, and the next attempt repeats the calls under the same idempotency keys.
+    """
+    outcome: dict[int, str] = dict.fromkeys(job_ids, "busy")
     with transaction.atomic():
-        job = _lock_job(job_id)
-        if job is None:
-            return "busy"
-        if job.status not in (JobStatus.PENDING, JobStatus.DISPATCHED):
-            return f"nothing to do ({job.status})"
-        post = (
-            Post.objects.select_for_update(of=("self",))
+        jobs = list(PublishJob.objects.select_for_update(skip_locked=True).filter(pk__in=job_ids).order_by("pk"))
+        live = []
+        for job in jobs:
+            if job.status in (JobStatus.PENDING, JobStatus.DISPATCHED):
+                live.append(job)
+            else:
+                outcome[job.pk] = f"nothing to do ({job.status})"
+        if not live:
+            return outcome
+        posts = {
+            post.pk: post
+            for post in Post.objects.select_for_update(of=("self",))
             .select_related("channel", "current_revision", "consent")
-            .get(pk=job.post_id)
-        )
+            .filter(pk__in=[job.post_id for job in live])
+            .order_by("pk")
+        }
+        going = _screen(live, posts, outcome)
+        due_now = [post.pk for job, post in going if post.state == PostState.SCHEDULED]
+        if due_now:
+            posts.update((post.pk, post) for post in actions.start_publishing_many(due_now))
+        connectors: dict[int, object] = {}
+        calls = []
+        for job, post in going:
+            post = posts[post.pk]
+            if post.channel_id not in connectors:
+                connectors[post.channel_id] = connector_for(post.channel)
+            connector = connectors[post.channel_id]
+            if not connector.sends:
+                job.status, job.connector = JobStatus.AWAITING_URL, connector.kind
+                job.save(update_fields=["status", "connector"])
+                outcome[job.pk] = "awaiting url"
+                continue
+            payload = Payload(post_id=post.pk, channel=post.channel.slug, content=post.current_revision.content())
+            job.attempts += 1
+            job.sent_at = timezone.now()
+            calls.append((job, post, connector, payload))
+        results = _call_platforms(calls)
+        done, published = [], {}
+        for (job, post, _connector, payload), result in zip(calls, results, strict=True):
+            if isinstance(result, Delivered):
+                _mark_done(job, result, payload_hash=payload.content_hash)
+                done.append(job)
+                published[post.pk] = {
+                    "remote_id": result.remote_id,
+                    "remote_url": result.remote_url,
+                    "sent_hash": payload.content_hash,
+                }
+                outcome[job.pk] = "done"
+            elif isinstance(result, Retryable) and job.attempts < settings.PUBLISHING_MAX_ATTEMPTS:
+                _retry_later(job, post, result)
+                outcome[job.pk] = "retry"
+            else:
+                reason = result.message
+                if isinstance(result, Retryable):
+                    reason = f"{reason} (gave up after {job.attempts} attempts)"
+                _fail(job, post, reason)
+                outcome[job.pk] = "failed"
+        # The remote ids are stored with the jobs marked done, before the posts are published.
+        if done:
+            update_rows(done, _DONE_FIELDS)
+        if published:
+            actions.mark_published_many(published)
+    return outcome
+
+
+def _screen(jobs: list[PublishJob], posts: dict[int, Post], outcome: dict[int, str]) -> list[tuple]:
+    """The (job, post) pairs that may go out now; the others are settled here."""
+    crises = governance_selectors.active_crises()
+    now = timezone.now()
+    going = []
+    for job in jobs:
+        post = posts[job.post_id]
         if post.state == PostState.PUBLISHED:
-            _finish(job, Delivered(post.remote_id, post.remote_url), payload_hash=job.payload_hash)
-            return "already published"
-        if post.current_revision_id != job.revision_id or post.state not in (PostState.SCHEDULED, PostState.PUBLISHING):
+            _mark_done(job, Delivered(post.remote_id, post.remote_url), payload_hash=job.payload_hash)
+            job.save(update_fields=_DONE_FIELDS)
+            outcome[job.pk] = "already published"
+        elif post.current_revision_id != job.revision_id or post.state not in (
+            PostState.SCHEDULED,
+            PostState.PUBLISHING,
+        ):
             _cancel(job, f"The post is {post.get_state_display().lower()} (or was edited) since the job was written.")
-            return "cancelled"
-        now = timezone.now()
-        if post.state == PostState.SCHEDULED and post.scheduled_at and post.scheduled_at > now:
+            outcome[job.pk] = "cancelled"
+        elif post.state == PostState.SCHEDULED and post.scheduled_at and post.scheduled_at > now:
             job.status, job.due_at = JobStatus.PENDING, post.scheduled_at  # moved later since it was handed out
             job.save(update_fields=["status", "due_at"])
-            return "not due"
-        reason = hold_reason(post)
-        if reason:
+            outcome[job.pk] = "not due"
+        elif reason := hold_reason(post, crises):
             actions.hold(post, actor=None, reason=reason)
             _cancel(job, reason)
-            return "held"
-        if post.state == PostState.SCHEDULED:
-            post = actions.publish_now(post, actor=None, expected_version=post.version)
-        connector = connector_for(post.channel)
-        payload = Payload(post_id=post.pk, channel=post.channel.slug, content=post.current_revision.content())
-        if not connector.sends:
-            job.status, job.connector = JobStatus.AWAITING_URL, connector.kind
-            job.save(update_fields=["status", "connector"])
-            return "awaiting url"
-        job.attempts += 1
-        job.sent_at = now
+            outcome[job.pk] = "held"
+        else:
+            going.append((job, post))
+    return going
+
+
+def _call_platforms(calls: list[tuple]) -> list:
+    """Each call's Delivered, or the DeliveryError it raised; side by side when there are several.
+    An unexpected exception counts as retryable, so that one job's bug never blocks its batch."""
+
+    def call(item):
+        job, _post, connector, payload = item
         try:
-            delivered = connector.publish(payload, idempotency_key=job.idempotency_key)
-        except Retryable as exc:
-            if job.attempts >= settings.PUBLISHING_MAX_ATTEMPTS:
-                _fail(job, post, f"{exc.message} (gave up after {job.attempts} attempts)")
-                return "failed"
-            delay = backoff_seconds(job.attempts, exc.retry_after)
-            job.status, job.last_error = JobStatus.PENDING, exc.message[:1000]
-            job.due_at = timezone.now() + timedelta(seconds=delay)
-            job.save(update_fields=["status", "last_error", "due_at", "attempts", "sent_at"])
-            audit.record(
-                "publishing.job.retry",
-                actor=None,
-                target=job,
-                channel_id=post.channel_id,
-                data={
-                    "post_id": post.pk,
-                    "attempt": job.attempts,
-                    "error": job.last_error,
-                    "retry_in": round(delay, 1),
-                },
-            )
-            return "retry"
-        except Permanent as exc:
-            _fail(job, post, exc.message)
-            return "failed"
-        # The remote id is stored with the job marked done, before the post is published.
-        _finish(job, delivered, payload_hash=payload.content_hash)
-        actions.mark_published(
-            post,
-            actor=None,
-            remote_id=delivered.remote_id,
-            remote_url=delivered.remote_url,
-            sent_hash=payload.content_hash,
-        )
-        return "done"
+            return connector.publish(payload, idempotency_key=job.idempotency_key)
+        except DeliveryError as exc:
+            return exc
+        except Exception as exc:
+            logger.exception("Delivery of publish job %s raised", job.pk)
+            return Retryable(f"Unexpected error: {exc.__class__.__name__}: {exc}"[:1000])
+
+    if len(calls) <= 1:
+        return [call(item) for item in calls]
+    return list(_call_pool().map(call, calls))
 
 
-def _finish(job: PublishJob, delivered: Delivered, *, payload_hash: str) -> None:
-    """The remote id and URL and the done mark, in one UPDATE: never one without the other."""
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _call_pool() -> ThreadPoolExecutor:
+    """The process's threads for platform calls: started once, not once per batch (and anew in
+    a forked worker process, which does not inherit its parent's threads)."""
+    global _pool  # noqa: PLW0603 - one pool per process
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(settings.PUBLISHING_PARALLEL_CALLS, thread_name_prefix="publish"))
+    return _pool[1]
+
+
+def _retry_later(job: PublishJob, post: Post, error: Retryable) -> None:
+    delay = backoff_seconds(job.attempts, error.retry_after)
+    job.status, job.last_error = JobStatus.PENDING, error.message[:1000]
+    job.due_at = timezone.now() + timedelta(seconds=delay)
+    job.save(update_fields=["status", "last_error", "due_at", "attempts", "sent_at"])
+    audit.record(
+        "publishing.job.retry",
+        actor=None,
+        target=job,
+        channel_id=post.channel_id,
+        data={"post_id": post.pk, "attempt": job.attempts, "error": job.last_error, "retry_in": round(delay, 1)},
+    )
+
+
+_DONE_FIELDS = ["remote_id", "remote_url", "payload_hash", "status", "finished_at", "last_error", "attempts", "sent_at"]
+
+
+def _mark_done(job: PublishJob, delivered: Delivered, *, payload_hash: str) -> None:
+    """The remote id and URL and the done mark, set together (saved in one UPDATE): never one without the other."""
     job.remote_id, job.remote_url, job.payload_hash = delivered.remote_id, delivered.remote_url, payload_hash
     job.status, job.finished_at, job.last_error = JobStatus.DONE, timezone.now(), ""
-    job.save(
-        update_fields=[
-            "remote_id",
-            "remote_url",
-            "payload_hash",
-            "status",
-            "finished_at",
-            "last_error",
-            "attempts",
-            "sent_at",
-        ]
-    )
 
 
 def _cancel(job: PublishJob, reason: str) -> None:
@@ -233,4 +315,5 @@ def record_manual_publication(post: Post) -> None:
     """A publisher pasted the live address of a post (manual channels): the job is done."""
     job = PublishJob.objects.select_for_update().filter(post=post, revision_id=post.current_revision_id).first()
     if job is not None and job.status != JobStatus.DONE:
-        _finish(job, Delivered(post.remote_id, post.remote_url), payload_hash=post.current_revision.content_hash)
+        _mark_done(job, Delivered(post.remote_id, post.remote_url), payload_hash=post.current_revision.content_hash)
+        job.save(update_fields=_DONE_FIELDS)

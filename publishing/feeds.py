@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import linebreaks
 
 from approvals.models import Post, PostState
 from governance.models import Audience, Channel
@@ -55,7 +56,10 @@ class ChannelRssFeed(Feed):
         return post.current_revision.title or post.current_revision.body[:80]
 
     def item_description(self, post):
-        return post.current_revision.body
+        # Readers render an RSS description (and Atom's type="html" summary) as HTML: the body is
+        # plain text, so it goes out escaped, its paragraphs kept. Raw, a "<script>" typed in a
+        # post would run in every subscriber's reader.
+        return linebreaks(post.current_revision.body, autoescape=True)
 
     def item_link(self, post):
         return reverse("feed-item", kwargs={"slug": post.channel.slug, "post_id": post.pk})

@@ -15,4 +15,6 @@ def write_outbox_row(sender, post, actor, **kwargs):
 
 @receiver(post_published, dispatch_uid="publishing_post_published")
 def close_job(sender, post, actor, **kwargs):
+    if actor is None:  # published by delivery, which closed the job itself
+        return
     delivery.record_manual_publication(post)

@@ -1,25 +1,33 @@
 """Celery tasks of delivery. The beat schedule (config/settings.py, CELERY_BEAT_SCHEDULE)
 runs `dispatch_due` every few seconds and `sweep_stuck` every half minute; both only hand
-job ids to `deliver_job`, which does the work (publishing.delivery)."""
+job ids, in batches, to `deliver_jobs`, which does the work (publishing.delivery)."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from . import delivery
 
+DELIVERY_TASK_OPTIONS = {
+    "acks_late": True,  # the message is acknowledged after the delivery, not before…
+    "reject_on_worker_lost": True,  # …and given back to the broker if the worker dies mid-way
+    "autoretry_for": (OperationalError, InterfaceError),  # the database blinked: try again shortly
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,  # well below the broker's visibility timeout (Redis: 1 h)
+    "retry_jitter": True,
+    "max_retries": 8,
+    "ignore_result": True,
+}
 
-@shared_task(
-    bind=True,
-    acks_late=True,  # the message is acknowledged after the delivery, not before…
-    reject_on_worker_lost=True,  # …and given back to the broker if the worker dies mid-way
-    autoretry_for=(OperationalError, InterfaceError),  # the database blinked: try again shortly
-    retry_backoff=2,
-    retry_backoff_max=300,  # well below the broker's visibility timeout (Redis: 1 h)
-    retry_jitter=True,
-    max_retries=8,
-    ignore_result=True,
-)
-def deliver_job(self, job_id: int) -> str:
+
+@shared_task(**DELIVERY_TASK_OPTIONS)
+def deliver_jobs(job_ids: list[int]) -> dict:
+    """Deliver a batch of jobs (what `dispatch_due` sends)."""
+    return delivery.deliver_many(job_ids)
+
+
+@shared_task(**DELIVERY_TASK_OPTIONS)
+def deliver_job(job_id: int) -> str:
+    """Deliver one job (messages queued before batches existed are still understood)."""
     return delivery.deliver(job_id)
 
 

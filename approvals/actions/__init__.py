@@ -14,6 +14,7 @@ from .posts import (
     hold,
     mark_failed,
     mark_published,
+    mark_published_many,
     policy_check,
     publish_now,
     reject,
@@ -24,6 +25,7 @@ from .posts import (
     retry,
     review_plan,
     schedule,
+    start_publishing_many,
     submit,
     withdraw,
 )
@@ -45,6 +47,7 @@ __all__ = [
     "issue_holding_statement",
     "mark_failed",
     "mark_published",
+    "mark_published_many",
     "policy_check",
     "publish_now",
     "reject",
@@ -59,6 +62,7 @@ __all__ = [
     "save_holding_statement",
     "save_review_stage",
     "schedule",
+    "start_publishing_many",
     "submit",
     "withdraw",
 ]

@@ -9,13 +9,13 @@ receiver writes its outbox row inside the same transaction).
 """
 
 from datetime import datetime
-from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
 import audit
+from config.sql import update_rows
 from governance import permissions
 from governance import selectors as governance_selectors
 from governance.errors import Conflict, PermissionDenied, StaleVersion, TransitionNotAllowed, ValidationFailed
@@ -71,7 +71,14 @@ def _guard(post: Post, action: Action, actor, expected_version: int | None) -> N
 def _after_commit(task, *args) -> None:
     """Queue a Celery task once the transaction has committed. `robust`: a broker hiccup is
     logged, never turned into an error for a change that is already committed."""
-    transaction.on_commit(partial(task.delay, *args), robust=True)
+
+    def send():
+        task.delay(*args)
+
+    # Django names the failed callback in its log by `__qualname__`, which a functools.partial
+    # lacks: with a partial, a broker that is down turned that log line into a 500.
+    send.__qualname__ = f"{task.name}.delay"
+    transaction.on_commit(send, robust=True)
 
 
 def _verb(action: Action) -> str:
@@ -96,20 +103,25 @@ def _verb(action: Action) -> str:
     }[action]
 
 
-def _record(action: str, post: Post, *, actor, before_state: str, **data) -> None:
-    audit.record(
-        f"approvals.post.{action}",
-        actor=actor,
-        target=post,
-        channel_id=post.channel_id,
-        data={
+def _event(action: str, post: Post, *, actor, before_state: str, **data) -> dict:
+    """The audit event of one transition of `post` (already changed, version bumped)."""
+    return {
+        "action": f"approvals.post.{action}",
+        "actor": actor,
+        "target": post,
+        "channel_id": post.channel_id,
+        "data": {
             "before": {"state": before_state, "version": post.version - 1},
             "after": {"state": post.state, "version": post.version},
             "revision_id": post.current_revision_id,
             "content_hash": post.current_revision.content_hash if post.current_revision_id else None,
             **data,
         },
-    )
+    }
+
+
+def _record(action: str, post: Post, *, actor, before_state: str, **data) -> None:
+    audit.record(**_event(action, post, actor=actor, before_state=before_state, **data))
 
 
 def _new_revision(post: Post, *, actor, number: int, content: dict) -> Revision:
@@ -157,6 +169,32 @@ def _check_schedule(scheduled_at: datetime | None) -> None:
         raise ValidationFailed(errors={"scheduled_at": ["Choose a time in the future."]})
 
 
+def _check_co_authors(co_authors, *, author_id: int, channel: Channel) -> list:
+    """The co-authors of a post by `author_id` on `channel`: the author left out, each person once,
+    every one able to draft on the channel (as `permissions.can` says: a grant to them or to one
+    of their groups, or a superuser), else a `co_authors` field error naming all who may not.
+    One query however many co-authors (`permissions.users_with`)."""
+    unique = list({user.pk: user for user in co_authors if user.pk != author_id}.values())
+    if not unique:
+        return []
+    eligible = set(
+        permissions.users_with(permissions.DRAFT, channel)
+        .filter(pk__in=[user.pk for user in unique])
+        .values_list("pk", flat=True)
+    )
+    refused = [user for user in unique if user.pk not in eligible and not (user.is_active and user.is_superuser)]
+    if refused:
+        raise ValidationFailed(
+            errors={
+                "co_authors": [
+                    f"{user.get_username()} may not draft on {channel.name}, so cannot be a co-author."
+                    for user in refused
+                ]
+            }
+        )
+    return unique
+
+
 @transaction.atomic
 def create_post(
     *,
@@ -178,10 +216,7 @@ def create_post(
         raise PermissionDenied("You may not draft on this channel.")
     _check_schedule(scheduled_at)
     check_citation(consent, actor=actor, channel=channel)
-    co_authors = [user for user in co_authors if user.pk != actor.pk]
-    for user in co_authors:
-        if not permissions.can(user, permissions.DRAFT, channel):
-            raise ValidationFailed(errors={"co_authors": [f"{user.get_username()} may not draft on this channel."]})
+    co_authors = _check_co_authors(co_authors, author_id=actor.pk, channel=channel)
     post = Post.objects.create(
         channel=channel, author=actor, state=PostState.DRAFT, scheduled_at=scheduled_at, consent=consent
     )
@@ -208,16 +243,20 @@ def create_post(
 
 @transaction.atomic
 def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> Post:
-    """Change a post's content (and/or its intended time, and/or the consent it cites). Who: its authors.
+    """Change a post's content (and/or its intended time, the consent it cites, its co-authors).
+    Who: its authors.
 
     New content makes a new immutable revision, voids every approval given so far and sends
     the post back to draft: what is approved is always exactly what will be published. A new
     time or a new consent (not part of the content hash) was not approved either: it too
-    sends the post back to draft.
+    sends the post back to draft. So do new co-authors (`co_authors`, the whole list; the
+    author is left out): approvals were given by people who were not authors of the post, and
+    that must hold again. Added co-authors must be able to draft on the channel, as in
+    `create_post`; removing one is always allowed.
     """
     post = _lock(post)
     _guard(post, Action.EDIT, actor, expected_version)
-    unknown = set(changes) - {*Revision.CONTENT_FIELDS, "scheduled_at", "consent"}
+    unknown = set(changes) - {*Revision.CONTENT_FIELDS, "scheduled_at", "consent", "co_authors"}
     if unknown:
         raise ValidationFailed(errors={name: ["This field cannot be edited."] for name in sorted(unknown)})
     before_state, before_hash = post.state, post.current_revision.content_hash
@@ -228,7 +267,14 @@ def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> 
     new_consent = changes.get("consent")
     before_consent_id = post.consent_id
     consent_changed = "consent" in changes and (new_consent.pk if new_consent else None) != before_consent_id
-    if not content_changed and not schedule_changed and not consent_changed:
+    co_authors_changed = False
+    if "co_authors" in changes:
+        wanted = list({user.pk: user for user in changes["co_authors"] if user.pk != post.author_id}.values())
+        before_co_authors = {user.pk: user.get_username() for user in post.co_authors.all()}
+        added = [user for user in wanted if user.pk not in before_co_authors]
+        _check_co_authors(added, author_id=post.author_id, channel=post.channel)
+        co_authors_changed = {user.pk for user in wanted} != set(before_co_authors)
+    if not content_changed and not schedule_changed and not consent_changed and not co_authors_changed:
         return post
     fields = [*_POST_FIELDS_ON_CHANGE, *_clear_review(post)]
     if schedule_changed:
@@ -246,6 +292,8 @@ def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> 
     if content_changed:
         post.current_revision = _new_revision(post, actor=actor, number=post.revisions.count() + 1, content=content)
         fields.append("current_revision")
+    if co_authors_changed:
+        post.co_authors.set(wanted)
     voided = _void_decisions(post, "edited")
     post.state = PostState.DRAFT
     post.version += 1
@@ -258,9 +306,20 @@ def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> 
         before_content_hash=before_hash,
         changed=sorted(set(changes) & ({*Revision.CONTENT_FIELDS} if content_changed else set()))
         + (["scheduled_at"] if schedule_changed else [])
-        + (["consent"] if consent_changed else []),
+        + (["consent"] if consent_changed else [])
+        + (["co_authors"] if co_authors_changed else []),
         voided_decisions=voided,
         **({"consent_id": {"before": before_consent_id, "after": post.consent_id}} if consent_changed else {}),
+        **(
+            {
+                "co_authors": {
+                    "before": sorted(before_co_authors.values()),
+                    "after": sorted(user.get_username() for user in wanted),
+                }
+            }
+            if co_authors_changed
+            else {}
+        ),
     )
     return post
 
@@ -600,6 +659,55 @@ def mark_published(
     )
     signals.post_published.send(sender=Post, post=post, actor=actor)
     return post
+
+
+def _lock_many(post_ids) -> list[Post]:
+    """The posts, locked for this transaction, in id order (the order every batch locks in)."""
+    return list(
+        Post.objects.select_for_update(of=("self",))
+        .select_related("channel", "current_revision", "consent")
+        .filter(pk__in=post_ids)
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def start_publishing_many(post_ids) -> list[Post]:
+    """`publish_now` for a batch of scheduled posts whose time has come. Who: delivery only
+    (actor None), which has just written their jobs' outcome itself: no `delivery_requested`.
+    One UPDATE for the posts and one append of their events, whatever the batch's size."""
+    posts, now = _lock_many(post_ids), timezone.now()
+    events = []
+    for post in posts:
+        _guard(post, Action.PUBLISH, None, post.version)
+        require_valid_consent(post)
+        before_state = post.state
+        post.state, post.status_reason, post.version, post.updated_at = PostState.PUBLISHING, "", post.version + 1, now
+        events.append(_event("publish", post, actor=None, before_state=before_state))
+    update_rows(posts, [*_POST_FIELDS_ON_CHANGE, "status_reason"])
+    audit.record_many(events)
+    return posts
+
+
+@transaction.atomic
+def mark_published_many(deliveries: dict[int, dict]) -> list[Post]:
+    """`mark_published` for a batch of delivered posts. Who: delivery only (actor None).
+    `deliveries` maps each post id to its `remote_id`, `remote_url` and `sent_hash`."""
+    posts, now = _lock_many(deliveries), timezone.now()
+    events = []
+    for post in posts:
+        _guard(post, Action.MARK_PUBLISHED, None, post.version)
+        sent = deliveries[post.pk]
+        before_state = post.state
+        post.state, post.published_at, post.updated_at = PostState.PUBLISHED, now, now
+        post.remote_id, post.remote_url, post.status_reason = sent["remote_id"], sent["remote_url"], ""
+        post.version += 1
+        events.append(_event("mark_published", post, actor=None, before_state=before_state, **sent))
+    update_rows(posts, [*_POST_FIELDS_ON_CHANGE, "published_at", "remote_id", "remote_url", "status_reason"])
+    audit.record_many(events)
+    for post in posts:
+        signals.post_published.send(sender=Post, post=post, actor=None)
+    return posts
 
 
 @transaction.atomic

@@ -172,8 +172,11 @@ def test_verify_ok_then_broken(carol):
     response = carol.post(f"{LOG}verify/")
     html = response.content.decode()
     assert response.status_code == 200 and 'data-ok="true"' in html and "The chain is intact" in html
-    checked = AuditEvent.objects.count()
+    checked = AuditEvent.objects.count() - 1  # the walk is recorded after it
     assert f"{checked} events checked" in html
+    verified = AuditEvent.objects.order_by("-seq").first()
+    assert verified.action == "audit.log.verified" and verified.actor_label == "carol"
+    assert verified.data == {"ok": True, "checked": checked, "first_broken_seq": None}
 
     partial = carol.post(f"{LOG}verify/", HTTP_HX_REQUEST="true")
     assert partial.content.decode().lstrip().startswith('<div id="verify-result"')
@@ -243,3 +246,13 @@ def test_audit_pages_issue_a_constant_number_of_queries(carol, demo):
         post = actions.edit_post(post, actor=demo["bob"], expected_version=post.version, body=f"Edit {_}")
     many = [measure(LOG), measure(LOG, actor="bob"), measure(f"{LOG}posts/{post.pk}/")]
     assert many == few
+
+
+def test_exports_are_recorded_with_their_filters(carol):
+    streamed(carol.get(f"{LOG}export.csv", {"action": "approvals.", "actor": ""}))
+    streamed(carol.get(f"{LOG}export.jsonl"))
+    exports = list(AuditEvent.objects.filter(action="audit.log.exported").order_by("seq"))
+    assert [(e.actor_label, e.data) for e in exports] == [
+        ("carol", {"format": "csv", "filters": {"action": "approvals."}}),
+        ("carol", {"format": "jsonl", "filters": {}}),
+    ]

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +47,11 @@ def test_wrong_password_shows_an_error_and_sign_out_returns_to_login(page, live_
 def test_keyboard_reaches_the_sign_in_form(page, live_demo):
     page.goto(f"{live_demo.url}/accounts/login/")
     # The username field has focus on load; Tab moves to the password, then the button.
+    # Wait for the focus itself: typing before autofocus lands sends "bob" nowhere.
+    expect(page.get_by_test_id("login-username")).to_be_focused()
     page.keyboard.type("bob")
     page.keyboard.press("Tab")
+    expect(page.get_by_test_id("login-password")).to_be_focused()
     page.keyboard.type("clearpost-demo")
     page.keyboard.press("Enter")
     page.wait_for_url("**/dashboard/")

@@ -27,6 +27,8 @@ def test_production_settings_pass_the_deploy_check():
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="clearpost.example.org",
+        AUDIT_CHECKPOINT_KEY=secrets.token_urlsafe(48),
+        AUDIT_CHECKPOINT_FILE="/var/lib/clearpost/audit-checkpoints.jsonl",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -24,6 +24,7 @@ WEBHOOK_SECRET = "webhook-test-secret"
 
 class FakePlatform(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 64  # a batch's calls arrive side by side
 
     def __init__(self):
         super().__init__(("127.0.0.1", 0), Handler)

@@ -258,7 +258,7 @@ def test_blog_posts_appear_in_the_channel_feeds(demo, client):
     assert delivery.deliver(PublishJob.objects.get(post=post).pk) == "done"
     rss = client.get("/feeds/research-blog/rss/")
     assert rss.status_code == 200 and rss["Content-Type"].startswith("application/rss+xml")
-    assert b"<title>Sepsis study</title>" in rss.content and b"&lt;results&gt;" in rss.content
+    assert b"<title>Sepsis study</title>" in rss.content and b"&amp;lt;results&amp;gt;" in rss.content
     atom = client.get("/feeds/research-blog/atom/")
     assert atom["Content-Type"].startswith("application/atom+xml") and b"Sepsis study" in atom.content
     post.refresh_from_db()

@@ -1,4 +1,4 @@
-"""Test-only `flush`: lets transactional tests empty the append-only audit table.
+"""Test-only `flush`: lets transactional tests empty the append-only audit tables.
 
 On PostgreSQL the audit table rejects TRUNCATE (by design). Django's test runner
 empties every table with TRUNCATE after each transactional test, so here — and only in
@@ -8,6 +8,8 @@ the test settings — the guard triggers are switched off for the flush and back
 from django.core.management.commands.flush import Command as FlushCommand
 from django.db import connections
 
+GUARDED_TABLES = ("audit_auditevent", "audit_auditcheckpoint")
+
 
 class Command(FlushCommand):
     def handle(self, **options):
@@ -15,10 +17,12 @@ class Command(FlushCommand):
         guarded = connection.vendor == "postgresql"
         if guarded:
             with connection.cursor() as cursor:
-                cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+                for table in GUARDED_TABLES:
+                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         try:
             return super().handle(**options)
         finally:
             if guarded:
                 with connection.cursor() as cursor:
-                    cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
+                    for table in GUARDED_TABLES:
+                        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
