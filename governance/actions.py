@@ -457,8 +457,15 @@ def start_crisis(*, actor, reason: str, department: Department | None = None, ch
     if not reason:
         raise ValidationFailed("Say why: a reason is required.", errors={"reason": ["Required."]})
     _crisis_scope_check(actor, department=department, channel=channel)
+    # Lock every channel in scope (one start at a time per channel): a review plan being
+    # computed on one of them waits for this crisis and includes it (selectors.crisis_covering).
+    # NO KEY UPDATE leaves inserts referring to the channels (new posts) unblocked.
+    in_scope = Channel.objects.all()
     if channel is not None:
-        Channel.objects.select_for_update().get(pk=channel.pk)  # one start at a time per channel
+        in_scope = in_scope.filter(pk=channel.pk)
+    elif department is not None:
+        in_scope = in_scope.filter(owning_department=department)
+    list(in_scope.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
     if CrisisIncident.objects.filter(ended_at=None, department=department, channel=channel).exists():
         raise Conflict("A crisis is already active here; end it before declaring another.", code="crisis_active")
     incident = CrisisIncident.objects.create(

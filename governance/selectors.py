@@ -81,6 +81,23 @@ def crisis_for(channel: Channel, crises: list) -> object | None:
     return None
 
 
+def crisis_covering(channel: Channel) -> object | None:
+    """The active crisis covering `channel`, read under a share lock on the channel's row.
+
+    A crisis being declared on the channel at this moment holds that row (`start_crisis` locks
+    every channel in its scope), so this waits for it to commit or roll back and then sees it.
+    Without the wait, a review plan computed while the crisis is still uncommitted would leave
+    out the crisis team, and the crisis, not yet seeing the post in review, would not reopen it.
+    Call it inside the transaction that acts on what it returns.
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # SQLite runs one writer at a time anyway
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM governance_channel WHERE id = %s FOR SHARE", [channel.pk])
+    return crisis_for(channel, active_crises())
+
+
 def crises_visible_to(user):
     """Crises on the organization or a department (everyone is affected by those), and crises
     on the channels the user may see; newest first."""

@@ -337,7 +337,7 @@ def review_plan(post: Post) -> list[ReviewStage]:
     if post.holding_statement_id:
         return list(stages.filter(applies=ReviewStage.Applies.HOLDING_STATEMENT).order_by("position", "id"))
     escalated = bool(post.escalations)
-    in_crisis = governance_selectors.crisis_for(channel, governance_selectors.active_crises()) is not None
+    in_crisis = governance_selectors.crisis_covering(channel) is not None
     return [
         stage
         for stage in stages.order_by("position", "id")

@@ -244,3 +244,56 @@ def test_a_crisis_starting_as_a_post_is_approved_holds_it_or_reopens_it(org, cli
         incident = CrisisIncident.objects.get(channel=channel, ended_at=None)
         governance_actions.end_crisis(incident, actor=org["dana"])
     assert_chain_verifies()
+
+
+@pytest.mark.parametrize("scope", ["channel", "department", "organization"])
+def test_a_post_submitted_while_a_crisis_is_being_declared_gets_the_crisis_team(org, scope):
+    """The crisis is paused after its receivers ran and before it commits; the submission made
+    in that window must wait for it and plan the crisis-team stage. (Without the wait the
+    submission saw no crisis yet, and the crisis, seeing a draft, did not reopen it.)"""
+    from governance.signals import crisis_started
+
+    channel = Channel.objects.get(slug="x-news")
+    post = actions.create_post(actor=org["bob"], channel=channel, body="Road works on Elm Street.")
+    paused, go_on = threading.Event(), threading.Event()
+
+    def pause(sender, **kwargs):
+        paused.set()
+        go_on.wait(10)
+
+    crisis_started.connect(pause, dispatch_uid="test_pause_crisis")
+    try:
+        where = {"channel": {"channel": channel}, "department": {"department": channel.owning_department}}
+        crisis = threading.Thread(
+            target=lambda: (
+                governance_actions.start_crisis(actor=org["dana"], reason="Storm", **where.get(scope, {})),
+                connections.close_all(),
+            )
+        )
+        crisis.start()
+        assert paused.wait(10), "the crisis never reached its pause"
+        submitted = {}
+
+        def submit():
+            try:
+                submitted["post"] = actions.submit(post, actor=org["bob"], expected_version=post.version)
+            finally:
+                connections.close_all()
+
+        submitter = threading.Thread(target=submit)
+        submitter.start()
+        submitter.join(1.0)
+        # The submission waits on the channel for the uncommitted crisis.
+        assert submitter.is_alive(), "the submission did not wait for the crisis being declared"
+        go_on.set()
+        crisis.join(10)
+        submitter.join(10)
+        assert not crisis.is_alive() and not submitter.is_alive()
+    finally:
+        go_on.set()
+        crisis_started.disconnect(dispatch_uid="test_pause_crisis")
+    post.refresh_from_db()
+    assert post.state == PostState.IN_REVIEW
+    plan = set(ReviewStage.objects.filter(pk__in=post.review_plan).values_list("slug", flat=True))
+    assert "crisis-team" in plan, plan
+    assert_chain_verifies()
