@@ -193,7 +193,11 @@ def _reviews_anything() -> Q:
 
 def navigation_for(user) -> dict:
     """What the navigation shows a signed-in user: whether they have a review queue, and how
-    many notifications they have not read. One query (on the user row, with two subqueries)."""
+    many notifications they have not read. One query (on the user row, with two subqueries),
+    then cached on the user object for the request (`permissions.forget` drops it)."""
+    cached = getattr(user, "_clearpost_navigation", None)
+    if cached is not None:
+        return cached
     unread = (
         Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
         .order_by()
@@ -211,7 +215,11 @@ def navigation_for(user) -> dict:
         .values("unread", "reviews")
         .first()
     ) or {"unread": 0, "reviews": False}
-    return {"unread": row["unread"], "has_queue": user.is_superuser or bool(row["reviews"])}
+    cached = user._clearpost_navigation = {
+        "unread": row["unread"],
+        "has_queue": user.is_superuser or bool(row["reviews"]),
+    }
+    return cached
 
 
 # ---- Notifications ---------------------------------------------------------------------------
@@ -254,5 +262,10 @@ def recent_decisions_of(user) -> QuerySet[ReviewDecision]:
 
 
 def may_review_anything(user) -> bool:
-    """From the roles cached on the user (no query once they are loaded)."""
-    return user.is_superuser or bool(permissions.role_names(user) & set(QUEUE_ROLES))
+    """Whether the user has a review queue: by role (from the roles cached on the user), or by
+    a review grant on some channel, to them or to one of their groups (a department's reviewers,
+    a direct grant). The grant case asks `navigation_for`, whose one query the navigation of
+    every page makes anyway."""
+    if user.is_superuser or permissions.role_names(user) & set(QUEUE_ROLES):
+        return True
+    return navigation_for(user)["has_queue"]

@@ -107,7 +107,7 @@ def _role_perms(user) -> frozenset[str]:
 
 def forget(user) -> None:
     """Drop what this user object has cached (after its grants or roles changed)."""
-    for attr in ("_clearpost_roles", "_clearpost_grants", "_clearpost_group_ids"):
+    for attr in ("_clearpost_roles", "_clearpost_grants", "_clearpost_group_ids", "_clearpost_navigation"):
         if hasattr(user, attr):
             delattr(user, attr)
 

@@ -248,3 +248,43 @@ def test_dashboard_shows_drafts_to_authors_and_crises_to_everyone(client_as, dem
     assert 'data-testid="panel-my-drafts"' in html and f'data-post="{draft.pk}"' in html
     assert 'data-testid="panel-crises"' in html and "Outage rumours" in html
     assert 'data-testid="panel-review-queue"' not in html
+
+
+@pytest.mark.parametrize("how", ["direct grant", "department reviewers group"])
+def test_a_reviewer_without_the_reviewer_role_gets_the_queue_panel(demo, make_post, channel, how):
+    """Reviewing through a grant (to the user, or to their department's reviewers group) gives
+    the dashboard the same queue panels as the reviewer role, in as many queries as rachel's."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from governance import actions as governance_actions
+    from governance import permissions
+
+    gwen = get_user_model().objects.create_user("gwen", password="a-long-password-1")
+    if how == "direct grant":
+        governance_actions.grant_permission(channel, actor=demo["admin"], perm=permissions.REVIEW, user=gwen)
+    else:
+        governance_actions.add_department_member(
+            channel.owning_department, actor=demo["admin"], user=gwen, role="reviewers"
+        )
+    assert not permissions.role_names(gwen)  # no global role: the grant alone
+    post = waiting(make_post, hours=3)
+
+    client = Client()
+    client.force_login(gwen)
+
+    def dashboard():
+        client.get("/dashboard/")
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/dashboard/")
+        return len(captured), response
+
+    few, response = dashboard()
+    html = response.content.decode()
+    assert 'data-testid="panel-review-queue"' in html and f'data-post="{post.pk}"' in html
+    assert 'data-testid="panel-my-decisions"' in html
+    assert 'data-testid="nav-queue"' in html
+    for hours in range(4, 10):
+        waiting(make_post, hours=hours)
+    many, response = dashboard()
+    assert response.context["panels"][0] and many == few
