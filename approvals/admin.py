@@ -4,6 +4,7 @@ are edited through `save_review_stage`, which audits every change."""
 
 from django.contrib import admin, messages
 
+from governance.admin import HTTPS_URLS
 from governance.errors import DomainError
 
 from . import actions
@@ -20,6 +21,8 @@ from .models import (
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
+
     def has_add_permission(self, request):
         return False
 
@@ -109,6 +112,7 @@ class HoldingStatementAdmin(admin.ModelAdmin):
     """Saved through `actions.save_holding_statement`: checked against the posting policy,
     approved by whoever saves it, audited."""
 
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "channel", "is_active", "version", "approved_by", "approved_at"]
     list_filter = ["is_active", "channel"]
     list_select_related = ["channel", "approved_by"]

@@ -4,6 +4,7 @@ so that the admin, the API and the browser behave the same and every change is a
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import Permission
+from django.db import models
 from django.utils import timezone
 
 from . import actions
@@ -22,8 +23,15 @@ from .models import (
 from .permissions import CHANNEL_PERMISSIONS, DEPARTMENT_PERMISSIONS
 
 
+# An address typed without a scheme is https (Django 6.0's default, chosen now); every admin
+# with a URL field uses this.
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class ActionAdmin(admin.ModelAdmin):
     """Saves through an action; a refused action shows its reason instead of saving."""
+
+    formfield_overrides = HTTPS_URLS
 
     def _run(self, request, fn, *args, **kwargs):
         try:
