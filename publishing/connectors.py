@@ -16,7 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from email.utils import make_msgid, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -237,7 +237,10 @@ class EmailConnector(Connector):
             raise Permanent("The newsletter has no recipients; add the list's address on the channel.")
         content = payload.content
         body = content["body"] + (f"\n\n{content['link']}" if content.get("link") else "")
-        message_id = make_msgid(idstring=idempotency_key, domain="clearpost")
+        # The same on every attempt (make_msgid would add the time and a random part): a
+        # repeat after a crash between the send and the database update carries the first
+        # one's Message-ID, which list software and mail stores drop as a duplicate.
+        message_id = f"<{idempotency_key}@clearpost>"
         message = EmailMessage(
             # One line: a CR or LF in a title would be refused as a header injection (BadHeaderError).
             subject=" ".join((content.get("title") or content["body"][:60]).split()),

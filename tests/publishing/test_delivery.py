@@ -229,6 +229,25 @@ def test_newsletters_go_to_the_list_by_email(demo):
     assert Post.objects.get(pk=post.pk).remote_id == message.extra_headers["Message-ID"]
 
 
+def test_a_repeated_newsletter_carries_the_first_ones_message_id(demo):
+    """SMTP has no idempotency key: a send repeated after a crash (between the mail server's
+    answer and the database update) must at least carry the same Message-ID, so that list
+    software and mail stores drop it as a duplicate."""
+    from publishing.connectors import EmailConnector, Payload
+
+    channel = Channel.objects.get(slug="employee-news")
+    connector = EmailConnector(channel, {"recipients": ["all-staff@stmarys.example.org"]})
+    content = {"body": "The cafeteria reopens Monday.", "title": "Cafeteria"}
+    payload = Payload(post_id=1, channel=channel.slug, content=content)
+    mail.outbox.clear()
+    first = connector.publish(payload, idempotency_key="a" * 64)
+    again = connector.publish(payload, idempotency_key="a" * 64)
+    other = connector.publish(payload, idempotency_key="b" * 64)
+    ids = [message.extra_headers["Message-ID"] for message in mail.outbox]
+    assert ids[0] == ids[1] == first.remote_id == again.remote_id == f"<{'a' * 64}@clearpost>"
+    assert ids[2] == other.remote_id != ids[0]
+
+
 def test_manual_channels_wait_for_the_live_address(demo, api_as):
     post = publish(approved_post(demo, slug="facebook-main", body="Blood drive Friday."), demo)
     job = PublishJob.objects.get(post=post)
