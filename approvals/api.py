@@ -18,7 +18,15 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from config.api import BooleanFilter, ChoiceFilter, KeysetPagination, page_size_from
+from config.api import (
+    PAGINATION_PARAMETERS,
+    BooleanFilter,
+    ChoiceFilter,
+    KeysetPagination,
+    page_size_from,
+    paginate,
+    paginated_schema,
+)
 from governance import selectors as governance_selectors
 from governance.errors import Conflict, NotVisible, ValidationFailed
 from governance.models import Consent
@@ -34,6 +42,7 @@ from .serializers import (
     HoldingStatementInput,
     HoldingStatementSerializer,
     MarkPublishedInput,
+    OptionalVersionInput,
     PostCreateInput,
     PostDetailSerializer,
     PostEditInput,
@@ -186,8 +195,8 @@ RejectView = _action_view(
 )
 WithdrawView = _action_view(
     "WithdrawView",
-    VersionInput,
-    lambda post, actor, d: actions.withdraw(post, actor=actor, expected_version=d["version"]),
+    OptionalVersionInput,
+    lambda post, actor, d: actions.withdraw(post, actor=actor, expected_version=d.get("version", post.version)),
     "Withdraw the post before it is published (its author).",
 )
 ScheduleView = _action_view(
@@ -200,8 +209,8 @@ ScheduleView = _action_view(
 )
 PublishView = _action_view(
     "PublishView",
-    VersionInput,
-    lambda post, actor, d: actions.publish_now(post, actor=actor, expected_version=d["version"]),
+    OptionalVersionInput,
+    lambda post, actor, d: actions.publish_now(post, actor=actor, expected_version=d.get("version", post.version)),
     "Publish an approved or scheduled post now (publishers of the channel).",
 )
 
@@ -240,12 +249,12 @@ RetractView = _action_view(
 
 
 class PostCommentsView(APIView):
-    @extend_schema(responses=CommentSerializer(many=True))
+    @extend_schema(responses=paginated_schema(CommentSerializer), parameters=PAGINATION_PARAMETERS)
     def get(self, request, post_id):
-        """The post's discussion, oldest first (threads through `parent`)."""
+        """The post's discussion, oldest first (threads through `parent`), paginated like every list."""
         post = selectors.post_for(request.user, post_id)
         comments = Comment.objects.filter(post=post).select_related("author")
-        return Response(CommentSerializer(comments, many=True).data)
+        return paginate(self, request, comments, CommentSerializer, ordering="id")
 
     @extend_schema(request=CommentInput, responses={201: CommentSerializer})
     def post(self, request, post_id):

@@ -219,6 +219,15 @@ class VersionInput(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
 
 
+class OptionalVersionInput(serializers.Serializer):
+    """For the actions API.md lists without a body (withdraw, publish): the version is checked
+    when sent; without it the action applies to the post as the request finds it."""
+
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The version you are acting on (a 409 if the post has moved on)."
+    )
+
+
 class PostEditInput(VersionInput):
     body = serializers.CharField(required=False, trim_whitespace=False)
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)

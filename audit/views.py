@@ -41,7 +41,7 @@ COMMON_ACTIONS = (
     "approvals.post.approve",
     "approvals.post.reject",
     "approvals.post.request_changes",
-    "approvals.post.publish_now",
+    "approvals.post.publish",
     "approvals.post.mark_published",
     "approvals.post.hold",
     "approvals.post.release",

@@ -52,7 +52,7 @@ AUDIT_ACTIONS = [  # what a year of work leaves in the log, roughly in proportio
     ("approvals.post.approve", 5),
     ("approvals.post.request_changes", 1),
     ("approvals.post.edit", 2),
-    ("approvals.post.publish_now", 4),
+    ("approvals.post.publish", 4),
     ("approvals.post.mark_published", 4),
     ("approvals.post.reject", 1),
 ]

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, pagination, status
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -63,6 +64,25 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+class JsonNotFoundMiddleware:
+    """The same for every 404 under /api/ whatever produced it: Django uses `handler404` only
+    with DEBUG off, and with DEBUG on (`make run`) an unrouted API address got the HTML debug
+    page. After CommonMiddleware in MIDDLEWARE, so that a missing slash is still redirected."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return not_found(request)
+        return response
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -154,6 +174,34 @@ class CursorPagination(pagination.CursorPagination):
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
             },
         }
+
+
+# Lists served by a view that also does something else (a post's comments, its deliveries):
+# paginated like every list, `{"results", "next", "previous"}`, ordered by one field.
+PAGINATION_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="The `next` link's cursor."),
+    OpenApiParameter(PAGE_SIZE_PARAMETER["name"], int, description=PAGE_SIZE_PARAMETER["description"]),
+]
+
+
+def paginated_schema(serializer_class):
+    """The schema of a page of `serializer_class` rows."""
+    return inline_serializer(
+        name=f"Paginated{serializer_class.__name__.removesuffix('Serializer')}List",
+        fields={
+            "results": serializer_class(many=True),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+        },
+    )
+
+
+def paginate(view, request, queryset, serializer_class, *, ordering: str) -> Response:
+    """One page of `queryset` in `ordering` (a unique field, e.g. "id" or "-id")."""
+    paginator = CursorPagination()
+    paginator.ordering = ordering
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 class KeysetPagination(pagination.BasePagination):

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "config.unavailable.DatabaseUnavailableMiddleware",  # 503, not 500, while the database is down
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.api.JsonNotFoundMiddleware",  # JSON 404s under /api/, DEBUG or not
     "config.nul_bytes.RejectNulBytesMiddleware",  # 400 for NUL in a query parameter (PostgreSQL cannot store it)
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -198,7 +199,7 @@ X_FRAME_OPTIONS = "DENY"
 # cool-off; the lock lifts AXES_COOLOFF_MINUTES after the last failure. Its backend must
 # come first and sees every authenticate() call, which therefore needs the request
 # (tests sign in with force_login, or client.login(request=HttpRequest(), ...)).
-INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp"]
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
 MIDDLEWARE += [
     "accounts.middleware.SessionExpiryMiddleware",  # after the audit context: an expiry is audited
@@ -221,6 +222,10 @@ AXES_VERBOSE = False  # no banner on every manage.py command
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Clearpost")
 OTP_TOTP_THROTTLE_FACTOR = 1  # wrong codes: wait 1, 2, 4, 8 … seconds before the next try
+OTP_STATIC_THROTTLE_FACTOR = 1  # backup codes (django-otp static tokens): the same waits
+# The admin never shows a TOTP secret or a backup code (django-otp keeps both readable); an
+# admin helps someone who lost their phone by deleting the device, never by reading it.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # A session ends after this long without a request, and in any case SESSION_COOKIE_AGE
 # after signing in.
 SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
@@ -288,6 +293,15 @@ PUBLISHING_BATCH_SIZE = env.int("PUBLISHING_BATCH_SIZE", default=25)
 PUBLISHING_PARALLEL_CALLS = env.int("PUBLISHING_PARALLEL_CALLS", default=16)
 # A job handed to a worker and not finished after this long is handed out again.
 PUBLISHING_STUCK_AFTER_SECONDS = env.int("PUBLISHING_STUCK_AFTER_SECONDS", default=120)
+# A post's image is fetched from its approved address and uploaded with it (Mastodon): at most
+# this many bytes, within this many seconds, and from a public address only — an author's URL
+# must not make the worker read the internal network — unless private addresses are allowed
+# (local development and the tests, whose servers listen on 127.0.0.1).
+PUBLISHING_MEDIA_MAX_BYTES = env.int("PUBLISHING_MEDIA_MAX_BYTES", default=40 * 1024 * 1024)
+PUBLISHING_MEDIA_FETCH_SECONDS = env.float("PUBLISHING_MEDIA_FETCH_SECONDS", default=60.0)
+PUBLISHING_MEDIA_ALLOW_PRIVATE = env.bool("PUBLISHING_MEDIA_ALLOW_PRIVATE", default=DEBUG)
+# How long to wait for the platform to finish processing an upload before trying again later.
+PUBLISHING_MEDIA_PROCESSING_SECONDS = env.float("PUBLISHING_MEDIA_PROCESSING_SECONDS", default=60.0)
 
 # --- Audit checkpoints --------------------------------------------------------------
 # Every AUDIT_CHECKPOINT_EVERY_SECONDS beat signs the audit chain head (HMAC-SHA256 over

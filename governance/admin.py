@@ -22,7 +22,6 @@ from .models import (
 )
 from .permissions import CHANNEL_PERMISSIONS, DEPARTMENT_PERMISSIONS
 
-
 # An address typed without a scheme is https (Django 6.0's default, chosen now); every admin
 # with a URL field uses this.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from approvals import selectors as approval_selectors
+from config.api import PAGINATION_PARAMETERS, paginate, paginated_schema
 from governance import permissions
 from governance import selectors as governance_selectors
 from governance.errors import PermissionDenied
@@ -48,11 +49,11 @@ class PostDeliveriesView(APIView):
     """The post's delivery jobs, newest first: status, attempts and the last error while it is
     retried, then the remote id and URL and the hash of what was sent next to the approved one."""
 
-    @extend_schema(responses=DeliverySerializer(many=True))
+    @extend_schema(responses=paginated_schema(DeliverySerializer), parameters=PAGINATION_PARAMETERS)
     def get(self, request, post_id):
         post = approval_selectors.post_for(request.user, post_id)
-        jobs = PublishJob.objects.filter(post=post).select_related("revision").order_by("-id")
-        return Response(DeliverySerializer(jobs, many=True).data)
+        jobs = PublishJob.objects.filter(post=post).select_related("revision")
+        return paginate(self, request, jobs, DeliverySerializer, ordering="-id")
 
 
 class ConnectorSerializer(serializers.Serializer):

@@ -112,4 +112,4 @@ def test_api_errors(api_as, demo, channel):
     assert comment.status_code == 201
     reply = alice.post(f"{V1}/posts/{pid}/comments/", {"body": "Yes", "parent": comment.json()["id"]}, format="json")
     assert reply.json()["parent"] == comment.json()["id"]
-    assert [c["body"] for c in alice.get(f"{V1}/posts/{pid}/comments/").json()] == ["Consent?", "Yes"]
+    assert [c["body"] for c in alice.get(f"{V1}/posts/{pid}/comments/").json()["results"]] == ["Consent?", "Yes"]

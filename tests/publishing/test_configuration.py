@@ -60,7 +60,7 @@ def test_a_posts_deliveries_show_the_hashes(api_as, demo):
     post = actions.approve(post, actor=demo["admin"], expected_version=post.version)
     post = actions.publish_now(post, actor=demo["admin"], expected_version=post.version)
     delivery.deliver(PublishJob.objects.get(post=post).pk)
-    (job,) = api_as("dana").get(f"{V1}/posts/{post.pk}/deliveries/").json()
+    (job,) = api_as("dana").get(f"{V1}/posts/{post.pk}/deliveries/").json()["results"]
     assert job["status"] == "done" and job["connector"] == "feed" and job["hashes_match"] is True
     assert job["approved_hash"] == job["sent_hash"] == post.current_revision.content_hash
     assert job["remote_url"].endswith(f"/feeds/research-blog/posts/{post.pk}/")
