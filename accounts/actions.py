@@ -7,11 +7,12 @@ audit app records inside the action's transaction.
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
-from .signals import otp_device_confirmed, password_changed
-from .two_factor import CodeCheck, check_code
+from .signals import backup_codes_generated, otp_device_confirmed, password_changed
+from .two_factor import BACKUP_CODE_COUNT, CodeCheck, check_code
 
 
 def change_password(user, *, new_password: str) -> None:
@@ -57,3 +58,33 @@ def confirm_totp_device(device: TOTPDevice, *, actor, code: str) -> CodeCheck:
         TOTPDevice.objects.filter(user=actor, confirmed=False).exclude(pk=device.pk).delete()
         otp_device_confirmed.send(sender=TOTPDevice, user=actor, device=device)
     return check
+
+
+def generate_backup_codes(user, *, actor) -> list[str]:
+    """Make `user`'s BACKUP_CODE_COUNT single-use backup codes, voiding any earlier ones.
+
+    Called by the person themself: when they confirm their authenticator app, and from the
+    backup codes page (after re-entering their password). The codes are kept as django-otp
+    keeps them (static tokens of the person's one StaticDevice, deleted as they are used) and
+    returned to be shown once. Renewing them keeps the device, so the session signed in with
+    an earlier code stays verified, and clears its throttling. Audited as
+    `accounts.backup_codes.generated` with how many were made and voided, never a code.
+    """
+    if user.pk != actor.pk:
+        raise PermissionDenied("Backup codes are made by their owner only.")
+    with transaction.atomic():
+        device = StaticDevice.objects.select_for_update().filter(user=user).order_by("pk").first()
+        if device is None:
+            device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+        voided, _ = StaticToken.objects.filter(device=device).delete()
+        codes: list[str] = []
+        while len(codes) < BACKUP_CODE_COUNT:
+            code = StaticToken.random_token()
+            if code not in codes:
+                codes.append(code)
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+        device.confirmed = True
+        device.throttle_reset(commit=False)
+        device.save(update_fields=["confirmed", "throttling_failure_timestamp", "throttling_failure_count"])
+        backup_codes_generated.send(sender=StaticDevice, user=user, device=device, count=len(codes), voided=voided)
+    return codes

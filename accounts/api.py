@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .lockout import LockedOut
-from .two_factor import check_code, confirmed_device, two_factor_required
+from .two_factor import check_sign_in_code, confirmed_device, two_factor_required
 
 
 class TokenInput(serializers.Serializer):
@@ -19,8 +19,9 @@ class TokenInput(serializers.Serializer):
     otp = serializers.CharField(
         max_length=12,
         required=False,
-        help_text="The current code of the user's authenticator app; required when two-factor "
-        "authentication applies to the user (REQUIRE_2FA on, a reviewer, compliance, crisis or admin role).",
+        help_text="The current code of the user's authenticator app, or one of their single-use backup codes "
+        "(used up by this request); required when two-factor authentication applies to the user "
+        "(REQUIRE_2FA on, a reviewer, compliance, crisis or admin role).",
     )
 
 
@@ -76,7 +77,8 @@ class TokenView(APIView):
         within the cool-off (15 minutes by default), the endpoint answers **429**
         `{"detail", "code": "locked_out"}` with `Retry-After`, whatever the password; the
         lockout is audited (`accounts.login.locked_out`). Users who must use two-factor
-        authentication also send `otp`, the current code of their authenticator app.
+        authentication also send `otp`, the current code of their authenticator app or one of
+        their backup codes (each works once; its use is audited as `accounts.backup_code.used`).
         """
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -104,7 +106,7 @@ class TokenView(APIView):
             )
         if not code:
             raise PermissionDenied("Two-factor authentication is required: send `otp`.", code="otp_required")
-        check = check_code(user, device, code)
+        check = check_sign_in_code(user, device, code)
         if check.throttled:
             raise OtpThrottled(check.retry_after_seconds)
         if not check.ok:

@@ -14,3 +14,7 @@ otp_device_confirmed = Signal()
 otp_verified = Signal()
 # user, device, throttled (bool): a wrong or refused one-time code
 otp_verification_failed = Signal()
+# user, device (the StaticDevice), count (int: new codes), voided (int: earlier codes no longer valid)
+backup_codes_generated = Signal()
+# user, device (the StaticDevice), remaining (int): a backup code was used for the second step
+backup_code_used = Signal()

@@ -10,4 +10,5 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("two-factor/", views.TwoFactorVerifyView.as_view(), name="two-factor-verify"),
     path("two-factor/setup/", views.TwoFactorSetupView.as_view(), name="two-factor-setup"),
+    path("two-factor/backup-codes/", views.BackupCodesView.as_view(), name="backup-codes"),
 ]

@@ -9,12 +9,19 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from . import actions
-from .forms import OneTimeCodeForm
-from .two_factor import check_code, confirmed_device, mark_session_verified
+from .forms import ConfirmPasswordForm, OneTimeCodeForm, SignInCodeForm
+from .two_factor import (
+    FEW_BACKUP_CODES_LEFT,
+    backup_codes_left,
+    check_sign_in_code,
+    confirmed_device,
+    mark_session_verified,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -49,6 +56,7 @@ def _next_url(request) -> str:
 
 
 WRONG_CODE = "That code is not right. Enter the code your app shows now."
+WRONG_SIGN_IN_CODE = "That code is not right. Enter the code your app shows now, or an unused backup code."
 
 
 def _throttled_message(check) -> str:
@@ -87,8 +95,9 @@ class TwoFactorSetupView(LoginRequiredMixin, View):
             check = actions.confirm_totp_device(device, actor=request.user, code=form.cleaned_data["code"])
             if check.ok:
                 mark_session_verified(request, device)
+                codes = actions.generate_backup_codes(request.user, actor=request.user)
                 messages.success(request, "Two-factor authentication is on for your account.")
-                return redirect(_next_url(request))
+                return _show_new_backup_codes(request, codes, next_url=_next_url(request))
             if check.throttled:
                 form.add_error("code", _throttled_message(check))
                 return self.render_page(request, form, status=429)
@@ -97,7 +106,7 @@ class TwoFactorSetupView(LoginRequiredMixin, View):
 
 
 class TwoFactorVerifyView(LoginRequiredMixin, View):
-    """The second step of signing in: a code from the user's authenticator app."""
+    """The second step of signing in: a code from the user's authenticator app, or a backup code."""
 
     template_name = "accounts/two_factor_verify.html"
 
@@ -107,22 +116,67 @@ class TwoFactorVerifyView(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        return render(request, self.template_name, {"form": OneTimeCodeForm(), "next": _next_url(request)})
+        return render(request, self.template_name, {"form": SignInCodeForm(), "next": _next_url(request)})
 
     def post(self, request):
-        form = OneTimeCodeForm(request.POST)
+        form = SignInCodeForm(request.POST)
         status = 400
         if form.is_valid():
-            check = check_code(request.user, confirmed_device(request.user), form.cleaned_data["code"])
+            check = check_sign_in_code(request.user, confirmed_device(request.user), form.cleaned_data["code"])
             if check.ok:
                 mark_session_verified(request, check.device)
+                left = check.backup_codes_left
+                _warn_if_few_backup_codes(request, backup_codes_left(request.user) if left is None else left)
                 return redirect(_next_url(request))
             if check.throttled:
                 form.add_error("code", _throttled_message(check))
                 status = 429
             else:
-                form.add_error("code", WRONG_CODE)
+                form.add_error("code", WRONG_SIGN_IN_CODE)
         return render(request, self.template_name, {"form": form, "next": _next_url(request)}, status=status)
+
+
+def _warn_if_few_backup_codes(request, left: int) -> None:
+    """Told on the page after the code step, the only time the count is looked up."""
+    if left > FEW_BACKUP_CODES_LEFT:
+        return
+    have = "no backup codes left" if left == 0 else f"only {left} backup code{'s' if left > 1 else ''} left"
+    messages.warning(request, f"You have {have}. Make new ones under Backup codes at the top of the page.")
+
+
+def _show_new_backup_codes(request, codes: list[str], *, next_url: str):
+    """The only time the codes are shown: in the answer to the request that made them, kept
+    out of every cache; they are stored nowhere else than in django-otp's tokens."""
+    response = render(request, "accounts/backup_codes_new.html", {"codes": codes, "next": next_url})
+    add_never_cache_headers(response)
+    return response
+
+
+class BackupCodesView(LoginRequiredMixin, View):
+    """How many backup codes are left, and new ones against the person's password (voiding
+    the old ones). For a session past the second step only."""
+
+    template_name = "accounts/backup_codes.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_verified():
+            return redirect(f"{reverse('accounts:two-factor-verify')}?{urlencode({'next': request.path})}")
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_page(self, request, form, status=200):
+        context = {"form": form, "left": backup_codes_left(request.user), "few": FEW_BACKUP_CODES_LEFT}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request):
+        return self.render_page(request, ConfirmPasswordForm(request))
+
+    def post(self, request):
+        form = ConfirmPasswordForm(request, request.POST)
+        if not form.is_valid():
+            return self.render_page(request, form, status=400)
+        codes = actions.generate_backup_codes(request.user, actor=request.user)
+        messages.success(request, "New backup codes made. The old ones no longer work.")
+        return _show_new_backup_codes(request, codes, next_url=reverse("accounts:backup-codes"))
 
 
 def _base32_secret(device) -> str:

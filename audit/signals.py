@@ -66,3 +66,24 @@ def record_otp_verification_failed(sender, user, device, throttled=False, **kwar
         target=user,
         data={"device": device.persistent_id, "throttled": throttled},
     )
+
+
+@receiver(account_signals.backup_codes_generated, dispatch_uid="audit_backup_codes_generated")
+def record_backup_codes_generated(sender, user, device, count, voided=0, **kwargs):
+    # How many, never which: a code in the audit log would be a way in for whoever reads it.
+    record(
+        "accounts.backup_codes.generated",
+        actor=user,
+        target=user,
+        data={"device": device.persistent_id, "count": count, "voided": voided},
+    )
+
+
+@receiver(account_signals.backup_code_used, dispatch_uid="audit_backup_code_used")
+def record_backup_code_used(sender, user, device, remaining, **kwargs):
+    record(
+        "accounts.backup_code.used",
+        actor=user,
+        target=user,
+        data={"device": device.persistent_id, "remaining": remaining},
+    )

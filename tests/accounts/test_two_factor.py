@@ -129,7 +129,9 @@ def test_setup_shows_a_qr_code_and_the_secret_then_confirms_with_a_code(demo, re
     device.save()
 
     response = client.post(SETUP, {"code": code_for(device), "next": "/dashboard/"})
-    assert response.status_code == 302 and response.url == "/dashboard/"
+    # Confirmed: her backup codes are shown (tests/accounts/test_backup_codes.py), then she goes on.
+    assert response.status_code == 200 and 'data-testid="backup-codes"' in response.content.decode()
+    assert 'href="/dashboard/" data-testid="backup-codes-continue"' in response.content.decode()
     device.refresh_from_db()
     assert device.confirmed
     event = last("accounts.otp.device_confirmed")

@@ -39,6 +39,8 @@ def test_reviewer_sets_up_totp_and_signs_in_with_a_code(page, live_demo, setting
     key = b32decode(page.get_by_test_id("otp-secret").inner_text().replace(" ", ""))
     page.get_by_test_id("otp-code").fill(_code(key))
     page.get_by_test_id("otp-submit").click()
+    expect(page.get_by_test_id("backup-codes")).to_be_visible()  # shown once, then on to the dashboard
+    page.get_by_test_id("backup-codes-continue").click()
     page.wait_for_url("**/dashboard/")
     expect(page.get_by_test_id("whoami")).to_have_text("Rachel Okafor")
     assert TOTPDevice.objects.get(user__username="rachel").confirmed
@@ -62,6 +64,56 @@ def test_reviewer_sets_up_totp_and_signs_in_with_a_code(page, live_demo, setting
     expect(page.get_by_test_id("nav-queue")).to_be_visible()
     actions = set(AuditEvent.objects.filter(actor_label="rachel").values_list("action", flat=True))
     assert {"accounts.otp.device_confirmed", "accounts.otp.verification_failed", "accounts.otp.verified"} <= actions
+
+
+def test_lost_phone_sign_in_with_a_backup_code(page, live_demo, settings):
+    """carol enrols, keeps the backup codes shown once, signs out, and signs in with one of them
+    (no app code): a notice says how many are left; she makes new ones, which void the old."""
+    settings.REQUIRE_2FA = True
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    from audit.models import AuditEvent
+
+    _password_step(page, live_demo.url, "carol")
+    page.wait_for_url("**/accounts/two-factor/setup/**")
+    key = b32decode(page.get_by_test_id("otp-secret").inner_text().replace(" ", ""))
+    page.get_by_test_id("otp-code").fill(_code(key))
+    page.get_by_test_id("otp-submit").click()
+    codes_list = page.get_by_test_id("backup-codes")
+    expect(codes_list).to_be_visible()
+    expect(page.get_by_role("heading", name="Save these codes")).to_be_visible()
+    expect(page.get_by_role("button", name="Print")).to_be_visible()  # static/js/backup_codes.js ran
+    codes = codes_list.inner_text().split()
+    assert len(codes) == 10
+    shoot(page, "two-factor-backup-codes")
+    page.get_by_test_id("backup-codes-continue").click()
+    page.wait_for_url("**/dashboard/")
+
+    page.get_by_test_id("logout").click()
+    page.wait_for_url("**/accounts/login/")
+    _password_step(page, live_demo.url, "carol")
+    page.wait_for_url("**/accounts/two-factor/?next=**")
+    expect(page.get_by_test_id("otp-backup-hint")).to_contain_text("backup codes")
+    page.get_by_test_id("otp-code").fill(codes[0].upper())
+    page.get_by_test_id("otp-submit").click()
+    page.wait_for_url("**/dashboard/")
+    expect(page.get_by_test_id("whoami")).to_have_text("Carol Jensen")
+    assert not StaticToken.objects.filter(token=codes[0]).exists()
+    assert AuditEvent.objects.filter(action="accounts.backup_code.used", actor_label="carol").count() == 1
+
+    page.get_by_test_id("nav-backup-codes").click()
+    page.wait_for_url("**/accounts/two-factor/backup-codes/")
+    expect(page.get_by_test_id("backup-codes-left")).to_contain_text("9 unused backup codes")
+    shoot(page, "two-factor-backup-codes-page")
+    page.get_by_test_id("backup-codes-password").fill("clearpost-demo")
+    page.get_by_test_id("backup-codes-submit").click()
+    expect(page.get_by_test_id("backup-codes")).to_be_visible()
+    new_codes = page.get_by_test_id("backup-codes").inner_text().split()
+    assert len(new_codes) == 10 and not set(new_codes) & set(codes)
+    page.get_by_test_id("backup-codes-continue").click()
+    page.wait_for_url("**/accounts/two-factor/backup-codes/")
+    expect(page.get_by_test_id("backup-codes-left")).to_contain_text("10 unused backup codes")
+    expect(page.get_by_test_id("backup-codes")).to_have_count(0)  # shown once
 
 
 def test_authors_sign_in_without_a_code(page, live_demo, settings):
