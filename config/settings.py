@@ -377,6 +377,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": _BROKER_FOLDER,
         "data_folder_out": _BROKER_FOLDER,
+        # kombu's exchange tables; by default a `control/` folder in the working directory.
+        "control_folder": str(Path(_BROKER_FOLDER) / "control"),
         "store_processed": False,
     }
 
