@@ -26,7 +26,7 @@ from governance.diffs import diff_lines
 from governance.errors import DomainError, NotVisible, PermissionDenied, StaleVersion, ValidationFailed
 from governance.rules import engine, length
 
-from . import actions, rules, selectors
+from . import actions, queue_selectors, rules, selectors
 from .consent import consent_summary
 from .forms import ActionForm, CommentForm, PostForm, UsernamesField
 from .models import Comment, Post, Revision
@@ -501,6 +501,20 @@ def _timeline(post: Post) -> tuple[list[dict], dict | None]:
     return rows, evidence
 
 
+# After a decision on a post's page, the page says which post waits on the reviewer next (the
+# one that has waited longest), so that a reviewer with a full queue goes on in one click.
+DECISIONS = ("approve", "request_changes", "reject")
+NEXT_IN_QUEUE = "clearpost_next_in_queue"
+
+
+def _remember_next_in_queue(request, decided: Post) -> None:
+    waiting = queue_selectors.queue_page(request.user, queue_selectors.QueueFilters(), limit=2)
+    following = [p for p in waiting if p.pk != decided.pk]
+    request.session[NEXT_IN_QUEUE] = (
+        {"id": following[0].pk, "title": following[0].title or f"Post #{following[0].pk}"} if following else {}
+    )
+
+
 def _detail_context(request, post: Post) -> dict:
     revision = post.current_revision
     previous = post.revisions.filter(number__lt=revision.number).order_by("-number").first()
@@ -543,7 +557,9 @@ def _detail_context(request, post: Post) -> dict:
 @_page
 def detail(request, post_id):
     post = selectors.post_for(request.user, post_id)
-    return render(request, "approvals/posts/detail.html", _detail_context(request, post))
+    context = _detail_context(request, post)
+    context["next_in_queue"] = request.session.pop(NEXT_IN_QUEUE, None)  # once, after a decision
+    return render(request, "approvals/posts/detail.html", context)
 
 
 def _render_error(request, post_id, exc: DomainError, *, typed=None, failed=None):
@@ -581,6 +597,8 @@ def act(request, post_id, action):
         _run(name, post, request.user, form.cleaned_data)
     except DomainError as exc:
         return _render_error(request, post_id, exc, typed=typed, failed=name)
+    if name in DECISIONS:
+        _remember_next_in_queue(request, post)
     messages.success(request, DONE[name])
     return redirect("posts:detail", post_id=post.pk)
 

@@ -51,7 +51,6 @@ def test_rachel_reviews_from_her_queue(page, live_posts):
         assert channel == "patient-stories"
     link = row.get_by_test_id("queue-post-link")
     expect(link).to_have_attribute("href", f"/posts/{post.pk}/")
-    # The post page belongs to another part of the issue: follow the link only once it exists.
     link.focus()  # the link is reachable by keyboard
     expect(link).to_be_focused()
 
@@ -99,3 +98,43 @@ def test_carol_sees_compliance_work_and_the_phone_layout(page, live_posts):
     # nothing overflows sideways on a phone
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shoot(page, "queue-compliance")
+
+
+def test_rachel_works_through_her_queue_one_post_after_another(page, live_posts):
+    """After each decision the post's page points to the next post waiting on rachel, the
+    longest-waiting first; after the last, back to her queue."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from approvals import actions
+    from approvals.models import Post
+    from governance.models import Channel
+
+    first = alices_post_in_review()
+    channel = Channel.objects.get(slug="patient-stories")
+    for i, body in enumerate(["The garden opens on Friday.", "Volunteers wanted for the summer fair."]):
+        post = actions.create_post(actor=first.author, channel=channel, body=body, consent=first.consent)
+        post = actions.submit(post, actor=first.author, expected_version=post.version)
+        Post.objects.filter(pk=post.pk).update(awaiting_since=timezone.now() - timedelta(minutes=10 - i))
+    sign_in(page, live_posts.url, "rachel")
+    page.get_by_test_id("nav-queue").click()
+    page.wait_for_url("**/queue/")
+    count = page.get_by_test_id("queue-row").count()
+    assert count >= 3
+    page.get_by_test_id("queue-post-link").first.click()
+    decided = []
+    for _ in range(count):
+        page.wait_for_url(re.compile(r"/posts/\d+/$"))
+        decided.append(int(re.search(r"/posts/(\d+)/", page.url).group(1)))
+        page.get_by_test_id("action-approve").click()
+        page.wait_for_url(f"**/posts/{decided[-1]}/")
+        expect(page.locator(".messages")).to_contain_text("Approved.")  # decided; the page stays
+        pointer = page.get_by_test_id("next-in-queue")
+        expect(pointer).to_be_visible()
+        if len(decided) < count:
+            page.get_by_test_id("next-in-queue-link").click()
+    expect(pointer).to_contain_text("Nothing else is waiting on you.")
+    shoot(page, "queue-worked-through")
+    assert len(set(decided)) == count
+    assert not Post.objects.filter(pk__in=decided, state="in_review", current_stage__slug="channel-review").exists()
