@@ -94,7 +94,8 @@ def crisis_covering(channel: Channel) -> object | None:
 
     if connection.vendor == "postgresql":  # SQLite runs one writer at a time anyway
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM governance_channel WHERE id = %s FOR SHARE", [channel.pk])
+            table = connection.ops.quote_name(Channel._meta.db_table)
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [channel.pk])  # noqa: S608  # nosec B608 - table name
     return crisis_for(channel, active_crises())
 
 

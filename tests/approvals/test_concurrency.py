@@ -1,40 +1,16 @@
 """Races on PostgreSQL: row locks and versions decide, nothing is lost or approved unseen."""
 
-import threading
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 
 from approvals import actions
 from approvals.models import Post, PostState, ReviewDecision
 from governance import actions as governance_actions
 from governance.errors import Conflict, StaleVersion
 from governance.models import Channel
+from tests.support.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(*calls):
-    """Run the calls in threads released together; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # the outcome under test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.fixture
