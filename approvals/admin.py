@@ -4,8 +4,8 @@ are edited through `save_review_stage`, which audits every change."""
 
 from django.contrib import admin, messages
 
+from core.errors import DomainError
 from governance.admin import HTTPS_URLS
-from governance.errors import DomainError
 
 from . import actions
 from .models import (

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from config.api import (
+from core.api import (
     PAGINATION_PARAMETERS,
     BooleanFilter,
     ChoiceFilter,
@@ -27,8 +27,8 @@ from config.api import (
     paginate,
     paginated_schema,
 )
+from core.errors import Conflict, NotVisible, ValidationFailed
 from governance import selectors as governance_selectors
-from governance.errors import Conflict, NotVisible, ValidationFailed
 from governance.models import Consent
 
 from . import actions, rules, selectors

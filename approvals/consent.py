@@ -4,8 +4,8 @@ check warns); it may not be scheduled, published, retried or released towards pu
 
 from django.utils import timezone
 
+from core.errors import ValidationFailed
 from governance import selectors as governance_selectors
-from governance.errors import ValidationFailed
 
 from . import rules
 from .models import Post

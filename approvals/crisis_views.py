@@ -18,10 +18,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from core import cache
+from core.errors import DomainError, NotVisible, PermissionDenied, ValidationFailed
 from governance import actions as governance_actions
 from governance import permissions
 from governance import selectors as governance_selectors
-from governance.errors import DomainError, NotVisible, PermissionDenied, ValidationFailed
 from governance.models import Channel, CrisisIncident, Department
 
 from . import actions, selectors
@@ -38,17 +39,17 @@ def may_handle_crises(user) -> bool:
     """Whether the user may handle a crisis anywhere (the navigation's and the forms'
     question): the crisis team and portal admins everywhere, managers of a channel or a
     department on theirs. Cached on the user object for the request."""
-    cached = getattr(user, "_clearpost_may_handle_crises", None)
-    if cached is None:
-        from governance.policy_selectors import may_edit_policies
+    from governance.policy_selectors import may_edit_policies
 
-        # Whoever manages a channel or a department edits its policies, and handles its crises.
-        cached = bool(
+    # Whoever manages a channel or a department edits its policies, and handles its crises.
+    return cache.remember(
+        user,
+        "may_handle_crises",
+        lambda: bool(
             user.is_authenticated
             and (permissions.holds_everywhere(user, permissions.HANDLE_CRISIS) or may_edit_policies(user))
-        )
-        user._clearpost_may_handle_crises = cached
-    return cached
+        ),
+    )
 
 
 def _may_handle(user, incident: CrisisIncident) -> bool:
@@ -324,7 +325,7 @@ def crisis_release_all(request, crisis_id: int):
     """Release every held post in the ended crisis's scope; report what stayed held and why."""
     incident = governance_selectors.crisis_for_user(request.user, crisis_id)
     if incident.is_active:
-        from governance.errors import Conflict
+        from core.errors import Conflict
 
         exc = Conflict("The crisis is still active; end it before releasing what it held.", code="crisis_active")
         return _fail(request, exc, lambda status: _render_detail(request, incident, status=status))

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from governance.errors import NotVisible
+from core.errors import NotVisible
 
 from . import queue_selectors
 from .actions.notifications import mark_all_notifications_read, mark_notification_read

@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.models import AuditEvent
+from core import cache
+from core.errors import DomainError, NotVisible, PermissionDenied, StaleVersion, ValidationFailed
 from governance import permissions
 from governance import selectors as governance_selectors
 from governance.diffs import diff_lines
-from governance.errors import DomainError, NotVisible, PermissionDenied, StaleVersion, ValidationFailed
 from governance.rules import engine, length
 
 from . import actions, queue_selectors, rules, selectors
@@ -628,9 +629,6 @@ def comment(request, post_id):
 
 def may_draft(user) -> bool:
     """Whether the navigation offers "New post" (cached on the user for the request)."""
-    cached = getattr(user, "_clearpost_may_draft", None)
-    if cached is None:
-        cached = user._clearpost_may_draft = governance_selectors.channels_visible_to(
-            user, perm=permissions.DRAFT
-        ).exists()
-    return cached
+    return cache.remember(
+        user, "may_draft", lambda: governance_selectors.channels_visible_to(user, perm=permissions.DRAFT).exists()
+    )

@@ -23,6 +23,7 @@ from django.utils import timezone
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from accounts import roles
+from core import cache
 from governance import permissions
 from governance.models import Channel
 
@@ -195,9 +196,10 @@ def navigation_for(user) -> dict:
     """What the navigation shows a signed-in user: whether they have a review queue, and how
     many notifications they have not read. One query (on the user row, with two subqueries),
     then cached on the user object for the request (`permissions.forget` drops it)."""
-    cached = getattr(user, "_clearpost_navigation", None)
-    if cached is not None:
-        return cached
+    return cache.remember(user, "navigation", lambda: _navigation(user))
+
+
+def _navigation(user) -> dict:
     unread = (
         Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
         .order_by()
@@ -215,11 +217,7 @@ def navigation_for(user) -> dict:
         .values("unread", "reviews")
         .first()
     ) or {"unread": 0, "reviews": False}
-    cached = user._clearpost_navigation = {
-        "unread": row["unread"],
-        "has_queue": user.is_superuser or bool(row["reviews"]),
-    }
-    return cached
+    return {"unread": row["unread"], "has_queue": user.is_superuser or bool(row["reviews"])}
 
 
 # ---- Notifications ---------------------------------------------------------------------------

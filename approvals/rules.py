@@ -4,8 +4,8 @@ actions (which raise) and by available_actions (which lists), so the two cannot 
 from django.utils import timezone
 
 from accounts import roles
+from core.errors import PermissionDenied
 from governance import permissions
-from governance.errors import PermissionDenied
 from governance.rules import engine
 
 from .models import Decision, Post, ReviewDecision, ReviewStage

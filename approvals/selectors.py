@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from core.errors import NotVisible
 from governance import permissions
-from governance.errors import NotVisible
 from governance.models import Channel, Department
 
 from . import rules

@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.models import AuditEvent
+from core.errors import DomainError, StaleVersion
 from governance import permissions
 from governance import selectors as governance_selectors
 from governance.diffs import diff_lines
-from governance.errors import DomainError, StaleVersion
 from governance.models import Channel
 
 from . import actions, selectors

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from core import cache
+
 from . import actions
 from .chain import HASHED_FIELDS, verify_chain
 from .models import AuditEvent
@@ -57,10 +59,7 @@ COMMON_ACTIONS = (
 
 def may_read(user) -> bool:
     """`may_read_audit_log`, asked once per request (the navigation asks it on every page)."""
-    cached = getattr(user, "_clearpost_may_read_audit_log", None)
-    if cached is None:
-        cached = user._clearpost_may_read_audit_log = may_read_audit_log(user)
-    return cached
+    return cache.remember(user, "may_read_audit_log", lambda: may_read_audit_log(user))
 
 
 def compliance_only(view):

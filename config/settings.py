@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "config.unavailable.DatabaseUnavailableMiddleware",  # 503, not 500, while the database is down
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "config.api.JsonNotFoundMiddleware",  # JSON 404s under /api/, DEBUG or not
+    "config.not_found.JsonNotFoundMiddleware",  # JSON 404s under /api/, DEBUG or not
     "config.nul_bytes.RejectNulBytesMiddleware",  # 400 for NUL in a query parameter (PostgreSQL cannot store it)
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -250,10 +250,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "PAGE_SIZE": 25,
 }
@@ -274,7 +274,7 @@ SPECTACULAR_SETTINGS = {
     # The error statuses and bodies of API.md, declared once for every operation.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.document_error_responses",
+        "core.api.document_error_responses",
     ],
 }
 

@@ -116,4 +116,4 @@ urlpatterns = [
 ]
 
 # Unrouted addresses under /api/ answer JSON like every other API error.
-handler404 = "config.api.not_found"
+handler404 = "config.not_found.not_found"

@@ -13,9 +13,9 @@ from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 import audit
 from accounts import roles
+from core.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
 
 from . import permissions
-from .errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from .models import Channel, Department
 from .permissions import (
     CHANNEL_PERMISSIONS,

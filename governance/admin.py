@@ -7,8 +7,9 @@ from django.contrib.auth.models import Permission
 from django.db import models
 from django.utils import timezone
 
+from core.errors import DomainError
+
 from . import actions
-from .errors import DomainError
 from .models import (
     Channel,
     ChannelGroupObjectPermission,

@@ -8,10 +8,10 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import BooleanFilter, ChoiceFilter
+from core.api import BooleanFilter, ChoiceFilter
+from core.errors import NotVisible, PermissionDenied, ValidationFailed
 
 from . import actions, permissions, selectors
-from .errors import NotVisible, PermissionDenied, ValidationFailed
 from .models import Channel, Consent, CrisisIncident, Platform
 from .rules import engine, length
 from .serializers import ChannelSerializer, DepartmentSerializer, MeSerializer

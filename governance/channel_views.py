@@ -19,8 +19,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
+from core.errors import NotVisible, PermissionDenied, StaleVersion, ValidationFailed
+
 from . import actions, channel_panels, permissions, selectors
-from .errors import NotVisible, PermissionDenied, StaleVersion, ValidationFailed
 from .models import Channel, Department
 from .rules import length
 from .rules.engine import effective_policies

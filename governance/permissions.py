@@ -7,7 +7,7 @@
 
 Grants are stored by django-guardian in direct foreign-key tables and written with its
 `assign_perm`/`remove_perm`; reads are answered here, with the user's grants on an object
-loaded in one UNION query and cached on the user object (like guardian's
+loaded in one UNION query and kept in the request's cache on the user object (`core.cache`) (like guardian's
 ObjectPermissionChecker, but with roles folded in and one query instead of two).
 
 Permissions come from three sources:
@@ -28,6 +28,7 @@ from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from accounts import roles
+from core import cache
 
 DRAFT = "draft_on_channel"
 REVIEW = "review_on_channel"
@@ -81,21 +82,16 @@ def role_names(user) -> frozenset[str]:
     """The user's global roles (cached on the user object for the request)."""
     if not _active(user):
         return frozenset()
-    cached = getattr(user, "_clearpost_roles", None)
-    if cached is None:
-        cached = frozenset(user.groups.filter(name__in=roles.ALL_ROLES).values_list("name", flat=True))
-        user._clearpost_roles = cached
-    return cached
+    return cache.remember(
+        user, "roles", lambda: frozenset(user.groups.filter(name__in=roles.ALL_ROLES).values_list("name", flat=True))
+    )
 
 
 def group_ids(user) -> frozenset[int]:
     """Ids of all the user's groups (cached on the user object for the request)."""
     if not _active(user):
         return frozenset()
-    cached = getattr(user, "_clearpost_group_ids", None)
-    if cached is None:
-        cached = user._clearpost_group_ids = frozenset(user.groups.values_list("pk", flat=True))
-    return cached
+    return cache.remember(user, "group_ids", lambda: frozenset(user.groups.values_list("pk", flat=True)))
 
 
 def _role_perms(user) -> frozenset[str]:
@@ -106,10 +102,8 @@ def _role_perms(user) -> frozenset[str]:
 
 
 def forget(user) -> None:
-    """Drop what this user object has cached (after its grants or roles changed)."""
-    for attr in ("_clearpost_roles", "_clearpost_grants", "_clearpost_group_ids", "_clearpost_navigation"):
-        if hasattr(user, attr):
-            delattr(user, attr)
+    """Drop everything this user object has cached (after its grants or roles changed)."""
+    cache.forget(user)
 
 
 def _all_perms_for(obj: Model) -> tuple[str, ...]:
@@ -117,10 +111,7 @@ def _all_perms_for(obj: Model) -> tuple[str, ...]:
 
 
 def _grant_cache(user) -> dict:
-    cache = getattr(user, "_clearpost_grants", None)
-    if cache is None:
-        cache = user._clearpost_grants = {}
-    return cache
+    return cache.remember(user, "grants", dict)
 
 
 def _grant_rows(user, model, **where) -> QuerySet:
@@ -133,11 +124,11 @@ def _grant_rows(user, model, **where) -> QuerySet:
 
 def _held(user, obj: Model) -> frozenset[str]:
     """Codenames granted to the user (directly or through groups) on `obj`; one query, then cached."""
-    cache = _grant_cache(user)
+    grants = _grant_cache(user)
     key = (obj._meta.label_lower, obj.pk)
-    if key not in cache:
-        cache[key] = frozenset(code for _, code in _grant_rows(user, type(obj), content_object_id=obj.pk))
-    return cache[key]
+    if key not in grants:
+        grants[key] = frozenset(code for _, code in _grant_rows(user, type(obj), content_object_id=obj.pk))
+    return grants[key]
 
 
 def perms_on(user, obj: Model) -> frozenset[str]:
@@ -195,10 +186,10 @@ def prefetch(user, objects) -> None:
     held: dict[int, set[str]] = {obj.pk: set() for obj in objects}
     for pk, code in _grant_rows(user, model, content_object_id__in=list(held)):
         held[pk].add(code)
-    cache = _grant_cache(user)
+    grants = _grant_cache(user)
     label = model._meta.label_lower
     for pk, codes in held.items():
-        cache[(label, pk)] = frozenset(codes)
+        grants[(label, pk)] = frozenset(codes)
 
 
 def visible(user, perm: str, queryset: QuerySet) -> QuerySet:

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
+from core import cache
+from core.errors import NotVisible, PermissionDenied
+
 from . import permissions
-from .errors import NotVisible, PermissionDenied
 from .models import Channel, Department, PostingPolicy, PostingPolicyVersion
 
 ORGANIZATION = "organization"
@@ -32,11 +34,11 @@ def managed_channels(user) -> QuerySet[Channel]:
 def may_edit_policies(user) -> bool:
     """Whether `user` may edit (or create) a policy at any scope: the navigation's question.
     Cached on the user object for the request; at most two small EXISTS queries."""
-    cached = getattr(user, "_clearpost_may_edit_policies", None)
-    if cached is None:
-        cached = bool(is_portal_admin(user) or managed_channels(user).exists() or managed_departments(user).exists())
-        user._clearpost_may_edit_policies = cached
-    return cached
+    return cache.remember(
+        user,
+        "may_edit_policies",
+        lambda: bool(is_portal_admin(user) or managed_channels(user).exists() or managed_departments(user).exists()),
+    )
 
 
 def may_edit_policy(user, policy: PostingPolicy) -> bool:

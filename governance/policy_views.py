@@ -18,11 +18,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import TrainingCertification
+from core.errors import NotVisible, PermissionDenied, StaleVersion, ValidationFailed
 
 from . import actions
 from . import policy_selectors as selectors
 from .diffs import diff_lines
-from .errors import NotVisible, PermissionDenied, StaleVersion, ValidationFailed
 from .models import PostingPolicy
 from .policy_forms import KIND_CHOICES, MAX_RULES, RULE_FORMS, PolicyForm, RuleInput, rules_from_post
 from .rules.findings import SEVERITIES

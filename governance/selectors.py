@@ -3,9 +3,9 @@
 from django.db.models import Q, QuerySet
 
 from accounts import roles
+from core.errors import NotVisible
 
 from . import permissions
-from .errors import NotVisible
 from .models import Channel, Department
 
 

@@ -3,8 +3,8 @@
 from django.db import transaction
 
 import audit
+from core.errors import PermissionDenied, StaleVersion, ValidationFailed
 from governance import permissions
-from governance.errors import PermissionDenied, StaleVersion, ValidationFailed
 
 from . import credentials
 from .connectors import CONNECTORS

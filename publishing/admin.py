@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from approvals.admin import ReadOnlyAdmin
-from governance.errors import DomainError
+from core.errors import DomainError
 
 from . import actions
 from .models import ChannelConnector, PublishJob

@@ -6,10 +6,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from approvals import selectors as approval_selectors
-from config.api import PAGINATION_PARAMETERS, paginate, paginated_schema
+from core.api import PAGINATION_PARAMETERS, paginate, paginated_schema
+from core.errors import PermissionDenied
 from governance import permissions
 from governance import selectors as governance_selectors
-from governance.errors import PermissionDenied
 
 from . import actions
 from .models import ChannelConnector, ConnectorKind, PublishJob

@@ -26,7 +26,7 @@ import audit
 from approvals import actions
 from approvals import rules as approval_rules
 from approvals.models import Post, PostState
-from config.sql import update_rows
+from core.db import after_commit, update_rows
 from governance import selectors as governance_selectors
 
 from .connectors import Delivered, DeliveryError, Payload, Retryable, connector_for
@@ -68,19 +68,7 @@ def _dispatch(job_ids: list[int]) -> None:
     PublishJob.objects.filter(pk__in=job_ids).update(status=JobStatus.DISPATCHED, dispatched_at=timezone.now())
     size = settings.PUBLISHING_BATCH_SIZE
     for start in range(0, len(job_ids), size):
-        _send_after_commit(tasks.deliver_jobs, job_ids[start : start + size])
-
-
-def _send_after_commit(task, batch: list[int]) -> None:
-    """`robust`: a broker that is down is logged (the sweeper hands the jobs out again), never
-    turned into an error for a change already committed. Django's log of a failed callback reads
-    its `__qualname__`, which a functools.partial lacks: hence a named function."""
-
-    def send():
-        task.delay(batch)
-
-    send.__qualname__ = f"{task.name}.delay"
-    transaction.on_commit(send, robust=True)
+        after_commit(tasks.deliver_jobs, job_ids[start : start + size])
 
 
 @transaction.atomic

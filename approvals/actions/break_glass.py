@@ -18,14 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
-from governance.errors import Conflict, PermissionDenied, ValidationFailed
+from core.db import after_commit
+from core.errors import Conflict, PermissionDenied, ValidationFailed
 
 from .. import rules, signals, tasks
 from ..models import Decision, Post, PostState, RetrospectiveReview, ReviewStage
 from ..workflow import Action
 from .posts import (
     _POST_FIELDS_ON_CHANGE,
-    _after_commit,
     _clear_review,
     _escalations,
     _guard,
@@ -107,7 +107,7 @@ def break_glass(post: Post, *, actor, expected_version: int | None, reason: str)
         retrospective_review_id=review.pk,
         retrospective_due_at=review.due_at,
     )
-    _after_commit(tasks.notify_break_glass, review.pk)
+    after_commit(tasks.notify_break_glass, review.pk)
     signals.delivery_requested.send(sender=Post, post=post, actor=actor)
     return post
 

@@ -4,11 +4,12 @@ approvals.receivers calls `act_on_revoked_consent` inside that same transaction)
 from django.db import transaction
 
 import audit
+from core.db import after_commit
 
 from .. import tasks
 from ..models import Post, PostState, RetractionRequest
 from ..workflow import Action, allowed
-from .posts import _after_commit, hold
+from .posts import hold
 
 # Posts that keep their state when the consent they cite is revoked: they cannot go out
 # anyway (the author cites another consent), or never will.
@@ -41,7 +42,7 @@ def request_retraction(post: Post, *, actor=None, consent=None, reason: str) -> 
             "reason": request.reason,
         },
     )
-    _after_commit(tasks.notify_retraction_requested, request.pk)
+    after_commit(tasks.notify_retraction_requested, request.pk)
     return request
 
 

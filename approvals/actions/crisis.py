@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from governance.errors import DomainError
+from core.errors import DomainError
 
 from ..models import Post, PostState
 from .posts import release

@@ -8,7 +8,7 @@ read twice is harmless.
 
 from django.utils import timezone
 
-from governance.errors import NotVisible
+from core.errors import NotVisible
 
 from ..models import Notification
 

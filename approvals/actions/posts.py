@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
-from config.sql import update_rows
+from core.db import after_commit, update_rows
+from core.errors import Conflict, PermissionDenied, StaleVersion, TransitionNotAllowed, ValidationFailed
 from governance import permissions
 from governance import selectors as governance_selectors
-from governance.errors import Conflict, PermissionDenied, StaleVersion, TransitionNotAllowed, ValidationFailed
 from governance.models import Channel, covering
 from governance.rules import engine
 
@@ -66,19 +66,6 @@ def _guard(post: Post, action: Action, actor, expected_version: int | None) -> N
             f"it is now at version {post.version}). Reload it and try again."
         )
     rules.check(action, actor, post)
-
-
-def _after_commit(task, *args) -> None:
-    """Queue a Celery task once the transaction has committed. `robust`: a broker hiccup is
-    logged, never turned into an error for a change that is already committed."""
-
-    def send():
-        task.delay(*args)
-
-    # Django names the failed callback in its log by `__qualname__`, which a functools.partial
-    # lacks: with a partial, a broker that is down turned that log line into a 500.
-    send.__qualname__ = f"{task.name}.delay"
-    transaction.on_commit(send, robust=True)
 
 
 def _verb(action: Action) -> str:
@@ -431,7 +418,7 @@ def submit(post: Post, *, actor, expected_version: int | None) -> Post:
         policy_versions=result.policy_versions,
         findings=[f.as_dict() for f in result.findings],
     )
-    _after_commit(tasks.notify_stage_opened, post.pk, plan[0].pk)
+    after_commit(tasks.notify_stage_opened, post.pk, plan[0].pk)
     return post
 
 
@@ -500,9 +487,9 @@ def approve(post: Post, *, actor, expected_version: int | None, comment: str = "
         comment=comment,
         **({"consent_problem": consent_problem} if consent_problem else {}),
     )
-    _after_commit(tasks.notify_decision, decision.pk)
+    after_commit(tasks.notify_decision, decision.pk)
     if opened:
-        _after_commit(tasks.notify_stage_opened, post.pk, opened.pk)
+        after_commit(tasks.notify_stage_opened, post.pk, opened.pk)
     if post.state in (PostState.SCHEDULED, PostState.PUBLISHING):
         signals.delivery_requested.send(sender=Post, post=post, actor=actor)
     return post
@@ -535,7 +522,7 @@ def _close_review(post: Post, action: Action, decision: str, state: str, *, acto
         decision_id=made.pk,
         comment=comment,
     )
-    _after_commit(tasks.notify_decision, made.pk)
+    after_commit(tasks.notify_decision, made.pk)
     return post
 
 
@@ -806,7 +793,7 @@ def release(post: Post, *, actor, expected_version: int | None = None) -> Post:
     post.save(update_fields=fields)
     _record("release", post, actor=actor, before_state=before_state, held_from=held_from, voided_decisions=voided)
     if post.state == PostState.IN_REVIEW:
-        _after_commit(tasks.notify_stage_opened, post.pk, post.current_stage_id)
+        after_commit(tasks.notify_stage_opened, post.pk, post.current_stage_id)
     if post.state in (PostState.SCHEDULED, PostState.PUBLISHING):
         signals.delivery_requested.send(sender=Post, post=post, actor=actor)
     return post
@@ -863,7 +850,7 @@ def reopen_review(post: Post, *, actor=None, reason: str) -> Post:
         voided_decisions=voided,
         stages=[stage.slug for stage in plan],
     )
-    _after_commit(tasks.notify_stage_opened, post.pk, plan[0].pk)
+    after_commit(tasks.notify_stage_opened, post.pk, plan[0].pk)
     return post
 
 

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 import audit
+from core.errors import PermissionDenied, ValidationFailed
 from governance import permissions
-from governance.errors import PermissionDenied, ValidationFailed
 
 from ..models import ReviewStage
 

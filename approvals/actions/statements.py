@@ -12,15 +12,16 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from core.db import after_commit
+from core.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from governance import permissions
 from governance import selectors as governance_selectors
-from governance.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from governance.models import Channel
 from governance.rules import engine
 
 from .. import tasks
 from ..models import HoldingStatement, Post, PostState, Revision
-from .posts import _after_commit, _new_revision, review_plan
+from .posts import _new_revision, review_plan
 
 STATEMENT_FIELDS = ("name", "title", "body", "link", "is_active")
 
@@ -159,5 +160,5 @@ def issue_holding_statement(statement: HoldingStatement, *, actor) -> Post:
             "stages": [stage.slug for stage in plan],
         },
     )
-    _after_commit(tasks.notify_stage_opened, post.pk, plan[0].pk)
+    after_commit(tasks.notify_stage_opened, post.pk, plan[0].pk)
     return post

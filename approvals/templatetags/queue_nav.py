@@ -17,9 +17,4 @@ def queue_nav(context) -> dict:
     user = getattr(request, "user", None) or context.get("user")
     if user is None or not user.is_authenticated or not user.is_active:
         return _NOTHING
-    cached = getattr(request, "_clearpost_queue_nav", None)
-    if cached is None:
-        cached = navigation_for(user)
-        if request is not None:
-            request._clearpost_queue_nav = cached
-    return cached
+    return navigation_for(user)  # kept in the request's cache on the user object

@@ -10,8 +10,8 @@ from django.utils import timezone
 from approvals import actions
 from approvals.models import Post, PostState, ReviewDecision, ReviewStage, Revision
 from audit.models import AuditEvent
+from core.errors import PermissionDenied, StaleVersion, ValidationFailed
 from governance import actions as governance_actions
-from governance.errors import PermissionDenied, StaleVersion, ValidationFailed
 from governance.models import Channel
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,9 @@ from approvals import actions, rules
 from approvals.models import Decision, Post, PostState, RetrospectiveReview, ReviewDecision
 from approvals.workflow import BREAKABLE
 from audit.models import AuditEvent
+from core.errors import Conflict, PermissionDenied, StaleVersion, TransitionNotAllowed, ValidationFailed
 from governance import actions as governance_actions
 from governance import permissions
-from governance.errors import Conflict, PermissionDenied, StaleVersion, TransitionNotAllowed, ValidationFailed
 from governance.models import Channel, Consent
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 
 from approvals import actions
 from approvals.models import Post, PostState, ReviewDecision
+from core.errors import Conflict, StaleVersion
 from governance import actions as governance_actions
-from governance.errors import Conflict, StaleVersion
 from governance.models import Channel
 from tests.support.concurrency import race
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from approvals import actions
 from approvals.models import PolicyCheck, Post, PostState, RetractionRequest, ReviewDecision
 from audit.models import AuditEvent
+from core.errors import PermissionDenied, ValidationFailed
 from governance import actions as governance_actions
-from governance.errors import PermissionDenied, ValidationFailed
 from governance.models import Channel, Department
 
 pytestmark = pytest.mark.django_db

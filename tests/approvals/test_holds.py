@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from approvals import actions
 from approvals.models import Post, ReviewDecision, ReviewStage
+from core.errors import Conflict
 from governance import actions as governance_actions
-from governance.errors import Conflict
 
 pytestmark = pytest.mark.django_db
 

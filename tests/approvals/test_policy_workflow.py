@@ -10,9 +10,9 @@ from accounts.models import TrainingCertification
 from approvals import actions
 from approvals.models import PolicyCheck, Post, ReviewStage
 from audit.models import AuditEvent
+from core.errors import PermissionDenied, ValidationFailed
 from governance import actions as governance_actions
 from governance.demo import seed_policies
-from governance.errors import PermissionDenied, ValidationFailed
 from governance.models import Channel
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.utils import timezone
 from approvals import actions
 from approvals.models import PostState
 from approvals.workflow import BREAKABLE, TRANSITIONS, Action, allowed
-from governance.errors import TransitionNotAllowed
+from core.errors import TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db
 

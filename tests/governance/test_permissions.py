@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from audit.models import AuditEvent
+from core.errors import PermissionDenied, StaleVersion, ValidationFailed
 from governance import actions, permissions
-from governance.errors import PermissionDenied, StaleVersion, ValidationFailed
 from governance.models import Channel
 from governance.permissions import DRAFT, MANAGE_CHANNEL, PUBLISH, REVIEW, VIEW_CHANNEL, can, perms_on, visible
 

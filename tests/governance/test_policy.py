@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from accounts.models import TrainingCertification
 from audit.models import AuditEvent
+from core.errors import PermissionDenied, StaleVersion, ValidationFailed
 from governance import actions
-from governance.errors import PermissionDenied, StaleVersion, ValidationFailed
 from governance.models import Channel, PostingPolicy
 from governance.rules.engine import Draft, check, validate_rules
 

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
+from core.errors import ValidationFailed
 from governance import actions
-from governance.errors import ValidationFailed
 from governance.models import Channel, Department, PostingPolicy, PostingPolicyVersion
 from governance.policy_forms import RULE_FORMS
 from governance.rules.engine import RULE_KINDS

@@ -12,7 +12,7 @@ from django.utils import timezone
 from approvals.models import Post
 from audit.chain import verify_chain
 from audit.models import AuditEvent
-from config.sql import update_rows
+from core.db import update_rows
 from governance import actions as governance_actions
 from governance.models import Channel
 from publishing import delivery

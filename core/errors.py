@@ -1,4 +1,4 @@
-"""Domain errors. Actions raise these; `config.api.exception_handler` maps them to HTTP.
+"""Domain errors. Actions raise these; `core.api.exception_handler` maps them to HTTP.
 
 Each carries a human sentence (`detail`) and a machine `code`; the HTTP status lives
 here too so that the browser views and the API agree on what an error means.

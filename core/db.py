@@ -1,4 +1,7 @@
-"""Set-based writes the ORM makes slow.
+"""Database helpers every app uses: set-based writes the ORM makes slow, and queuing work
+for after the commit.
+
+`update_rows`: set-based writes the ORM makes slow.
 
 `QuerySet.bulk_update` builds one `CASE WHEN pk = … THEN …` per row and field, and Django
 spends milliseconds compiling it for a batch of a few dozen rows: more than the database
@@ -7,7 +10,7 @@ one typed row per object; elsewhere (SQLite, the embedded default) it falls back
 `bulk_update`.
 """
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 
 
 def update_rows(objs: list, fields: list[str]) -> int:
@@ -38,3 +41,19 @@ def update_rows(objs: list, fields: list[str]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def after_commit(task, *args) -> None:
+    """Send the Celery task `task` with `args` once the current transaction has committed.
+
+    `robust`: a broker that is down is logged, never turned into an error for a change that is
+    already committed (the work it would have started is picked up again: notifications are
+    best effort, and the publishing sweeper hands jobs out again). Django's log of a failed
+    callback reads its `__qualname__`, which a functools.partial lacks: with a partial, a
+    broker outage became a 500. Hence a named function."""
+
+    def send():
+        task.delay(*args)
+
+    send.__qualname__ = f"{task.name}.delay"
+    transaction.on_commit(send, robust=True)

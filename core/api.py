@@ -1,4 +1,6 @@
-"""API wiring shared by every app: error bodies, pagination."""
+"""The REST API toolkit every app's API uses: one exception handler (domain errors → HTTP,
+one error body), strict filters, pagination (cursor and keyset), and the OpenAPI hooks that
+document the error answers of every operation."""
 
 import base64
 import binascii
@@ -10,15 +12,14 @@ from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from django.http import Http404, JsonResponse
-from django.views import defaults
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from governance.errors import DomainError
+from core.errors import DomainError
 
 
 def exception_handler(exc, context):
@@ -56,33 +57,6 @@ def exception_handler(exc, context):
         if response.status_code == status.HTTP_400_BAD_REQUEST:  # e.g. a body that is not JSON
             response.data["errors"] = {}
     return response
-
-
-def not_found(request, exception=None):
-    """Django's 404 (`handler404`): an address under /api/ that matches no route (e.g. a
-    non-numeric post id) answers the API's JSON error body, not the HTML page."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
-    return defaults.page_not_found(request, exception)
-
-
-class JsonNotFoundMiddleware:
-    """The same for every 404 under /api/ whatever produced it: Django uses `handler404` only
-    with DEBUG off, and with DEBUG on (`make run`) an unrouted API address got the HTML debug
-    page. After CommonMiddleware in MIDDLEWARE, so that a missing slash is still redirected."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if (
-            response.status_code == 404
-            and request.path.startswith("/api/")
-            and not response.get("Content-Type", "").startswith("application/json")
-        ):
-            return not_found(request)
-        return response
 
 
 class StrictBooleanField(forms.NullBooleanField):
