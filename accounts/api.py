@@ -37,6 +37,7 @@ class OtpThrottled(APIException):
 _ERROR = inline_serializer("TokenError", {"detail": serializers.CharField(), "code": serializers.CharField()})
 
 
+@extend_schema(tags=["accounts"])
 class TokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -113,6 +114,7 @@ class TokenView(APIView):
             raise PermissionDenied("The one-time code is not valid.", code="otp_invalid")
 
 
+@extend_schema(tags=["accounts"])
 class TokenRevokeView(APIView):
     permission_classes = [IsAuthenticated]
 

@@ -6,24 +6,36 @@ class ApprovalsConfig(AppConfig):
     name = "approvals"
 
     def ready(self):
-        from governance import dashboard
+        from audit import events
 
-        from . import dashboard as panels
-        from . import receivers  # noqa: F401  (connects the crisis receivers)
+        # The audit log's action filter offers these; its post events link to their evidence.
+        events.suggest(
+            "approvals.post.",
+            "approvals.post.submit",
+            "approvals.post.approve",
+            "approvals.post.reject",
+            "approvals.post.request_changes",
+            "approvals.post.publish",
+            "approvals.post.mark_published",
+            "approvals.post.hold",
+            "approvals.post.release",
+            "approvals.post.break_glass",
+            "approvals.holding_statement.",
+        )
+        events.link_evidence("approvals.post", "audit:post-evidence", "post")
+
+        from core import panels as places
+
+        from . import panels
 
         # On the dashboard, in this order: crises, the user's queue, the compliance officers'
         # open retrospective reviews, unread notifications, the user's drafts and decisions.
-        dashboard.register("crises", panels.crises_panel)
-        dashboard.register("review-queue", panels.review_queue_panel)
-        dashboard.register("retrospective-reviews", panels.retrospective_reviews_panel)
-        dashboard.register("notifications", panels.notifications_panel)
-        dashboard.register("my-drafts", panels.drafts_panel)
-        dashboard.register("my-decisions", panels.recent_decisions_panel)
-
-        from governance import channel_panels
-
-        from .channel_panels import holding_statements_panel, review_stages_panel
-
+        places.register(places.DASHBOARD, "crises", panels.crises_panel)
+        places.register(places.DASHBOARD, "review-queue", panels.review_queue_panel)
+        places.register(places.DASHBOARD, "retrospective-reviews", panels.retrospective_reviews_panel)
+        places.register(places.DASHBOARD, "notifications", panels.notifications_panel)
+        places.register(places.DASHBOARD, "my-drafts", panels.drafts_panel)
+        places.register(places.DASHBOARD, "my-decisions", panels.recent_decisions_panel)
         # The review stages that apply, then its holding statements, on each channel's page.
-        channel_panels.register("review-stages", review_stages_panel)
-        channel_panels.register("holding-statements", holding_statements_panel)
+        places.register(places.CHANNEL_PAGE, "review-stages", panels.review_stages_panel)
+        places.register(places.CHANNEL_PAGE, "holding-statements", panels.holding_statements_panel)

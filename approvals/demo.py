@@ -1,4 +1,8 @@
-"""Demo posts in every state of the workflow, made through the real actions."""
+"""The approvals part of the demo organization, made through the real actions: the demo
+consents' revocations, posts in every state of the workflow, holding statements.
+
+`seed_organization` is the demo organization without posts (what most tests start from):
+governance's part, then the revocations."""
 
 from datetime import timedelta
 
@@ -6,11 +10,36 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from governance.demo import VALID_CONSENT_REFERENCE
+from governance.demo import CONSENTS, VALID_CONSENT_REFERENCE, seed_demo
 from governance.models import Channel, Consent
 
 from . import actions
 from .models import Post
+
+
+@transaction.atomic
+def seed_organization() -> dict[str, int]:
+    """Create whatever of the demo organization (departments, channels, people, policies,
+    consents) is missing, and revoke the demo consents meant to be revoked; change nothing
+    that exists. Returns how many of each kind were made."""
+    created = seed_demo()
+    revoke_demo_consents()
+    return created
+
+
+def revoke_demo_consents() -> int:
+    """Revoke, as carol (compliance), the demo consents whose spec gives a reason, unless they
+    are revoked already. Returns how many were revoked."""
+    carol = get_user_model().objects.filter(username="carol").first()
+    revoked = 0
+    for spec in CONSENTS:
+        if not spec.get("revoked") or carol is None:
+            continue
+        consent = Consent.objects.filter(document_reference=spec["document_reference"], revoked_at=None).first()
+        if consent is not None:
+            actions.revoke_consent(consent, actor=carol, expected_version=consent.version, reason=spec["revoked"])
+            revoked += 1
+    return revoked
 
 
 @transaction.atomic

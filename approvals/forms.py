@@ -1,5 +1,7 @@
-"""Forms of the post pages (approvals/post_views.py). They only parse what the browser sends;
+"""Forms of the post pages (approvals/views/posts.py). They only parse what the browser sends;
 every rule about what may be saved lives in the actions."""
+
+import functools
 
 from django import forms
 from django.utils import timezone
@@ -7,6 +9,8 @@ from django.utils import timezone
 from governance import permissions
 from governance import selectors as governance_selectors
 from governance.models import Channel
+
+from .workflow import ActionSpec
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -122,16 +126,27 @@ class PostForm(forms.Form):
         }
 
 
-class ActionForm(forms.Form):
-    """What every action button posts: the version the user saw, and the action's own input
-    (a comment, a reason, a time, a live address). Whether it is required is the action's call."""
+def _input_field(name: str) -> forms.Field:
+    """The page's field for one of an action's inputs (approvals.workflow.Input), by its name.
+    Never required here: the browser asks for what the spec requires, and the action says why
+    it refuses an empty comment or reason, in its own words."""
+    match name:
+        case "comment" | "reason":
+            return forms.CharField(required=False, strip=True)
+        case "scheduled_at":
+            return datetime_local_field(required=False)
+        case "remote_url":
+            return forms.URLField(required=False, assume_scheme="https", max_length=500)
+        case "remote_id":
+            return forms.CharField(required=False, max_length=200)
+    raise ValueError(f"no page field for the input {name!r}")
 
-    version = forms.IntegerField()
-    comment = forms.CharField(required=False, strip=True)
-    reason = forms.CharField(required=False, strip=True)
-    scheduled_at = datetime_local_field(required=False)
-    remote_url = forms.URLField(required=False, assume_scheme="https", max_length=500)
-    remote_id = forms.CharField(required=False, max_length=200)
+
+@functools.cache
+def action_form(spec: ActionSpec) -> type[forms.Form]:
+    """What the button of `spec` posts: the version the user saw, and the action's own inputs."""
+    fields = {"version": forms.IntegerField(), **{i.name: _input_field(i.name) for i in spec.inputs}}
+    return type(f"{spec.action.title().replace('_', '')}Form", (forms.Form,), fields)
 
 
 class CommentForm(forms.Form):

@@ -107,11 +107,9 @@ def decision_made(decision_id: int) -> int:
 
 def compliance_officers():
     """Active users holding the Compliance Officer role."""
-    from django.contrib.auth import get_user_model
-
     from accounts import roles
 
-    return get_user_model().objects.filter(groups__name=roles.COMPLIANCE_OFFICER, is_active=True).distinct()
+    return roles.members_of(roles.COMPLIANCE_OFFICER)
 
 
 def break_glass_used(review_id: int) -> int:

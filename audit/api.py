@@ -8,9 +8,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import actions
-from .chain import verify_chain
 from .models import AuditEvent
 from .selectors import audit_events, may_read_audit_log
+from .verify import verify_chain
 
 
 class IsComplianceOfficer(permissions.BasePermission):
@@ -62,6 +62,7 @@ class AuditFilters(serializers.Serializer):
     until = QueryDateTimeField(required=False)
 
 
+@extend_schema(tags=["audit"])
 class AuditEventListView(generics.ListAPIView):
     """Newest first, keyset-paginated on `seq`."""
 
@@ -102,6 +103,7 @@ class VerifyResultSerializer(serializers.Serializer):
     forged_checkpoints = serializers.IntegerField(help_text="Checkpoints whose signature does not verify")
 
 
+@extend_schema(tags=["audit"])
 class AuditVerifyView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsComplianceOfficer]
 

@@ -11,7 +11,7 @@ head at some moment, signed with a key the database does not hold:
 every few minutes (`audit.tasks.write_checkpoint`, or `manage.py audit_checkpoint`), stored
 in `AuditCheckpoint` (append-only on PostgreSQL) and exported as one JSON line appended to
 AUDIT_CHECKPOINT_FILE and/or POSTed to AUDIT_CHECKPOINT_URL, so that a copy survives the
-database. `chain.verify_chain` checks every checkpoint's signature and that the chain still
+database. `verify.verify_chain` checks every checkpoint's signature and that the chain still
 holds the event at its seq with its hash.
 
 A new checkpoint is signed only when the chain leads, link by link, from the last valid

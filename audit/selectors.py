@@ -10,9 +10,7 @@ from .models import AuditEvent
 
 def may_read_audit_log(user) -> bool:
     """Compliance officers (and superusers) read the log; nobody else."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return user.is_superuser or user.groups.filter(name=roles.COMPLIANCE_OFFICER).exists()
+    return roles.is_compliance_officer(user)
 
 
 def audit_events(

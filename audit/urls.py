@@ -11,5 +11,4 @@ urlpatterns = [
     path("export.csv", views.export_csv, name="export-csv"),
     path("export.jsonl", views.export_jsonl, name="export-jsonl"),
     path("verify/", views.verify, name="verify"),
-    path("posts/<int:post_id>/", views.post_evidence, name="post-evidence"),
 ]

@@ -4,9 +4,11 @@
   "older" asks for `seq < before`, "newer" for `seq > after`; never OFFSET, never a COUNT of
   the table, so the millionth page costs what the first does;
 - exports of the filtered events as CSV and JSON Lines, streamed from a server-side cursor;
-- "verify chain" (`chain.verify_chain`) with its result;
-- per post, the evidence kept in the log: the approved content hashes, and what was sent
-  (hash, remote id and address). The audit app sits below approvals: it reads event rows only.
+- "verify chain" (`verify.verify_chain`) with its result.
+
+The audit app sits below every app whose events it records: it names none of them. The
+suggestions of the action filter are registered by the apps (`audit.events.suggest`), and the
+evidence kept about a post is approvals' page (approvals.views.evidence).
 """
 
 import csv
@@ -18,55 +20,29 @@ import orjson
 from django import forms
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from core import cache
-
 from . import actions
-from .chain import HASHED_FIELDS, verify_chain
-from .models import AuditEvent
+from . import events as registry
+from .chain import HASHED_FIELDS
 from .selectors import audit_events, may_read_audit_log
+from .verify import verify_chain
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 2000
 COMPLIANCE_ONLY = "Only compliance officers read the audit log."
-POST_TARGET = "approvals.post"
-EVIDENCE_EVENTS = 500
-# Offered as suggestions in the action filter; any action (or namespace ending in ".") works.
-COMMON_ACTIONS = (
-    "approvals.post.",
-    "approvals.post.submit",
-    "approvals.post.approve",
-    "approvals.post.reject",
-    "approvals.post.request_changes",
-    "approvals.post.publish",
-    "approvals.post.mark_published",
-    "approvals.post.hold",
-    "approvals.post.release",
-    "approvals.post.break_glass",
-    "approvals.holding_statement.",
-    "governance.crisis.",
-    "governance.channel.",
-    "governance.policy.",
-    "accounts.",
-    "accounts.login.failed",
-)
-
-
-def may_read(user) -> bool:
-    """`may_read_audit_log`, asked once per request (the navigation asks it on every page)."""
-    return cache.remember(user, "may_read_audit_log", lambda: may_read_audit_log(user))
 
 
 def compliance_only(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not may_read(request.user):
+        if not may_read_audit_log(request.user):
             return render(request, "audit/forbidden.html", {"reason": COMPLIANCE_ONLY}, status=403)
         return view(request, *args, **kwargs)
 
@@ -121,6 +97,15 @@ class AuditFilterForm(forms.Form):
         return {name: value for name, value in self.data.items() if name in self.fields and value}
 
 
+def _evidence(event) -> dict | None:
+    """The page of what the log proves about the event's object, when its app has one."""
+    page = registry.evidence_page(event.target_type)
+    if page is None or not event.target_id.isdigit():
+        return None
+    url_name, noun = page
+    return {"url": reverse(url_name, args=[event.target_id]), "noun": noun}
+
+
 def _int(value) -> int | None:
     try:
         number = int(value)
@@ -141,7 +126,7 @@ def _page(events, *, before: int | None, after: int | None) -> tuple[list, bool,
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE, before is not None
 
 
-def _data_text(data) -> str:
+def data_text(data) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2, default=str)
 
 
@@ -149,7 +134,7 @@ def _log_context(request, *, verify_result=None) -> tuple[dict, int]:
     channels = _channels()
     form = AuditFilterForm(request.GET or None, channels=channels)
     if request.GET and not form.is_valid():
-        return {"form": form, "rows": [], "common_actions": COMMON_ACTIONS, "verify": verify_result}, 400
+        return {"form": form, "rows": [], "common_actions": registry.suggestions(), "verify": verify_result}, 400
     filters = form.selector_filters() if form.is_bound else {}
     before, after = _int(request.GET.get("before")), _int(request.GET.get("after"))
     events, has_older, has_newer = _page(audit_events(**filters), before=before, after=after)
@@ -159,8 +144,8 @@ def _log_context(request, *, verify_result=None) -> tuple[dict, int]:
         {
             "event": event,
             "channel": slugs.get(event.channel_id),
-            "data": _data_text(event.data),
-            "is_post": event.target_type == POST_TARGET and event.target_id.isdigit(),
+            "data": data_text(event.data),
+            "evidence": _evidence(event),
         }
         for event in events
     ]
@@ -168,7 +153,7 @@ def _log_context(request, *, verify_result=None) -> tuple[dict, int]:
         "form": form,
         "rows": rows,
         "filtered": bool(filters),
-        "common_actions": COMMON_ACTIONS,
+        "common_actions": registry.suggestions(),
         "older_query": urlencode({**query, "before": events[-1].seq}) if has_older and events else None,
         "newer_query": urlencode({**query, "after": events[0].seq}) if has_newer and events else None,
         "newest_query": urlencode(query) if (before is not None or after is not None) else None,
@@ -338,62 +323,3 @@ def export_jsonl(request):
     response = StreamingHttpResponse(_batched(lines()), content_type="application/x-ndjson")
     response["Content-Disposition"] = f'attachment; filename="{_filename("jsonl")}"'
     return response
-
-
-# --- evidence per post --------------------------------------------------------------------
-
-
-def _safe_url(url: str) -> str | None:
-    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
-
-
-@require_GET
-@compliance_only
-def post_evidence(request, post_id: int):
-    """What the log proves about one post: who approved which content (hash), and what was
-    sent (hash, remote id, address), read from the post's events alone."""
-    events = list(
-        AuditEvent.objects.filter(target_type=POST_TARGET, target_id=str(post_id)).order_by("seq")[:EVIDENCE_EVENTS]
-    )
-    if not events:
-        raise Http404("No events for this post.")
-    approvals, publications, submissions = [], [], []
-    for event in events:
-        data = event.data if isinstance(event.data, dict) else {}
-        if event.action in ("approvals.post.approve", "approvals.post.issue_holding_statement"):
-            approvals.append({"event": event, "hash": data.get("content_hash"), "stage": data.get("stage")})
-        elif event.action == "approvals.post.submit":
-            submissions.append({"event": event, "hash": data.get("content_hash")})
-        elif event.action == "approvals.post.mark_published":
-            approved = [a for a in approvals if a["hash"] and a["event"].seq < event.seq]
-            approved_hash = approved[-1]["hash"] if approved else None
-            sent = data.get("sent_hash") or ""
-            publications.append(
-                {
-                    "event": event,
-                    "sent_hash": sent,
-                    "remote_id": data.get("remote_id") or "",
-                    "remote_url": data.get("remote_url") or "",
-                    "safe_url": _safe_url(data.get("remote_url") or ""),
-                    "approved_hash": approved_hash,
-                    "matches": (sent == approved_hash) if sent and approved_hash else None,
-                    "published_hash": data.get("content_hash"),
-                }
-            )
-    channel_id = next((e.channel_id for e in events if e.channel_id), None)
-    Channel = apps.get_model("governance", "Channel")
-    channel = Channel.objects.filter(pk=channel_id).values("slug", "name").first() if channel_id else None
-    return render(
-        request,
-        "audit/evidence.html",
-        {
-            "post_id": post_id,
-            "channel": channel,
-            "events": [{"event": e, "data": _data_text(e.data)} for e in events],
-            "truncated": len(events) >= EVIDENCE_EVENTS,
-            "approvals": approvals,
-            "submissions": submissions,
-            "publications": publications,
-            "log_query": urlencode({"target_type": POST_TARGET, "target_id": post_id}),
-        },
-    )

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "governance",
     "approvals",
     "publishing",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.navigation.navigation",
             ],
         },
     },

@@ -1,11 +1,11 @@
-"""Admin for departments, channels and grants. Every change goes through governance.actions,
-so that the admin, the API and the browser behave the same and every change is audited."""
+"""Admin for departments, channels, grants and posting policies. Every change goes through
+governance.actions, so that the admin, the API and the browser behave the same and every change
+is audited. (The consent registry's admin is approvals': revoking a consent holds posts.)"""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import Permission
 from django.db import models
-from django.utils import timezone
 
 from core.errors import DomainError
 
@@ -14,7 +14,6 @@ from .models import (
     Channel,
     ChannelGroupObjectPermission,
     ChannelUserObjectPermission,
-    Consent,
     Department,
     DepartmentGroupObjectPermission,
     DepartmentUserObjectPermission,
@@ -251,86 +250,3 @@ class PostingPolicyVersionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class ConsentAdminForm(forms.ModelForm):
-    # The version the form was loaded at: a consent changed meanwhile is refused (stale), not overwritten.
-    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    revoke_reason = forms.CharField(
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Revoke, because",
-        help_text="To revoke the consent, say why and save. Unpublished posts citing it are held; "
-        "published ones become retraction requests for their channels' managers.",
-    )
-
-    class Meta:
-        model = Consent
-        fields = ["person_name", "channels", "granted_on", "expires_on", "document_reference", "notes"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["seen_version"].initial = self.instance.version
-        else:
-            del self.fields["revoke_reason"]
-
-
-@admin.register(Consent)
-class ConsentAdmin(ActionAdmin):
-    """The consent registry. Recorded, corrected and revoked through the consent actions (who may:
-    compliance officers and managers of every channel a consent covers); a revoked consent is
-    read-only. Consents are never deleted: posts cite them."""
-
-    form = ConsentAdminForm
-    list_display = ["person_name", "document_reference", "scope", "granted_on", "expires_on", "status", "version"]
-    list_filter = ["channels"]
-    search_fields = ["person_name", "document_reference"]
-    list_select_related = ["recorded_by"]
-    readonly_fields = ["recorded_by", "recorded_at", "revoked_at", "revoked_by", "revocation_reason", "version"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("channels")
-
-    @admin.display(description="Channels")
-    def scope(self, consent):
-        return ", ".join(sorted(channel.slug for channel in consent.channels.all()))
-
-    @admin.display(description="Status")
-    def status(self, consent):
-        return consent.problem_on(timezone.localdate()) or "Valid"
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_revoked:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in actions.CONSENT_FIELDS if name in form.cleaned_data}
-        if not change:
-            created = self._run(request, actions.record_consent, actor=request.user, **data)
-            if created:
-                obj.pk = created.pk
-            return
-        version = form.cleaned_data.get("seen_version")
-        original = Consent.objects.get(pk=obj.pk)
-        updated = self._run(
-            request, actions.update_consent, original, actor=request.user, expected_version=version, **data
-        )
-        reason = form.cleaned_data.get("revoke_reason")
-        if updated and reason:
-            self._run(
-                request,
-                actions.revoke_consent,
-                updated,
-                actor=request.user,
-                expected_version=updated.version,
-                reason=reason,
-            )
-
-    def save_related(self, request, form, formsets, change):
-        pass  # the consent's channels are saved by its action

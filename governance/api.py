@@ -8,15 +8,17 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import roles
 from core.api import BooleanFilter, ChoiceFilter
-from core.errors import NotVisible, PermissionDenied, ValidationFailed
+from core.errors import NotVisible, ValidationFailed
 
 from . import actions, permissions, selectors
-from .models import Channel, Consent, CrisisIncident, Platform
+from .models import Channel, Consent, Platform
 from .rules import engine, length
 from .serializers import ChannelSerializer, DepartmentSerializer, MeSerializer
 
 
+@extend_schema(tags=["accounts"])
 class MeView(APIView):
     """The caller: roles, departments, and on each visible channel the permissions held."""
 
@@ -29,7 +31,7 @@ class MeView(APIView):
             "display_name": user.label,
             "email": user.email,
             "is_superuser": user.is_superuser,
-            "roles": sorted(permissions.role_names(user)),
+            "roles": sorted(roles.role_names(user)),
             "departments": [
                 {"slug": d.slug, "name": d.name, "roles": roles} for d, roles in selectors.memberships_of(user)
             ],
@@ -41,6 +43,7 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
+@extend_schema(tags=["channels"])
 class DepartmentListView(generics.ListAPIView):
     serializer_class = DepartmentSerializer
 
@@ -52,6 +55,7 @@ class DepartmentListView(generics.ListAPIView):
         return super().paginate_queryset(queryset)
 
 
+@extend_schema(tags=["channels"])
 class DepartmentDetailView(generics.RetrieveAPIView):
     serializer_class = DepartmentSerializer
 
@@ -68,6 +72,7 @@ class ChannelFilter(django_filters.FilterSet):
         fields = ["department", "platform"]
 
 
+@extend_schema(tags=["channels"])
 class ChannelListView(generics.ListAPIView):
     """Channels the caller may see, each with its crisis status and the caller's permissions."""
 
@@ -87,6 +92,7 @@ class ChannelListView(generics.ListAPIView):
         return {**super().get_serializer_context(), "crises": selectors.active_crises()}
 
 
+@extend_schema(tags=["channels"])
 class ChannelDetailView(generics.RetrieveAPIView):
     serializer_class = ChannelSerializer
 
@@ -123,6 +129,7 @@ class PolicyCheckOutput(serializers.Serializer):
     policy_versions = serializers.ListField(child=serializers.DictField())
 
 
+@extend_schema(tags=["policies"])
 class PolicyCheckView(APIView):
     """Check a draft against the channel's posting policy, as often as the author pauses in typing.
 
@@ -153,131 +160,6 @@ class PolicyCheckView(APIView):
                 "limit": limit,
                 "unit": length.unit(channel.platform),
                 "policy_versions": result.policy_versions,
-            }
-        )
-
-
-class CrisisInput(serializers.Serializer):
-    reason = serializers.CharField()
-
-
-class CrisisEndInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True)
-
-
-class CrisisSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    scope = serializers.CharField(source="scope_label")
-    reason = serializers.CharField()
-    started_by = serializers.CharField(source="started_by.username")
-    started_at = serializers.DateTimeField()
-    ended_by = serializers.CharField(source="ended_by.username", allow_null=True, default=None)
-    ended_at = serializers.DateTimeField(allow_null=True)
-    end_note = serializers.CharField()
-    active = serializers.BooleanField(source="is_active")
-
-
-class ChannelCrisisView(APIView):
-    """Declare a crisis on the channel: its scheduled posts are held, approvals given so far
-    are voided, and new submissions need the crisis team (channel managers, crisis team)."""
-
-    @extend_schema(request=CrisisInput, responses={201: CrisisSerializer})
-    def post(self, request, slug):
-        channel = selectors.channel_for(request.user, slug)
-        data = CrisisInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        incident = actions.start_crisis(actor=request.user, channel=channel, reason=data.validated_data["reason"])
-        return Response(CrisisSerializer(incident).data, status=201)
-
-
-class CrisisEndView(APIView):
-    """End a crisis; held posts stay held until a manager releases them."""
-
-    @extend_schema(request=CrisisEndInput, responses=CrisisSerializer)
-    def post(self, request, crisis_id):
-        incident = CrisisIncident.objects.select_related("channel", "department").filter(pk=crisis_id).first()
-        if incident is None or (
-            incident.channel_id and not permissions.can(request.user, permissions.VIEW_CHANNEL, incident.channel)
-        ):
-            raise NotVisible("No such crisis.")
-        data = CrisisEndInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        incident = actions.end_crisis(incident, actor=request.user, note=data.validated_data.get("note", ""))
-        return Response(CrisisSerializer(incident).data)
-
-
-class CrisisStartInput(serializers.Serializer):
-    reason = serializers.CharField()
-    department = serializers.SlugField(required=False, help_text="Omit for an organization-wide crisis")
-
-
-class CrisisFilter(django_filters.FilterSet):
-    active = BooleanFilter(field_name="ended_at", lookup_expr="isnull")
-
-
-class CrisisListView(generics.ListAPIView):
-    """Crises the caller can see (filter `active`), newest first. POST declares one on a
-    department (`department`) or the whole organization: department managers and the crisis
-    team; organization-wide, the crisis team. On a channel: `channels/{slug}/crisis/`."""
-
-    serializer_class = CrisisSerializer
-    filterset_class = CrisisFilter
-
-    def get_queryset(self):
-        return selectors.crises_visible_to(self.request.user)
-
-    def paginate_queryset(self, queryset):
-        self.paginator.ordering = "-started_at"
-        return super().paginate_queryset(queryset)
-
-    @extend_schema(request=CrisisStartInput, responses={201: CrisisSerializer})
-    def post(self, request):
-        data = CrisisStartInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        slug = data.validated_data.get("department")
-        try:
-            department = selectors.department_for(slug) if slug else None
-        except NotVisible:
-            raise ValidationFailed(errors={"department": ["No such department."]}) from None
-        incident = actions.start_crisis(actor=request.user, department=department, reason=data.validated_data["reason"])
-        return Response(CrisisSerializer(incident).data, status=201)
-
-
-class CrisisDetailView(generics.RetrieveAPIView):
-    serializer_class = CrisisSerializer
-
-    def get_object(self):
-        return selectors.crisis_for_user(self.request.user, self.kwargs["crisis_id"])
-
-
-class TimelineEventSerializer(serializers.Serializer):
-    seq = serializers.IntegerField()
-    occurred_at = serializers.DateTimeField()
-    actor = serializers.SerializerMethodField()
-    action = serializers.CharField()
-    target_type = serializers.CharField()
-    target_id = serializers.CharField()
-    channel_id = serializers.IntegerField(allow_null=True)
-    data = serializers.JSONField()
-
-    def get_actor(self, event) -> str | None:
-        return event.actor_label if event.actor_id is not None else None
-
-
-class CrisisTimelineView(APIView):
-    """Every event of the incident, oldest first (see `selectors.incident_timeline`): for the
-    people who handle it and compliance officers (others who can see the crisis: 403)."""
-
-    @extend_schema(responses=TimelineEventSerializer(many=True))
-    def get(self, request, crisis_id):
-        incident = selectors.crisis_for_user(request.user, crisis_id)
-        if not selectors.may_see_timeline(request.user, incident):
-            raise PermissionDenied("Only the people handling this crisis and compliance officers see its timeline.")
-        events = selectors.incident_timeline(incident)
-        return Response(
-            {
-                "crisis": CrisisSerializer(incident).data,
-                "events": TimelineEventSerializer(events, many=True).data,
             }
         )
 
@@ -338,11 +220,6 @@ class ConsentEditInput(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
-class ConsentRevokeInput(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1)
-    reason = serializers.CharField(max_length=500)
-
-
 def _channels_named(user, slugs: list[str]) -> list[Channel]:
     """The channels the slugs name, among those the user can see; 400 for any other."""
     found = {channel.slug: channel for channel in selectors.channels_visible_to(user).filter(slug__in=slugs)}
@@ -370,6 +247,7 @@ class ConsentFilter(django_filters.FilterSet):
         return queryset.filter(valid) if value else queryset.exclude(valid)
 
 
+@extend_schema(tags=["policies"])
 class ConsentListView(generics.ListAPIView):
     """The consent registry as far as the caller may see it (compliance officers: all of it;
     others: consents covering a channel they draft on, review or manage), by person's name.
@@ -395,6 +273,7 @@ class ConsentListView(generics.ListAPIView):
         return Response(ConsentSerializer(selectors.consent_for(request.user, consent.pk)).data, status=201)
 
 
+@extend_schema(tags=["policies"])
 class ConsentDetailView(APIView):
     """One consent (404 when it is missing or not visible). PATCH corrects it, with the
     `version` the caller saw: compliance officers and managers of every channel it covers."""
@@ -412,22 +291,4 @@ class ConsentDetailView(APIView):
         if "channels" in data:
             data["channels"] = _channels_named(request.user, data["channels"])
         actions.update_consent(consent, actor=request.user, expected_version=data.pop("version"), **data)
-        return Response(ConsentSerializer(selectors.consent_for(request.user, consent_id)).data)
-
-
-class ConsentRevokeView(APIView):
-    """Revoke a consent, with a reason: the unpublished posts citing it are held and the
-    published ones become retraction requests for their channels' managers."""
-
-    @extend_schema(request=ConsentRevokeInput, responses=ConsentSerializer)
-    def post(self, request, consent_id):
-        consent = selectors.consent_for(request.user, consent_id)
-        data = ConsentRevokeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        actions.revoke_consent(
-            consent,
-            actor=request.user,
-            expected_version=data.validated_data["version"],
-            reason=data.validated_data["reason"],
-        )
         return Response(ConsentSerializer(selectors.consent_for(request.user, consent_id)).data)

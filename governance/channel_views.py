@@ -19,13 +19,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
+from core import panels
 from core.errors import NotVisible, PermissionDenied, StaleVersion, ValidationFailed
 
-from . import actions, channel_panels, permissions, selectors
+from . import actions, permissions, selectors
 from .models import Channel, Department
 from .rules import length
 from .rules.engine import effective_policies
-from .views import PERMISSION_LABELS
 
 PERMISSION_HELP = {
     permissions.DRAFT: "write posts and submit them for review",
@@ -34,7 +34,7 @@ PERMISSION_HELP = {
     permissions.MANAGE_CHANNEL: "grant permissions, transfer, start a crisis",
     permissions.BREAK_GLASS: "publish at once without approval, in an emergency",
 }
-PERMISSION_CHOICES = [(p, PERMISSION_LABELS[p]) for p in permissions.CHANNEL_PERMISSIONS]
+PERMISSION_CHOICES = [(p, permissions.LABELS[p]) for p in permissions.CHANNEL_PERMISSIONS]
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -80,7 +80,7 @@ def channel_list(request):
         {
             "channel": channel,
             "crisis": selectors.crisis_for(channel, crises),
-            "permissions": [PERMISSION_LABELS[p] for p in permissions.CHANNEL_PERMISSIONS if p in perms],
+            "permissions": [permissions.LABELS[p] for p in permissions.CHANNEL_PERMISSIONS if p in perms],
         }
         for channel, perms in channels
     ]
@@ -172,7 +172,7 @@ def _grants(channel: Channel) -> dict:
             entry["perms"].append(
                 {
                     "code": row.permission.codename,
-                    "label": PERMISSION_LABELS.get(row.permission.codename, row.permission.codename),
+                    "label": permissions.LABELS.get(row.permission.codename, row.permission.codename),
                 }
             )
         for entry in grantees.values():
@@ -196,8 +196,8 @@ def _detail_context(request, channel: Channel) -> dict:
         "length_limit": length.limit(channel.platform),
         "length_unit": length.unit(channel.platform),
         "grants": _grants(channel),
-        "panels": channel_panels.panels_for(user, channel),
-        "my_permissions": [PERMISSION_LABELS[p] for p in permissions.CHANNEL_PERMISSIONS if p in held],
+        "panels": panels.panels_for(panels.CHANNEL_PAGE, user, channel),
+        "my_permissions": [permissions.LABELS[p] for p in permissions.CHANNEL_PERMISSIONS if p in held],
         "is_manager": is_manager,
         "permission_choices": PERMISSION_CHOICES,
         "permission_help": [(label, PERMISSION_HELP[p]) for p, label in PERMISSION_CHOICES],
@@ -249,7 +249,7 @@ def _change_grant(request, channel: Channel, *, grant: bool):
         problems = [str(p) for ps in (exc.errors or {}).values() for p in (ps if isinstance(ps, list) else [ps])]
         messages.error(request, " ".join(problems) or exc.detail)
         return redirect("channels:detail", slug=channel.slug)
-    label = PERMISSION_LABELS.get(perm, perm)
+    label = permissions.LABELS.get(perm, perm)
     if grant:
         text = f"{name} may now {label.lower()} on {channel.name}." if changed else f"{name} already held {label}."
     else:

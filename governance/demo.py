@@ -150,7 +150,8 @@ CHANNEL_POLICIES = {
 
 # The demo consent registry, recorded by carol (compliance). Dates are relative to the day the
 # demo is loaded, so that the valid consent stays valid: granted `granted_days_ago`, expiring
-# in `expires_in_days` (negative: expired; None: never).
+# in `expires_in_days` (negative: expired; None: never). Those with a `revoked` reason are
+# revoked by approvals.demo.revoke_demo_consents (revoking a consent is an approvals action).
 VALID_CONSENT_REFERENCE = "DMS-CONSENT-0412"
 CONSENTS = [
     {
@@ -182,7 +183,7 @@ CONSENTS = [
 
 
 def seed_consents() -> int:
-    """The demo consents (one valid, one expired, one revoked), unless any consent exists yet."""
+    """The demo consents (one valid, one expired, one to be revoked), unless any consent exists yet."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -196,7 +197,7 @@ def seed_consents() -> int:
     channels = {c.slug: c for c in Channel.objects.all()}
     for spec in CONSENTS:
         expires_in = spec["expires_in_days"]
-        consent = actions.record_consent(
+        actions.record_consent(
             actor=carol,
             person_name=spec["person_name"],
             channels=[channels[slug] for slug in spec["channels"]],
@@ -205,8 +206,6 @@ def seed_consents() -> int:
             document_reference=spec["document_reference"],
             notes=spec["notes"],
         )
-        if spec.get("revoked"):
-            actions.revoke_consent(consent, actor=carol, expected_version=consent.version, reason=spec["revoked"])
     return len(CONSENTS)
 
 

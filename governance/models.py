@@ -202,7 +202,7 @@ class PostingPolicyVersion(models.Model):
 class CrisisIncident(models.Model):
     """A crisis declared on the organization (no department, no channel), a department or a
     channel. While it is active, scheduled posts in scope are held, approvals given before it
-    started are voided, and every submission needs the crisis team (see approvals.receivers)."""
+    started are voided, and every submission needs the crisis team (approvals.actions.start_crisis)."""
 
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -242,8 +242,8 @@ class Consent(models.Model):
 
     A post on a channel that requires consent must cite a consent that is valid on the day:
     its scope includes the channel, it was granted on or before, has not expired and has not
-    been revoked. Revoking holds every unpublished post citing it and asks the channel's
-    managers to retract the published ones (approvals.receivers).
+    been revoked (`consent_problem`). Revoking holds every unpublished post citing it and asks
+    the channel's managers to retract the published ones (approvals.actions.revoke_consent).
     """
 
     person_name = models.CharField(max_length=200, help_text="Who consented, as they appear in posts")
@@ -289,3 +289,20 @@ class Consent(models.Model):
         if channel is not None and not any(c.pk == channel.pk for c in self.channels.all()):
             return f"The consent of {self.person_name} does not cover {channel.name}."
         return None
+
+
+def consent_problem(channel: Channel, consent: Consent | None, *, when=None) -> str | None:
+    """Why a post on `channel` citing `consent` (None: citing none) may not go out today, or on
+    the day of `when` (None: it may). On a channel that requires consent, the consent must cover
+    the channel on both days; elsewhere nothing is required. The one definition: the policy
+    check warns with it, and approvals refuses to schedule, publish or deliver with it."""
+    from django.utils import timezone
+
+    if not channel.requires_consent:
+        return None
+    if consent is None:
+        return f"Posts on {channel.name} must cite the consent of the person they are about."
+    days = [timezone.localdate()]
+    if when is not None:
+        days.append(timezone.localdate(when))
+    return next((problem for day in days if (problem := consent.problem_on(day, channel))), None)

@@ -42,6 +42,8 @@ HANDLE_CRISIS = "handle_crisis"
 MANAGE_DEPARTMENT = "manage_department"
 
 CHANNEL_PERMISSIONS = (DRAFT, REVIEW, PUBLISH, MANAGE_CHANNEL, BREAK_GLASS)
+# What each channel permission is called on the pages.
+LABELS = {DRAFT: "Draft", REVIEW: "Review", PUBLISH: "Publish", MANAGE_CHANNEL: "Manage", BREAK_GLASS: "Break-glass"}
 DEPARTMENT_PERMISSIONS = (MANAGE_DEPARTMENT,)
 
 # What each of a department's groups holds on the channels the department owns.
@@ -74,29 +76,16 @@ def _satisfied_by(perm: str) -> frozenset[str]:
     return _SATISFIED_BY.get(perm, frozenset({perm}))
 
 
-def _active(user) -> bool:
-    return user is not None and user.is_authenticated and user.is_active
-
-
-def role_names(user) -> frozenset[str]:
-    """The user's global roles (cached on the user object for the request)."""
-    if not _active(user):
-        return frozenset()
-    return cache.remember(
-        user, "roles", lambda: frozenset(user.groups.filter(name__in=roles.ALL_ROLES).values_list("name", flat=True))
-    )
-
-
 def group_ids(user) -> frozenset[int]:
     """Ids of all the user's groups (cached on the user object for the request)."""
-    if not _active(user):
+    if not roles.is_active(user):
         return frozenset()
     return cache.remember(user, "group_ids", lambda: frozenset(user.groups.values_list("pk", flat=True)))
 
 
 def _role_perms(user) -> frozenset[str]:
     held: set[str] = set()
-    for role in role_names(user):
+    for role in roles.role_names(user):
         held |= ROLE_GRANTS.get(role, frozenset())
     return frozenset(held)
 
@@ -133,7 +122,7 @@ def _held(user, obj: Model) -> frozenset[str]:
 
 def perms_on(user, obj: Model) -> frozenset[str]:
     """Every permission the user holds on `obj` (channel or department), implied ones excluded."""
-    if not _active(user):
+    if not roles.is_active(user):
         return frozenset()
     known = _all_perms_for(obj)
     if user.is_superuser:
@@ -148,7 +137,7 @@ def can(user, perm: str, obj: Model) -> bool:
     Costs at most two queries for a user object (its roles, its grants on `obj`), then
     nothing: both are cached on the user object, which lives as long as the request.
     """
-    if not _active(user):
+    if not roles.is_active(user):
         return False
     if user.is_superuser:
         return True
@@ -159,7 +148,7 @@ def can(user, perm: str, obj: Model) -> bool:
 def holds_everywhere(user, perm: str) -> bool:
     """Does `user` hold `perm` on every object, through a role or as a superuser? (Creating
     departments, organization-wide crises and stages, and the like.)"""
-    if not _active(user):
+    if not roles.is_active(user):
         return False
     return user.is_superuser or bool(_satisfied_by(perm) & _role_perms(user))
 
@@ -176,10 +165,10 @@ def may_handle_crisis(user, *, department=None, channel=None) -> bool:
 def prefetch(user, objects) -> None:
     """Load the user's roles and grants on all `objects` (same model) in two queries, so that
     `can` and `perms_on` on any of them ask nothing more of the database."""
-    if not _active(user) or user.is_superuser:
+    if not roles.is_active(user) or user.is_superuser:
         return
     objects = list(objects)
-    role_names(user)
+    roles.role_names(user)
     if not objects:
         return
     model = type(objects[0])
@@ -199,7 +188,7 @@ def visible(user, perm: str, queryset: QuerySet) -> QuerySet:
     with EXISTS subqueries in the same statement, so the result costs one query however
     many objects or grants there are.
     """
-    if not _active(user):
+    if not roles.is_active(user):
         return queryset.none()
     if user.is_superuser:
         return queryset

@@ -41,6 +41,21 @@ def may_edit_policies(user) -> bool:
     )
 
 
+def may_handle_crises(user) -> bool:
+    """Whether the user may handle a crisis anywhere (the navigation's and the forms'
+    question): the crisis team and portal admins everywhere, managers of a channel or a
+    department on theirs. Cached on the user object for the request."""
+    # Whoever manages a channel or a department edits its policies, and handles its crises.
+    return cache.remember(
+        user,
+        "may_handle_crises",
+        lambda: bool(
+            user.is_authenticated
+            and (permissions.holds_everywhere(user, permissions.HANDLE_CRISIS) or may_edit_policies(user))
+        ),
+    )
+
+
 def may_edit_policy(user, policy: PostingPolicy) -> bool:
     """The check `actions.save_policy` makes, asked ahead so the pages can answer 403."""
     if policy.channel_id:

@@ -120,7 +120,7 @@ def crisis_for_user(user, crisis_id: int):
 def may_see_timeline(user, incident) -> bool:
     """Who handles the crisis (its channel's or department's managers, the crisis team) and
     compliance officers; the timeline carries every post's reasons and decisions."""
-    if user.is_superuser or roles.COMPLIANCE_OFFICER in permissions.role_names(user):
+    if roles.is_compliance_officer(user):
         return True
     return permissions.may_handle_crisis(user, department=incident.department, channel=incident.channel)
 
@@ -176,7 +176,6 @@ def valid_consents_q(day) -> Q:
 def consents_visible_to(user) -> QuerySet:
     """Consents the user may see, as one query: compliance officers see every one; anyone else
     those whose scope includes a channel on which they may draft, review or manage."""
-    from django.contrib.auth.models import Group
     from django.db.models import Exists, OuterRef
 
     from .models import Consent
@@ -191,8 +190,7 @@ def consents_visible_to(user) -> QuerySet:
         channels = permissions.visible(user, perm, Channel.objects.all())
         scope = channels if scope is None else scope | channels
     in_scope = Consent.channels.through.objects.filter(consent_id=OuterRef("pk"), channel_id__in=scope.values("pk"))
-    compliance = Group.objects.filter(user=user, name=roles.COMPLIANCE_OFFICER)
-    return consents.filter(Exists(compliance) | Exists(in_scope))
+    return consents.filter(roles.is_compliance_officer_sql(user) | Exists(in_scope))
 
 
 def consent_for(user, consent_id):

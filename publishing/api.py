@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from approvals import selectors as approval_selectors
+from approvals.selectors.evidence import hashes_match
 from core.api import PAGINATION_PARAMETERS, paginate, paginated_schema
 from core.errors import PermissionDenied
 from governance import permissions
@@ -42,9 +43,12 @@ class DeliverySerializer(serializers.ModelSerializer):
         ]
 
     def get_hashes_match(self, job) -> bool | None:
-        return job.payload_hash == job.revision.content_hash if job.payload_hash else None
+        """Whether what was sent is what was approved (the job's revision: outbox rows are only
+        written for approved revisions), as the post's page and the evidence page say it."""
+        return hashes_match(job.revision.content_hash, job.payload_hash)
 
 
+@extend_schema(tags=["posts"])
 class PostDeliveriesView(APIView):
     """The post's delivery jobs, newest first: status, attempts and the last error while it is
     retried, then the remote id and URL and the hash of what was sent next to the approved one."""
@@ -70,6 +74,7 @@ class ConnectorInput(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 
+@extend_schema(tags=["channels"])
 class ChannelConnectorView(APIView):
     """How the channel's posts are delivered (managers of the channel). The credential is
     write-only: `has_secret` says whether one is stored."""

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 import audit
 from approvals import actions
-from approvals import rules as approval_rules
+from approvals import permissions as post_permissions
 from approvals.models import Post, PostState
 from core.db import after_commit, update_rows
 from governance import selectors as governance_selectors
@@ -115,9 +115,9 @@ def hold_reason(post: Post, crises: list | None = None) -> str | None:
     if crises is None:
         crises = governance_selectors.active_crises()
     incident = governance_selectors.crisis_for(post.channel, crises)
-    if incident is not None and not (post.holding_statement_id is not None or approval_rules.broke_the_glass(post)):
+    if incident is not None and not (post.holding_statement_id is not None or post_permissions.broke_the_glass(post)):
         return f"Held at delivery by crisis #{incident.pk}: {incident.reason}"[:500]
-    problem = approval_rules.consent_problem(post)
+    problem = post_permissions.going_out_problem(post)
     if problem:
         return f"Held at delivery: {problem}"[:500]
     return None

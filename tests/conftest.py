@@ -31,9 +31,9 @@ def _require_marked_services(request):
 @pytest.fixture
 def demo(db):
     """The demo organization of API.md, loaded through the real seed."""
-    from governance.demo import seed_demo
+    from approvals.demo import seed_organization
 
-    seed_demo()
+    seed_organization()
     from django.contrib.auth import get_user_model
 
     return {user.username: user for user in get_user_model().objects.all()}

@@ -18,22 +18,17 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from accounts import roles
 from core.db import after_commit
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 
-from .. import rules, signals, tasks
+from .. import signals, tasks
 from ..models import Decision, Post, PostState, RetrospectiveReview, ReviewStage
-from ..workflow import Action
-from .posts import (
-    _POST_FIELDS_ON_CHANGE,
-    _clear_review,
-    _escalations,
-    _guard,
-    _lock,
-    _record,
-    policy_check,
-    review_plan,
-)
+from ..permissions import active_decisions, going_out_problem
+from ..workflow import Action, performs
+from .base import FIELDS_ON_CHANGE, clear_review, guard, lock_post, record_transition
+from .drafting import escalations, policy_check
+from .review import review_plan
 
 # How long compliance has to review a break-glass publication.
 RETROSPECTIVE_DUE_AFTER = timedelta(hours=24)
@@ -48,15 +43,16 @@ def _unapproved_stages(post: Post, check) -> list[str]:
     else:
         # review_plan reads the post's escalations, which only a submission records.
         would_be = copy.copy(post)
-        would_be.escalations = _escalations(post, check)
+        would_be.escalations = escalations(post, check)
         plan = review_plan(would_be)
     approvals: dict[int, int] = {}
-    for decision in rules.active_decisions(post):
+    for decision in active_decisions(post):
         if decision.decision == Decision.APPROVE:
             approvals[decision.stage_id] = approvals.get(decision.stage_id, 0) + 1
     return [stage.slug for stage in plan if approvals.get(stage.pk, 0) < stage.approvals_required]
 
 
+@performs(Action.BREAK_GLASS)
 @transaction.atomic
 def break_glass(post: Post, *, actor, expected_version: int | None, reason: str) -> Post:
     """Publish `post` now, approved or not (from draft, changes requested, in review, approved,
@@ -64,18 +60,18 @@ def break_glass(post: Post, *, actor, expected_version: int | None, reason: str)
     authors included. A reason is required; a post on a consent channel still needs a valid
     consent. Closes the open review, requests delivery, and opens a retrospective review for
     compliance officers, due in 24 hours, whom it e-mails once the change has committed."""
-    post = _lock(post)
-    _guard(post, Action.BREAK_GLASS, actor, expected_version)
+    post = lock_post(post)
+    guard(post, Action.BREAK_GLASS, actor, expected_version)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("Say why this cannot wait for the review.", errors={"reason": ["A reason is required."]})
-    problem = rules.consent_problem(post)
+    problem = going_out_problem(post)
     if problem:
         raise ValidationFailed(problem, code="consent_required", errors={"consent": [problem]})
     before_state, skipped_stage = post.state, post.current_stage
     check = policy_check(post)
     unapproved = _unapproved_stages(post, check)
-    fields = [*_POST_FIELDS_ON_CHANGE, *_clear_review(post), "status_reason", "held_from"]
+    fields = [*FIELDS_ON_CHANGE, *clear_review(post), "status_reason", "held_from"]
     post.state = PostState.PUBLISHING
     post.status_reason = ""
     post.held_from = ""
@@ -91,7 +87,7 @@ def break_glass(post: Post, *, actor, expected_version: int | None, reason: str)
         requested_at=now,
         due_at=now + RETROSPECTIVE_DUE_AFTER,
     )
-    _record(
+    record_transition(
         "break_glass",
         post,
         actor=actor,
@@ -119,7 +115,7 @@ def complete_retrospective(
     """Record a compliance officer's verdict on a break-glass publication: justified, or not
     justified (then a comment is required). Who: compliance officers, never the person who
     broke the glass. A review is completed once (409 after that)."""
-    if not rules.is_compliance_officer(actor):
+    if not roles.is_compliance_officer(actor):
         raise PermissionDenied("Only compliance officers review break-glass publications.")
     review = (
         RetrospectiveReview.objects.select_for_update(of=("self",))

@@ -1,15 +1,22 @@
-"""What revoking a consent does to the posts citing it (governance sends `consent_revoked`,
-approvals.receivers calls `act_on_revoked_consent` inside that same transaction)."""
+"""Revoking a consent, and what it does to the posts citing it: what has not gone out is held,
+what is published becomes a retraction request for the channel's managers. One transaction,
+in the order every action takes locks (ARCHITECTURE.md): the posts citing the consent, then
+the consent's own row, then the audit chain's head. So a post being approved, scheduled,
+released or delivered at that moment is waited for and then held, and nothing deadlocks."""
 
 from django.db import transaction
+from django.utils import timezone
 
 import audit
 from core.db import after_commit
+from core.errors import Conflict, ValidationFailed
+from governance.actions.consent import lock_consent, require_consent_governance, scope_channel_id
+from governance.models import Consent
 
 from .. import tasks
 from ..models import Post, PostState, RetractionRequest
 from ..workflow import Action, allowed
-from .posts import hold
+from .holds import hold
 
 # Posts that keep their state when the consent they cite is revoked: they cannot go out
 # anyway (the author cites another consent), or never will.
@@ -47,29 +54,59 @@ def request_retraction(post: Post, *, actor=None, consent=None, reason: str) -> 
 
 
 @transaction.atomic
-def act_on_revoked_consent(consent) -> dict[str, list[int]]:
-    """Every post citing the revoked `consent`: what has not gone out is held by the system
-    (in review, approved, scheduled, failed, or stopped at delivery); what is published becomes
-    a retraction request for the channel's managers. Drafts and posts sent back for changes
-    keep their state; held posts stay held (releasing them needs a valid consent).
-
-    Each post is locked before its state is read, so that a post scheduled or released at the
-    same moment is held once that other transaction has committed (and one that cites another
-    consent by then is left alone)."""
-    reason = f"The consent of {consent.person_name} ({consent.document_reference}) was revoked."
-    candidates = list(
-        Post.objects.filter(consent=consent).exclude(state__in=_UNTOUCHED).order_by("id").values_list("pk", flat=True)
+def revoke_consent(consent: Consent, *, actor, expected_version: int | None, reason: str) -> Consent:
+    """Revoke a consent (the person withdrew it, or it was recorded in error); a reason is
+    required. Every unpublished post citing it is held, and every published one becomes a
+    retraction request for its channel's managers. Drafts and posts sent back for changes keep
+    their state (they cannot go out without citing a valid consent); held posts stay held
+    (releasing them needs a valid consent). Who: compliance officers, and managers of every
+    channel the consent covers."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Say why: a reason is required.", errors={"reason": ["Required."]})
+    # 1. The posts it changes, in id order: one being scheduled or released now is waited for,
+    # and then seen (and held) as that other transaction left it.
+    post_ids = list(
+        Post.objects.select_for_update(of=("self",))
+        .filter(consent=consent)
+        .exclude(state__in=_UNTOUCHED)
+        .order_by("id")
+        .values_list("pk", flat=True)
     )
-    held, retraction_requested = [], []
-    for pk in candidates:
-        post = Post.objects.select_for_update(of=("self",)).filter(pk=pk, consent=consent).first()
-        if post is None:
-            continue
+    # 2. Its own row.
+    consent = lock_consent(consent, expected_version)
+    channels = sorted(consent.channels.all(), key=lambda channel: channel.slug)
+    require_consent_governance(actor, channels)
+    if consent.is_revoked:
+        raise Conflict("This consent has already been revoked.", code="consent_revoked")
+    consent.revoked_at, consent.revoked_by, consent.revocation_reason = timezone.now(), actor, reason[:500]
+    consent.version += 1
+    consent.save(update_fields=["revoked_at", "revoked_by", "revocation_reason", "version"])
+    # 3. The audit chain, then what it does to each post.
+    audit.record(
+        "governance.consent.revoke",
+        actor=actor,
+        target=consent,
+        channel_id=scope_channel_id(channels),
+        data={
+            "person_name": consent.person_name,
+            "document_reference": consent.document_reference,
+            "channels": [channel.slug for channel in channels],
+            "reason": consent.revocation_reason,
+            "version": consent.version,
+        },
+    )
+    _act_on_revoked_consent(consent, post_ids)
+    return consent
+
+
+def _act_on_revoked_consent(consent: Consent, post_ids: list[int]) -> None:
+    """Hold what of `post_ids` (locked, citing `consent`) has not gone out; ask for the published
+    ones to be retracted."""
+    reason = f"The consent of {consent.person_name} ({consent.document_reference}) was revoked."
+    for post in Post.objects.filter(pk__in=post_ids).order_by("id"):
         if allowed(post.state, Action.HOLD):
             hold(post, actor=None, reason=f"Held: {reason}")
-            held.append(pk)
         elif post.state in (PostState.PUBLISHED, PostState.PUBLISHING):
             detail = f"{reason} Reason given: {consent.revocation_reason}" if consent.revocation_reason else reason
-            if request_retraction(post, consent=consent, reason=detail):
-                retraction_requested.append(pk)
-    return {"held": held, "retraction_requested": retraction_requested}
+            request_retraction(post, consent=consent, reason=detail)

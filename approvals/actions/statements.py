@@ -21,7 +21,8 @@ from governance.rules import engine
 
 from .. import tasks
 from ..models import HoldingStatement, Post, PostState, Revision
-from .posts import _new_revision, review_plan
+from .base import new_revision
+from .review import review_plan
 
 STATEMENT_FIELDS = ("name", "title", "body", "link", "is_active")
 
@@ -122,7 +123,7 @@ def issue_holding_statement(statement: HoldingStatement, *, actor) -> Post:
     _require_crisis_handler(actor, channel)
     if not statement.is_active:
         raise Conflict("This holding statement is retired; choose another one.", code="statement_inactive")
-    incident = governance_selectors.crisis_for(channel, governance_selectors.active_crises())
+    incident = governance_selectors.crisis_covering(channel)  # waits for a crisis being declared on it
     if incident is None:
         raise Conflict(
             f"No crisis covers {channel.name}: holding statements are issued during a crisis. "
@@ -133,8 +134,8 @@ def issue_holding_statement(statement: HoldingStatement, *, actor) -> Post:
     post = Post.objects.create(
         channel=channel, author=actor, state=PostState.DRAFT, holding_statement=statement, submitted_at=now
     )
-    post.current_revision = _new_revision(post, actor=actor, number=1, content=statement.content())
-    plan = review_plan(post)
+    post.current_revision = new_revision(post, actor=actor, number=1, content=statement.content())
+    plan = review_plan(post, crisis=incident)
     if not plan:
         raise ValidationFailed(
             "No holding-statement review stage is defined, so nothing could approve it. Ask a portal admin.",

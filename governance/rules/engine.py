@@ -109,16 +109,9 @@ def consent_findings(channel, draft: Draft) -> list[Finding]:
     """On a channel that requires consent, a warning until the draft cites a consent valid today
     (and on its scheduled day) that covers the channel. Only a warning: the post may be drafted
     and reviewed without one, but it cannot be scheduled or published (approvals.actions)."""
-    if not channel.requires_consent:
-        return []
-    consent = draft.consent
-    if consent is None:
-        problem = f"Posts on {channel.name} need the consent of the person they are about."
-    else:
-        days = [timezone.localdate()]
-        if draft.scheduled_at is not None:
-            days.append(timezone.localdate(draft.scheduled_at))
-        problem = next((p for day in days if (p := consent.problem_on(day, channel))), None)
+    from governance.models import consent_problem
+
+    problem = consent_problem(channel, draft.consent, when=draft.scheduled_at)
     if problem is None:
         return []
     return [Finding("consent", WARN, f"{problem} Cite a valid consent before the post is scheduled or published.")]

@@ -8,6 +8,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from approvals import actions
+from approvals import permissions as post_permissions
 from approvals.models import Post, PostState, ReviewDecision, ReviewStage, Revision
 from audit.models import AuditEvent
 from core.errors import PermissionDenied, StaleVersion, ValidationFailed
@@ -174,7 +175,7 @@ class TestDecisions:
         assert post.current_stage.slug == "compliance"
         with pytest.raises(PermissionDenied, match="another stage"):
             actions.approve(post, actor=fresh(rachel), expected_version=post.version)
-        assert actions.available_actions(fresh(rachel), post) == ["comment"]
+        assert post_permissions.available_actions(fresh(rachel), post) == ["comment"]
 
     def test_the_database_refuses_a_second_approval_by_the_same_person(self, demo, make_post):
         post = make_post("in_review")
@@ -289,11 +290,16 @@ class TestComments:
 
 def test_available_actions_follow_table_and_rules(demo, make_post):
     post = make_post("in_review")
-    assert actions.available_actions(demo["alice"], post) == ["edit", "withdraw", "comment"]
-    assert actions.available_actions(demo["rachel"], post) == ["approve", "request_changes", "reject", "comment"]
-    assert actions.available_actions(demo["carol"], post) == ["comment"]  # compliance stage not open yet
+    assert post_permissions.available_actions(demo["alice"], post) == ["edit", "withdraw", "comment"]
+    assert post_permissions.available_actions(demo["rachel"], post) == [
+        "approve",
+        "request_changes",
+        "reject",
+        "comment",
+    ]
+    assert post_permissions.available_actions(demo["carol"], post) == ["comment"]  # compliance stage not open yet
     approved = make_post("approved")
-    assert actions.available_actions(demo["rachel"], approved) == ["schedule", "publish", "comment"]
+    assert post_permissions.available_actions(demo["rachel"], approved) == ["schedule", "publish", "comment"]
 
 
 class TestDeliveryAndHolds:

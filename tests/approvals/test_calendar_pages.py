@@ -10,8 +10,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from approvals import actions
-from approvals.calendar_views import feed_token
 from approvals.models import Post
+from approvals.views.calendar import feed_token
 from governance.models import Channel
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def org(transactional_db):
-    from governance.demo import seed_demo
+    from approvals.demo import seed_organization
 
-    seed_demo()
+    seed_organization()
     User = get_user_model()
     channel = Channel.objects.get(slug="patient-stories")
     rita = User.objects.create_user("rita", password="a-long-password-1")

@@ -38,9 +38,7 @@ def new_consent(demo, *channels, person="Ana Ferreira", **dates):
 
 
 def revoke(demo, consent, reason="She withdrew her consent by letter."):
-    return governance_actions.revoke_consent(
-        consent, actor=demo["carol"], expected_version=consent.version, reason=reason
-    )
+    return actions.revoke_consent(consent, actor=demo["carol"], expected_version=consent.version, reason=reason)
 
 
 @pytest.fixture

@@ -75,13 +75,11 @@ def test_channel_list_keeps_constant_queries_with_crises(api_as, demo):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from governance import actions as governance_actions
-
     client = api_as("carol")
     with CaptureQueriesContext(connection) as calm:
         client.get(f"{V1}/channels/")
-    governance_actions.start_crisis(actor=demo["dana"], channel=Channel.objects.get(slug="x-news"), reason="a")
-    governance_actions.start_crisis(actor=demo["dana"], reason="organization-wide")
+    actions.start_crisis(actor=demo["dana"], channel=Channel.objects.get(slug="x-news"), reason="a")
+    actions.start_crisis(actor=demo["dana"], reason="organization-wide")
     with CaptureQueriesContext(connection) as stormy:
         body = client.get(f"{V1}/channels/").json()
     assert len(calm.captured_queries) == len(stormy.captured_queries)

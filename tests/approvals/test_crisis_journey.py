@@ -11,7 +11,6 @@ from django.utils import timezone
 from approvals import actions
 from approvals.models import HoldingStatement, Post, ReviewDecision
 from audit.models import AuditEvent
-from governance import actions as governance_actions
 from governance.models import Channel
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +152,7 @@ def test_holding_statements_are_kept_by_managers_and_the_crisis_team(api_as, dem
     ]
 
     # Retired statements cannot be issued; nor can anyone issue without handling crises.
-    governance_actions.start_crisis(actor=demo["dana"], channel=Channel.objects.get(slug="x-news"), reason="Fire")
+    actions.start_crisis(actor=demo["dana"], channel=Channel.objects.get(slug="x-news"), reason="Fire")
     assert ray.post(f"{V1}/holding-statements/{made['id']}/issue/", format="json").status_code == 403
     dana.patch(f"{V1}/holding-statements/{made['id']}/", {"version": 2, "is_active": False}, format="json")
     retired = dana.post(f"{V1}/holding-statements/{made['id']}/issue/", format="json")
@@ -164,7 +163,7 @@ def test_editing_an_issued_statement_makes_it_an_ordinary_post(demo):
     channel = Channel.objects.get(slug="mastodon-main")  # dana manages it: she may also edit
     dana = demo["dana"]
     statement = actions.save_holding_statement(None, actor=dana, channel=channel, name="S", body="We are aware.")
-    governance_actions.start_crisis(actor=dana, channel=channel, reason="Storm")
+    actions.start_crisis(actor=dana, channel=channel, reason="Storm")
     post = actions.issue_holding_statement(statement, actor=dana)
     post = actions.edit_post(post, actor=dana, expected_version=post.version, body="We are aware. More soon.")
     assert post.holding_statement_id is None
@@ -213,18 +212,16 @@ def test_crisis_lists_and_timelines_keep_constant_queries(api_as, demo):
         return len(queries.captured_queries)
 
     actions.save_holding_statement(None, actor=dana, channel=x_news, name="One", body="We are aware.")
-    incident = governance_actions.start_crisis(actor=dana, channel=x_news, reason="First")
+    incident = actions.start_crisis(actor=dana, channel=x_news, reason="First")
     few = [
         counted(f"{V1}/crises/"),
         counted(f"{V1}/channels/x-news/holding-statements/"),
         counted(f"{V1}/crises/{incident.pk}/timeline/"),
     ]
-    governance_actions.end_crisis(incident, actor=dana)
+    actions.end_crisis(incident, actor=dana)
     for n in range(4):
         actions.save_holding_statement(None, actor=dana, channel=x_news, name=f"More {n}", body="We are aware.")
-        governance_actions.end_crisis(
-            governance_actions.start_crisis(actor=dana, channel=x_news, reason=f"Again {n}"), actor=dana
-        )
+        actions.end_crisis(actions.start_crisis(actor=dana, channel=x_news, reason=f"Again {n}"), actor=dana)
     later = timezone.now() + timedelta(days=1)
     for n in range(3):  # more events in the first incident's window do not add queries either
         post = actions.create_post(actor=demo["bob"], channel=x_news, body=f"Post {n}", scheduled_at=later)

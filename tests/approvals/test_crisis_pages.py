@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from approvals import actions
 from approvals.models import HoldingStatement, Post
-from governance import actions as governance_actions
 from governance.models import Channel, CrisisIncident
 
 pytestmark = pytest.mark.django_db
@@ -89,18 +88,18 @@ def test_dana_declares_ends_and_releases_from_the_console(client, demo, mastodon
 
 def test_release_all_reports_what_stays_held(client, demo, mastodon, scheduled_on):
     first, second = scheduled_on(mastodon), scheduled_on(mastodon, body="Second post.")
-    incident = governance_actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Outage")
+    incident = actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Outage")
     # A second crisis over the whole department keeps the second post held (and the first too).
-    governance_actions.end_crisis(incident, actor=demo["dana"])
+    actions.end_crisis(incident, actor=demo["dana"])
     signed_in(client, demo, "dana")
     response = client.post(f"/crisis/{incident.pk}/release-all/", follow=True)
     assert response.status_code == 200 and "Released 2 posts." in response.content.decode()
     assert set(Post.objects.filter(pk__in=[first.pk, second.pk]).values_list("state", flat=True)) == {"scheduled"}
 
     third = scheduled_on(mastodon, body="Third post.")
-    incident = governance_actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Again")
-    governance_actions.end_crisis(incident, actor=demo["dana"])
-    department = governance_actions.start_crisis(
+    incident = actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Again")
+    actions.end_crisis(incident, actor=demo["dana"])
+    department = actions.start_crisis(
         actor=demo["dana"], department=mastodon.owning_department, reason="Whole department"
     )
     response = client.post(f"/crisis/{incident.pk}/release-all/", follow=True)
@@ -110,7 +109,7 @@ def test_release_all_reports_what_stays_held(client, demo, mastodon, scheduled_o
 
 
 def test_active_release_all_is_409(client, demo, mastodon):
-    incident = governance_actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Outage")
+    incident = actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Outage")
     signed_in(client, demo, "dana")
     response = client.post(f"/crisis/{incident.pk}/release-all/")
     assert response.status_code == 409 and "still active" in response.content.decode()
@@ -126,7 +125,7 @@ def test_missing_reason_is_400_and_keeps_the_choice(client, demo):
 
 
 def test_bob_may_not_post_and_sees_no_forms(client, demo, mastodon):
-    incident = governance_actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Outage")
+    incident = actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Outage")
     signed_in(client, demo, "bob")
     page = client.get(CONSOLE)
     assert page.status_code == 200
@@ -156,7 +155,7 @@ def test_holding_statement_is_issued_during_a_crisis(client, demo):
     seed_holding_statements()
     x_news = Channel.objects.get(slug="x-news")
     statement = HoldingStatement.objects.filter(channel=x_news).order_by("pk").first()
-    incident = governance_actions.start_crisis(actor=demo["dana"], channel=x_news, reason="Fire in wing B")
+    incident = actions.start_crisis(actor=demo["dana"], channel=x_news, reason="Fire in wing B")
     signed_in(client, demo, "dana")
     detail = client.get(f"/crisis/{incident.pk}/").content.decode()
     assert f'data-statement="{statement.pk}"' in detail and 'data-testid="statement-issue"' in detail
@@ -167,15 +166,15 @@ def test_holding_statement_is_issued_during_a_crisis(client, demo):
     detail = client.get(f"/crisis/{incident.pk}/").content.decode()
     assert 'data-testid="statement-issued"' in detail and f"post #{post.pk}" in detail
 
-    governance_actions.end_crisis(incident, actor=demo["dana"])
+    actions.end_crisis(incident, actor=demo["dana"])
     refused = client.post(f"/crisis/statements/{statement.pk}/issue/", {"crisis": incident.pk})
     assert refused.status_code == 409 and "No crisis covers" in refused.content.decode()
 
 
 def test_reasons_and_notes_are_escaped(client, demo, mastodon):
     evil = "<script>alert(1)</script>"
-    incident = governance_actions.start_crisis(actor=demo["dana"], channel=mastodon, reason=evil)
-    governance_actions.end_crisis(incident, actor=demo["dana"], note=evil)
+    incident = actions.start_crisis(actor=demo["dana"], channel=mastodon, reason=evil)
+    actions.end_crisis(incident, actor=demo["dana"], note=evil)
     signed_in(client, demo, "dana")
     for url in (CONSOLE, f"/crisis/{incident.pk}/"):
         html = client.get(url).content.decode()
@@ -191,19 +190,19 @@ def test_crisis_pages_issue_a_constant_number_of_queries(client, demo, mastodon,
         assert response.status_code == 200
         return len(ctx.captured_queries)
 
-    incident = governance_actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Outage")
+    incident = actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Outage")
     scheduled_on(mastodon)
     few_console, few_detail = measure(CONSOLE), measure(f"/crisis/{incident.pk}/")
-    governance_actions.end_crisis(incident, actor=demo["dana"])
+    actions.end_crisis(incident, actor=demo["dana"])
     for i in range(3):  # more crises, held posts and timeline events
         for _ in range(5):
             scheduled_on(mastodon, body=f"Post {i}")
-        other = governance_actions.start_crisis(
+        other = actions.start_crisis(
             actor=demo["dana"], channel=Channel.objects.get(slug=["x-news", "podcast", "youtube-main"][i]), reason="r"
         )
         if i < 2:
-            governance_actions.end_crisis(other, actor=demo["dana"])
-    incident = governance_actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Outage again")
+            actions.end_crisis(other, actor=demo["dana"])
+    incident = actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Outage again")
     assert Post.objects.filter(state="held").count() > 10
     assert measure(CONSOLE) == few_console
     assert measure(f"/crisis/{incident.pk}/") == few_detail

@@ -9,7 +9,6 @@ from django.utils import timezone
 from approvals import actions
 from approvals.models import Post, ReviewDecision, ReviewStage
 from core.errors import Conflict
-from governance import actions as governance_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +46,9 @@ def test_a_review_held_mid_way_starts_again(make_post, demo):
 def test_nothing_is_released_while_a_crisis_covers_the_channel(make_post, demo, channel):
     post = make_post("approved")
     post = actions.hold(post, actor=demo["admin"], expected_version=post.version, reason="Wait")
-    incident = governance_actions.start_crisis(actor=demo["sam"], department=channel.owning_department, reason="x")
+    incident = actions.start_crisis(actor=demo["sam"], department=channel.owning_department, reason="x")
     with pytest.raises(Conflict) as refused:
         actions.release(post, actor=demo["admin"], expected_version=post.version)
     assert refused.value.code == "crisis_active" and "department marketing" in str(refused.value.detail)
-    governance_actions.end_crisis(incident, actor=demo["sam"])
+    actions.end_crisis(incident, actor=demo["sam"])
     assert actions.release(post, actor=demo["admin"], expected_version=post.version).state == "approved"

@@ -3,8 +3,8 @@
 import pytest
 from django.core import mail
 
-from audit.chain import verify_chain
 from audit.models import AuditEvent
+from audit.verify import verify_chain
 
 pytestmark = pytest.mark.django_db
 V1 = "/api/v1"

@@ -129,7 +129,7 @@ def test_messages_are_escaped(client_as, demo):
 
 
 def test_keyset_paging_and_constant_queries(client_as, demo, make_post, monkeypatch):
-    from approvals import notification_views
+    from approvals.views import notifications as notification_views
 
     monkeypatch.setattr(notification_views, "PAGE_SIZE", 5)
     post = make_post("in_review")

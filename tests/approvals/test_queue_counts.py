@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import roles
-from approvals import actions, dashboard, queue_selectors
+from approvals import actions, selectors
+from approvals import panels as dashboard
 from approvals.models import PolicyCheck, Post, ReviewStage
 from approvals.selectors import review_queue_counts, review_queue_for, review_queue_page, review_queue_scope
 from governance import actions as governance_actions
@@ -284,7 +285,7 @@ def test_queries_do_not_grow_with_the_channels_or_posts_decided(organization, cl
 
 
 def test_counts_are_empty_for_anyone_without_a_queue(organization):
-    assert queue_selectors.queue_counts(user("alice"), queue_selectors.QueueFilters()) == []
+    assert selectors.queue_counts(user("alice"), selectors.QueueFilters()) == []
     inactive = user("rachel")
     inactive.is_active = False
     assert review_queue_counts(inactive) == {} and review_queue_page(inactive) == []

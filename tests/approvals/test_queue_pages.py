@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts import roles
 from approvals import actions
 from approvals.models import PolicyCheck, Post, PostState, RetrospectiveReview, ReviewStage
 from governance.models import Channel
@@ -150,7 +151,7 @@ def test_counts_total_and_per_channel(client_as, demo, make_post):
 
 
 def test_keyset_paging_walks_the_whole_queue_once(client_as, demo, make_post, monkeypatch):
-    from approvals import queue_views
+    from approvals.views import queue as queue_views
 
     monkeypatch.setattr(queue_views, "PAGE_SIZE", 4)
     posts = [waiting(make_post, hours=100 - i) for i in range(10)]
@@ -239,11 +240,10 @@ def test_dashboard_panels_and_constant_queries(client_as, demo, make_post):
 
 
 def test_dashboard_shows_drafts_to_authors_and_crises_to_everyone(client_as, demo, make_post):
-    from governance import actions as governance_actions
 
     draft = make_post("draft")
     channel = Channel.objects.get(slug="x-news")
-    governance_actions.start_crisis(actor=demo["dana"], reason="Outage rumours", channel=channel)
+    actions.start_crisis(actor=demo["dana"], reason="Outage rumours", channel=channel)
     html = client_as("alice").get("/dashboard/").content.decode()
     assert 'data-testid="panel-my-drafts"' in html and f'data-post="{draft.pk}"' in html
     assert 'data-testid="panel-crises"' in html and "Outage rumours" in html
@@ -267,7 +267,7 @@ def test_a_reviewer_without_the_reviewer_role_gets_the_queue_panel(demo, make_po
         governance_actions.add_department_member(
             channel.owning_department, actor=demo["admin"], user=gwen, role="reviewers"
         )
-    assert not permissions.role_names(gwen)  # no global role: the grant alone
+    assert not roles.role_names(gwen)  # no global role: the grant alone
     post = waiting(make_post, hours=3)
 
     client = Client()

@@ -7,7 +7,6 @@ from guardian.shortcuts import assign_perm
 from approvals import actions
 from approvals.models import HoldingStatement, Post
 from audit.models import AuditEvent
-from governance import actions as governance_actions
 from governance.models import Channel
 
 pytestmark = pytest.mark.django_db
@@ -244,7 +243,7 @@ def test_statements_are_escaped_everywhere(client_as, demo, x_news):
         None, actor=demo["dana"], channel=x_news, name=EVIL, title=EVIL, body=f"Update {EVIL}"
     )
     dana = client_as("dana")
-    incident = governance_actions.start_crisis(actor=demo["dana"], channel=x_news, reason="Outage")
+    incident = actions.start_crisis(actor=demo["dana"], channel=x_news, reason="Outage")
     loaded = form(statement)
     actions.save_holding_statement(statement, actor=demo["sam"], expected_version=1, body=f"Sam {EVIL}")
     pages = [
@@ -263,7 +262,7 @@ def test_statements_are_escaped_everywhere(client_as, demo, x_news):
 def test_a_statement_is_issued_from_the_console_during_a_crisis(client_as, demo, x_news, statement):
     dana = client_as("dana")
     assert 'data-testid="statement-issue"' not in dana.get(CONSOLE).content.decode()  # no crisis yet
-    incident = governance_actions.start_crisis(actor=demo["dana"], channel=x_news, reason="Outage")
+    incident = actions.start_crisis(actor=demo["dana"], channel=x_news, reason="Outage")
     console = dana.get(CONSOLE).content.decode()
     assert 'data-testid="statement-issue"' in console and f'name="crisis" value="{incident.pk}"' in console
     response = dana.post(f"/crisis/statements/{statement.pk}/issue/", {"crisis": incident.pk})
@@ -287,7 +286,7 @@ def test_the_console_costs_the_same_queries_with_1_or_20_statements(
     channels = [Channel.objects.get(slug=slug) for slug in ("x-news", "patient-stories", "employee-news")]
     assign_perm("review_on_channel", mia, channels[2])  # mia sees its statements too
     actions.save_holding_statement(None, actor=demo["sam"], channel=channels[0], name="First", body=CALM)
-    governance_actions.start_crisis(actor=demo["dana"], channel=channels[0], reason="Outage")
+    actions.start_crisis(actor=demo["dana"], channel=channels[0], reason="Outage")
     page.get(CONSOLE)  # warm the session
     with CaptureQueriesContext(connection) as few:
         assert page.get(CONSOLE).status_code == 200
@@ -296,7 +295,7 @@ def test_the_console_costs_the_same_queries_with_1_or_20_statements(
         actions.save_holding_statement(
             None, actor=demo["sam" if i % 2 else "dana"], channel=channels[i % 3], name=f"S{i}", body=CALM
         )
-    governance_actions.start_crisis(actor=demo["dana"], channel=channels[1], reason="Another")
+    actions.start_crisis(actor=demo["dana"], channel=channels[1], reason="Another")
     with django_assert_num_queries(len(few.captured_queries)):
         html = page.get(CONSOLE).content.decode()
     assert html.count('data-testid="holding-statement"') == 20

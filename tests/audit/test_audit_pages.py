@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 import audit
 from approvals import actions
 from audit.models import AuditEvent
-from governance import actions as governance_actions
 from governance.models import Channel
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +60,7 @@ def test_only_compliance_officers(client, demo):
 
 def test_filters(carol, demo):
     x_news = Channel.objects.get(slug="x-news")
-    incident = governance_actions.start_crisis(actor=demo["dana"], channel=x_news, reason="Storm")
+    incident = actions.start_crisis(actor=demo["dana"], channel=x_news, reason="Storm")
     by_dana = seqs(carol.get(LOG, {"actor": "dana"}))
     assert by_dana and set(AuditEvent.objects.filter(seq__in=by_dana).values_list("actor_label", flat=True)) == {"dana"}
     started = seqs(carol.get(LOG, {"action": "governance.crisis.start"}))
@@ -116,7 +115,7 @@ def test_paging_never_offsets_or_counts(carol):
 
 def test_exports_contain_the_filtered_events_only(carol, demo):
     x_news = Channel.objects.get(slug="x-news")
-    governance_actions.start_crisis(actor=demo["dana"], channel=x_news, reason="=cmd|' /C calc'!A0")
+    actions.start_crisis(actor=demo["dana"], channel=x_news, reason="=cmd|' /C calc'!A0")
     audit.record("tests.other.event", actor=None, data={"reason": "+1 and @SUM(A1)"})
     wanted = list(
         AuditEvent.objects.filter(action="governance.crisis.start").order_by("seq").values_list("seq", flat=True)
@@ -159,7 +158,7 @@ def test_exports_stream_in_chunks(carol):
 
 def test_event_data_is_escaped(carol, demo):
     evil = "<script>alert(1)</script>"
-    governance_actions.start_crisis(actor=demo["dana"], channel=Channel.objects.get(slug="x-news"), reason=evil)
+    actions.start_crisis(actor=demo["dana"], channel=Channel.objects.get(slug="x-news"), reason=evil)
     html = carol.get(LOG).content.decode()
     assert evil not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     lines = streamed(carol.get(f"{LOG}export.jsonl")).splitlines()

@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
 
 import audit
-from audit.chain import verify_chain
 from audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from audit.verify import verify_chain
 
 
 def _write_events(n: int) -> list[AuditEvent]:

@@ -20,9 +20,10 @@ from django.core.management.base import CommandError
 
 import audit
 from audit import checkpoints
-from audit.chain import HASHED_FIELDS, event_hash, timestamp, verify_chain
+from audit.chain import HASHED_FIELDS, event_hash, timestamp
 from audit.checks import checkpoint_settings
 from audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
+from audit.verify import verify_chain
 
 from . import test_tamper
 from .test_tamper import VERIFY_URL, rewind_head_to, run_verify_audit, tamper, write_events

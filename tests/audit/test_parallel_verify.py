@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from audit import chain
-from audit.chain import verify_chain
 from audit.models import AuditChainHead, AuditEvent
+from audit.verify import verify_chain
 from tests.audit.test_tamper import run_verify_audit, tamper, write_events
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 
 import audit
 from accounts import roles
-from audit.chain import HASHED_FIELDS, event_hash, verify_chain
+from audit.chain import HASHED_FIELDS, event_hash
 from audit.models import AuditChainHead, AuditEvent
+from audit.verify import verify_chain
 
 VERIFY_URL = "/api/v1/audit-events/verify/"
 GUARDED = ("audit_auditevent", "audit_auditcheckpoint")

@@ -35,9 +35,9 @@ def browser():
 
 @pytest.fixture
 def live_demo(transactional_db, live_server):
-    from governance.demo import seed_demo
+    from approvals.demo import seed_organization
 
-    seed_demo()
+    seed_organization()
     return live_server
 
 

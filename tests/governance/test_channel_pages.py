@@ -38,7 +38,7 @@ def test_list_shows_the_visible_channels_with_owner_platform_and_status(client_a
 
 
 def test_list_marks_channels_in_crisis(client_as, demo):
-    from governance.actions import start_crisis
+    from approvals.actions import start_crisis
 
     start_crisis(actor=demo["dana"], channel=_channel(), reason="Outage")
     content = client_as("dana").get("/channels/").content.decode()

@@ -8,13 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from approvals import actions as approvals_actions
 from audit.models import AuditEvent
 from core import cache
 from core.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from governance import actions, selectors
 from governance.demo import VALID_CONSENT_REFERENCE
 from governance.models import Channel, Consent
-from governance.signals import consent_revoked
 
 pytestmark = pytest.mark.django_db
 V1 = "/api/v1"
@@ -56,7 +56,9 @@ class TestValidity:
         assert "does not cover St. Mary's News on X" in consent.problem_on(TODAY, news)
         assert consent.problem_on(TODAY) is None  # without a channel: dates and revocation only
 
-        actions.revoke_consent(consent, actor=demo["carol"], expected_version=consent.version, reason="Withdrawn.")
+        approvals_actions.revoke_consent(
+            consent, actor=demo["carol"], expected_version=consent.version, reason="Withdrawn."
+        )
         consent.refresh_from_db()
         assert "was revoked" in consent.problem_on(TODAY, stories)
         assert "was revoked" in consent.problem_on(TODAY)
@@ -74,7 +76,7 @@ class TestValidity:
         record(carol, [stories], person="Expired", granted_on=today - timedelta(9), expires_on=today - timedelta(1))
         endless = record(carol, [stories], person="Endless", granted_on=today - timedelta(days=900))
         revoked = record(carol, [stories], person="Revoked")
-        actions.revoke_consent(revoked, actor=carol, expected_version=1, reason="Asked us to stop.")
+        approvals_actions.revoke_consent(revoked, actor=carol, expected_version=1, reason="Asked us to stop.")
         ours = Consent.objects.filter(person_name__in=["Current", "Future", "Expired", "Endless", "Revoked"])
         valid = set(ours.filter(selectors.valid_consents_q(today)).values_list("person_name", flat=True))
         assert valid == {"Current", "Endless"}
@@ -130,7 +132,7 @@ class TestWhoMayChangeTheRegistry:
         with pytest.raises(PermissionDenied):
             actions.update_consent(carols, actor=dana, expected_version=1, notes="x")
         with pytest.raises(PermissionDenied):
-            actions.revoke_consent(carols, actor=dana, expected_version=1, reason="x")
+            approvals_actions.revoke_consent(carols, actor=dana, expected_version=1, reason="x")
         assert Consent.objects.get(pk=carols.pk).revoked_at is None
 
     def test_validation(self, demo, channels):
@@ -172,35 +174,36 @@ class TestUpdateAndRevoke:
         with pytest.raises(StaleVersion):
             actions.update_consent(consent, actor=carol, expected_version=7, notes="x")
         with pytest.raises(StaleVersion):
-            actions.revoke_consent(consent, actor=carol, expected_version=7, reason="x")
+            approvals_actions.revoke_consent(consent, actor=carol, expected_version=7, reason="x")
         with pytest.raises(ValidationFailed) as exc:
-            actions.revoke_consent(consent, actor=carol, expected_version=1, reason="   ")
+            approvals_actions.revoke_consent(consent, actor=carol, expected_version=1, reason="   ")
         assert "reason" in exc.value.errors
-        consent = actions.revoke_consent(consent, actor=carol, expected_version=1, reason="Called to withdraw.")
+        consent = approvals_actions.revoke_consent(
+            consent, actor=carol, expected_version=1, reason="Called to withdraw."
+        )
         assert consent.version == 2 and consent.revoked_by == carol and consent.is_revoked
         with pytest.raises(Conflict) as exc:
-            actions.revoke_consent(consent, actor=carol, expected_version=2, reason="again")
+            approvals_actions.revoke_consent(consent, actor=carol, expected_version=2, reason="again")
         assert exc.value.code == "consent_revoked"
         with pytest.raises(Conflict):
             actions.update_consent(consent, actor=carol, expected_version=2, notes="x")
 
-    def test_revocation_is_audited_and_signalled_in_the_transaction(self, demo, channels):
-        carol = demo["carol"]
+    def test_revocation_is_audited_and_holds_the_citing_posts_in_the_same_transaction(self, demo, channels):
+        carol, alice = demo["carol"], demo["alice"]
         consent = record(carol, [channels["patient-stories"]], person="Tom Hale")
-        seen = []
-
-        def receiver(sender, consent, actor, **kwargs):
-            seen.append((consent.pk, consent.is_revoked, actor.username))
-
-        consent_revoked.connect(receiver)
-        try:
-            actions.revoke_consent(consent, actor=carol, expected_version=1, reason="Family request.")
-        finally:
-            consent_revoked.disconnect(receiver)
-        assert seen == [(consent.pk, True, "carol")]
+        post = approvals_actions.create_post(
+            actor=alice, channel=channels["patient-stories"], body="Tom's recovery story.", consent=consent
+        )
+        post = approvals_actions.submit(post, actor=alice, expected_version=post.version)
+        approvals_actions.revoke_consent(consent, actor=carol, expected_version=1, reason="Family request.")
         event = last_event("governance.consent.revoke")
         assert event.actor_id == carol.pk
         assert event.data["reason"] == "Family request." and event.data["person_name"] == "Tom Hale"
+        post.refresh_from_db()
+        assert post.state == "held"
+        hold = last_event("approvals.post.hold")
+        assert hold.target_id == str(post.pk) and hold.seq == event.seq + 1  # right after it, by the system
+        assert hold.actor_id is None
 
 
 class TestVisibility:

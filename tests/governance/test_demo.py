@@ -4,8 +4,8 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from approvals.models import Post, PostState
-from audit.chain import verify_chain
 from audit.models import AuditEvent
+from audit.verify import verify_chain
 from governance.models import Channel, ChannelGroupObjectPermission, Department
 from governance.permissions import DRAFT, MANAGE_CHANNEL, REVIEW, perms_on
 

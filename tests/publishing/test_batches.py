@@ -9,11 +9,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from approvals import actions as approvals_actions
 from approvals.models import Post
-from audit.chain import verify_chain
 from audit.models import AuditEvent
+from audit.verify import verify_chain
 from core.db import update_rows
-from governance import actions as governance_actions
 from governance.models import Channel
 from publishing import delivery
 from publishing.models import JobStatus, PublishJob
@@ -35,7 +35,7 @@ def test_a_batch_settles_each_job_on_its_own_merits(mastodon, demo):
     scheduled = approved_post(demo, body="Due now.", scheduled_at=timezone.now() + timedelta(hours=1))
     Post.objects.filter(pk=scheduled.pk).update(scheduled_at=timezone.now() - timedelta(seconds=1))
     held = publish(approved_post(demo, slug="x-news", body="Our statement on the merger."), demo)
-    governance_actions.start_crisis(actor=demo["dana"], channel=Channel.objects.get(slug="x-news"), reason="Merger")
+    approvals_actions.start_crisis(actor=demo["dana"], channel=Channel.objects.get(slug="x-news"), reason="Merger")
     done_before = sent[0]
     assert delivery.deliver(job_of(done_before).pk) == "done"
 

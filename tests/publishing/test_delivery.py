@@ -12,7 +12,6 @@ from django.utils import timezone
 from approvals import actions
 from approvals.models import Post
 from audit.models import AuditEvent
-from governance import actions as governance_actions
 from governance.models import Channel
 from publishing import credentials, delivery
 from publishing.models import ChannelConnector, ConnectorKind, JobStatus, PublishJob
@@ -147,7 +146,7 @@ def test_a_401_fails_for_good_with_the_reason_shown_and_can_be_retried(mastodon,
 def test_a_post_held_by_a_crisis_is_not_delivered(mastodon, demo):
     post = publish(approved_post(demo), demo)
     job = PublishJob.objects.get(post=post)
-    governance_actions.start_crisis(actor=demo["sam"], reason="Power outage")  # organization-wide
+    actions.start_crisis(actor=demo["sam"], reason="Power outage")  # organization-wide
     assert delivery.deliver(job.pk) == "held"
     post.refresh_from_db()
     assert post.state == "held" and post.held_from == "publishing" and "Power outage" in post.status_reason
@@ -294,7 +293,7 @@ def test_credentials_are_encrypted_at_rest(mastodon, demo):
 def test_what_the_crisis_itself_sends_is_not_held_by_it(mastodon, demo):
     """A holding statement issued in the crisis, and a post sent by breaking the glass, go out."""
     channel = Channel.objects.get(slug="mastodon-main")
-    governance_actions.start_crisis(actor=demo["sam"], channel=channel, reason="Hospital fire")
+    actions.start_crisis(actor=demo["sam"], channel=channel, reason="Hospital fire")
     statement = actions.save_holding_statement(
         None, actor=demo["dana"], channel=channel, name="Fire", body="We are aware of a fire and will update here."
     )

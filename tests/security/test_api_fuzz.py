@@ -101,13 +101,13 @@ def demo_org(django_db_setup, django_db_blocker):
     """The demo organization, seeded once for the module in a transaction rolled back at its end."""
     from django.contrib.auth import get_user_model
 
-    from governance.demo import seed_demo
+    from approvals.demo import seed_organization
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            seed_demo()
+            seed_organization()
             yield {user.username: user for user in get_user_model().objects.all()}
         finally:
             transaction.set_rollback(True)

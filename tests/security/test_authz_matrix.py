@@ -53,15 +53,14 @@ def _build_world() -> dict:
     from rest_framework.authtoken.models import Token
 
     from approvals import actions
-    from approvals.calendar_views import feed_token
-    from approvals.demo import seed_holding_statements, seed_posts
+    from approvals.demo import seed_holding_statements, seed_organization, seed_posts
     from approvals.models import HoldingStatement, Notification, Post, RetrospectiveReview
-    from governance import actions as gov_actions
-    from governance.demo import VALID_CONSENT_REFERENCE, seed_demo
+    from approvals.views.calendar import feed_token
+    from governance.demo import VALID_CONSENT_REFERENCE
     from governance.models import Channel, Consent, PostingPolicy
     from publishing.demo import seed_connectors
 
-    seed_demo()
+    seed_organization()
     seed_connectors()  # before the posts, as `manage.py seed_demo` does
     seed_posts()
     seed_holding_statements()
@@ -121,10 +120,10 @@ def _build_world() -> dict:
     w["d_published"] = yt.pk
 
     # Crises: one on a PR channel (bob and ray see it, cannot end it), one on a channel of dana's.
-    w["crisis_pr"] = gov_actions.start_crisis(
+    w["crisis_pr"] = actions.start_crisis(
         actor=users["dana"], channel=channels["employee-news"], reason="Data breach rumour."
     ).pk
-    w["crisis_sc"] = gov_actions.start_crisis(
+    w["crisis_sc"] = actions.start_crisis(
         actor=users["dana"], channel=channels["podcast"], reason="Guest under investigation."
     ).pk
     w["hs_pr"] = actions.save_holding_statement(

@@ -144,14 +144,13 @@ def _seed() -> dict:
     from approvals.actions.break_glass import break_glass
     from approvals.actions.consent import request_retraction
     from approvals.actions.statements import issue_holding_statement, save_holding_statement
-    from approvals.demo import seed_holding_statements
+    from approvals.demo import seed_holding_statements, seed_organization
     from approvals.models import Post, PostState
     from governance import actions as governance_actions
-    from governance.demo import seed_demo
     from governance.models import Channel, Department, PostingPolicy
     from publishing.demo import seed_connectors
 
-    seed_demo()
+    seed_organization()
     seed_connectors()
     seed_holding_statements()
     User = get_user_model()
@@ -273,7 +272,7 @@ def _seed() -> dict:
         document_reference=_p("HYPERLINK")[:200],
         notes=_p("XSS-script"),
     )
-    crisis = governance_actions.start_crisis(actor=dana, reason=_p("HYPERLINK"), channel=channel)
+    crisis = approvals_actions.start_crisis(actor=dana, reason=_p("HYPERLINK"), channel=channel)
     issued = issue_holding_statement(statement, actor=dana)
     issued = approvals_actions.approve(issued, actor=users["sam"], expected_version=issued.version)
     assert issued.state == PostState.PUBLISHING, issued.state
@@ -499,7 +498,7 @@ def test_atom_feed_is_well_formed_and_escapes_the_corpus(seeded, as_user):
 def test_ics_feed_parses_back_and_injected_lines_make_no_event(seeded, as_user, who):
     from icalendar import Calendar
 
-    from approvals.calendar_views import feed_token, posts_in_range
+    from approvals.views.calendar import feed_token, posts_in_range
 
     user = seeded[who]
     response = as_user(None).get(f"/calendar/{feed_token(user)}.ics")

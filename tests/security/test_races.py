@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 
 from approvals import actions
 from approvals.models import Post, PostState, ReviewDecision, ReviewStage, Revision
-from audit.chain import verify_chain
 from audit.models import AuditEvent
+from audit.verify import verify_chain
 from governance import actions as governance_actions
 from governance.models import Channel, CrisisIncident
 from publishing.models import PublishJob
@@ -165,7 +165,7 @@ def test_two_crises_started_at_once_on_one_channel_give_one_crisis(org, client_f
         assert winner.status_code == 201 and loser.json()["code"] == "crisis_active"
         (incident,) = CrisisIncident.objects.filter(channel=channel, ended_at=None)
         assert AuditEvent.objects.filter(action="governance.crisis.start", target_id=str(incident.pk)).count() == 1
-        governance_actions.end_crisis(incident, actor=org["dana"])
+        actions.end_crisis(incident, actor=org["dana"])
     assert CrisisIncident.objects.filter(channel=channel).count() == ROUNDS
     assert_chain_verifies()
 
@@ -195,7 +195,7 @@ def test_a_manager_holding_a_post_as_it_is_approved_gives_one_outcome(org, clien
 
 
 def test_a_crisis_starting_as_a_post_is_approved_holds_it_or_reopens_it(org, client_for):
-    """The crisis's receivers hold scheduled posts and reopen the review of the others, under
+    """The crisis holds scheduled posts and reopens the review of the others, under
     each post's lock, while the approval takes the post's lock first and the audit chain's
     last: whichever commits first, the post ends up held or back in review with the crisis
     team, both requests succeed, and no deadlock turns either into an error."""
@@ -220,31 +220,38 @@ def test_a_crisis_starting_as_a_post_is_approved_holds_it_or_reopens_it(org, cli
                 ReviewStage.objects.filter(pk__in=post.review_plan).values_list("slug", flat=True)
             )
         incident = CrisisIncident.objects.get(channel=channel, ended_at=None)
-        governance_actions.end_crisis(incident, actor=org["dana"])
+        actions.end_crisis(incident, actor=org["dana"])
     assert_chain_verifies()
 
 
 @pytest.mark.parametrize("scope", ["channel", "department", "organization"])
 def test_a_post_submitted_while_a_crisis_is_being_declared_gets_the_crisis_team(org, scope):
-    """The crisis is paused after its receivers ran and before it commits; the submission made
+    """The crisis is paused after its audit event and before it commits; the submission made
     in that window must wait for it and plan the crisis-team stage. (Without the wait the
     submission saw no crisis yet, and the crisis, seeing a draft, did not reopen it.)"""
-    from governance.signals import crisis_started
+    from unittest import mock
+
+    import audit
 
     channel = Channel.objects.get(slug="x-news")
     post = actions.create_post(actor=org["bob"], channel=channel, body="Road works on Elm Street.")
     paused, go_on = threading.Event(), threading.Event()
+    record = audit.record
 
-    def pause(sender, **kwargs):
-        paused.set()
-        go_on.wait(10)
+    def pausing_record(action, *args, **kwargs):
+        event = record(action, *args, **kwargs)
+        if action == "governance.crisis.start":
+            paused.set()
+            go_on.wait(10)
+        return event
 
-    crisis_started.connect(pause, dispatch_uid="test_pause_crisis")
+    patch = mock.patch.object(audit, "record", pausing_record)
+    patch.start()
     try:
         where = {"channel": {"channel": channel}, "department": {"department": channel.owning_department}}
         crisis = threading.Thread(
             target=lambda: (
-                governance_actions.start_crisis(actor=org["dana"], reason="Storm", **where.get(scope, {})),
+                actions.start_crisis(actor=org["dana"], reason="Storm", **where.get(scope, {})),
                 connections.close_all(),
             )
         )
@@ -269,7 +276,7 @@ def test_a_post_submitted_while_a_crisis_is_being_declared_gets_the_crisis_team(
         assert not crisis.is_alive() and not submitter.is_alive()
     finally:
         go_on.set()
-        crisis_started.disconnect(dispatch_uid="test_pause_crisis")
+        patch.stop()
     post.refresh_from_db()
     assert post.state == PostState.IN_REVIEW
     plan = set(ReviewStage.objects.filter(pk__in=post.review_plan).values_list("slug", flat=True))

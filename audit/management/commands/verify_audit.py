@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from audit import checkpoints
-from audit.chain import verify_chain
+from audit.verify import verify_chain
 
 
 class Command(BaseCommand):

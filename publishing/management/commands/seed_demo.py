@@ -1,8 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from approvals.demo import seed_holding_statements, seed_posts
-from governance.demo import seed_demo
+from approvals.demo import seed_holding_statements, seed_organization, seed_posts
 from publishing.demo import seed_connectors
 
 
@@ -20,7 +19,7 @@ class Command(BaseCommand):
                 "Refusing to load the demo organization with DEBUG off: its users share a published "
                 "password. Use --force if this really is a demo server."
             )
-        created = seed_demo()
+        created = seed_organization()
         created["connectors"] = seed_connectors()  # before the posts, so that their deliveries use them
         created["posts"] = seed_posts()
         created["holding statements"] = seed_holding_statements()

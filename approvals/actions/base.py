@@ -1,0 +1,118 @@
+"""What every action on a post does, written once: lock the row, check the workflow table, the
+version the client saw and the actor's permission (in that order), record the transition in
+the audit chain, and the small steps several actions share (a new revision, voiding decisions,
+closing the review)."""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+
+import audit
+from core.errors import StaleVersion, TransitionNotAllowed, ValidationFailed
+
+from ..models import (
+    Post,
+    ReviewDecision,
+    Revision,
+)
+from ..permissions import require as require_permission
+from ..workflow import SPECS, Action, allowed
+
+FIELDS_ON_CHANGE = ["state", "version", "updated_at"]
+
+
+def lock_post(post: Post) -> Post:
+    """The post, locked for this transaction (only its own row: `of=("self",)`)."""
+    return (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("channel", "current_revision", "current_stage", "current_stage__eligible_group")
+        .get(pk=post.pk)
+    )
+
+
+def lock_posts(post_ids) -> list[Post]:
+    """The posts, locked for this transaction, in id order (the order every batch locks in)."""
+    return list(
+        Post.objects.select_for_update(of=("self",))
+        .select_related("channel", "current_revision", "consent")
+        .filter(pk__in=post_ids)
+        .order_by("pk")
+    )
+
+
+def guard(post: Post, action: Action, actor, expected_version: int | None) -> None:
+    """Table, then version, then permission.
+
+    The version comes before the permission: someone acting on a stale copy is told to
+    reload (409) rather than judged on a state they have not seen; a racing second
+    reviewer gets a conflict, not a refusal meant for the next stage.
+    """
+    if not allowed(post.state, action):
+        raise TransitionNotAllowed(f"A post that is {post.get_state_display().lower()} cannot be {SPECS[action].verb}.")
+    if expected_version is None and actor is not None:
+        raise ValidationFailed(errors={"version": ["Send the version of the post you are acting on."]})
+    if expected_version is not None and post.version != expected_version:
+        raise StaleVersion(
+            f"This post changed since you loaded it (you had version {expected_version}, "
+            f"it is now at version {post.version}). Reload it and try again."
+        )
+    require_permission(action, actor, post)
+
+
+def transition_event(action: str, post: Post, *, actor, before_state: str, **data) -> dict:
+    """The audit event of one transition of `post` (already changed, version bumped)."""
+    return {
+        "action": f"approvals.post.{action}",
+        "actor": actor,
+        "target": post,
+        "channel_id": post.channel_id,
+        "data": {
+            "before": {"state": before_state, "version": post.version - 1},
+            "after": {"state": post.state, "version": post.version},
+            "revision_id": post.current_revision_id,
+            "content_hash": post.current_revision.content_hash if post.current_revision_id else None,
+            **data,
+        },
+    }
+
+
+def record_transition(action: str, post: Post, *, actor, before_state: str, **data) -> None:
+    audit.record(**transition_event(action, post, actor=actor, before_state=before_state, **data))
+
+
+def new_revision(post: Post, *, actor, number: int, content: dict) -> Revision:
+    revision = Revision(post=post, number=number, created_by=actor, content_hash=Revision.hash_content(content))
+    for name, value in content.items():
+        setattr(revision, name, value)
+    try:
+        revision.full_clean(exclude=["post", "content_hash", "created_by"])
+    except DjangoValidationError as exc:
+        raise ValidationFailed(errors=exc.message_dict) from exc
+    revision.save()
+    return revision
+
+
+def void_decisions(post: Post, reason: str) -> int:
+    post.__dict__.pop("_active_decisions", None)  # the cache of permissions.active_decisions
+    return ReviewDecision.objects.filter(post=post, voided_at__isnull=True).update(
+        voided_at=timezone.now(), voided_reason=reason
+    )
+
+
+def clear_review(post: Post) -> list[str]:
+    post.current_stage = None
+    post.awaiting_since = None
+    return ["current_stage", "awaiting_since"]
+
+
+def check_schedule(scheduled_at: datetime | None) -> None:
+    if scheduled_at is not None and scheduled_at <= timezone.now():
+        raise ValidationFailed(errors={"scheduled_at": ["Choose a time in the future."]})
+
+
+def require_comment(comment: str) -> str:
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationFailed("A comment is required: say why.", errors={"comment": ["Required."]})
+    return comment

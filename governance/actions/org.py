@@ -1,0 +1,255 @@
+"""Departments and channels: creating them, changing a channel, moving it to another
+department (its grants move with it), and who belongs to which department and role."""
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.forms.models import model_to_dict
+from guardian.shortcuts import assign_perm, remove_perm
+from guardian.utils import get_group_obj_perms_model
+
+import audit
+from accounts import roles
+from core.errors import StaleVersion, ValidationFailed
+
+from .. import permissions
+from ..models import Channel, Department
+from ..permissions import (
+    DEPARTMENT_GROUP_DEPARTMENT_GRANTS,
+    DEPARTMENT_GROUP_GRANTS,
+    MANAGE_CHANNEL,
+    MANAGE_DEPARTMENT,
+)
+from .base import clean, require, require_portal_admin
+
+CHANNEL_EDITABLE_FIELDS = (
+    "name",
+    "platform",
+    "handle",
+    "url",
+    "visibility",
+    "audience",
+    "voice_guidelines",
+    "is_regulated",
+    "requires_consent",
+)
+
+
+def _channel_snapshot(channel: Channel) -> dict:
+    data = model_to_dict(channel, fields=CHANNEL_EDITABLE_FIELDS)
+    data["owning_department"] = channel.owning_department.slug
+    return data
+
+
+@transaction.atomic
+def create_department(*, actor, slug: str, name: str, description: str = "") -> Department:
+    """Create a department with its authors, reviewers and managers groups. Portal admins only."""
+    require_portal_admin(actor)
+    if Department.objects.filter(slug=slug).exists():
+        raise ValidationFailed(errors={"slug": [f"A department “{slug}” already exists."]})
+    groups = {role: Group.objects.create(name=f"{slug} {role}") for role in DEPARTMENT_GROUP_GRANTS}
+    department = Department(
+        slug=slug,
+        name=name,
+        description=description,
+        authors_group=groups["authors"],
+        reviewers_group=groups["reviewers"],
+        managers_group=groups["managers"],
+    )
+    clean(department)
+    department.save()
+    for role, perms in DEPARTMENT_GROUP_DEPARTMENT_GRANTS.items():
+        for perm in perms:
+            assign_perm(perm, groups[role], department)
+    audit.record(
+        "governance.department.create",
+        actor=actor,
+        target=department,
+        data={"after": {"slug": slug, "name": name, "description": description}},
+    )
+    return department
+
+
+def _grant_department_groups(channel: Channel, department: Department) -> None:
+    for role, group in department.groups_by_role().items():
+        for perm in DEPARTMENT_GROUP_GRANTS[role]:
+            assign_perm(perm, group, channel)
+
+
+@transaction.atomic
+def create_channel(*, actor, slug: str, name: str, platform: str, owning_department: Department, **fields) -> Channel:
+    """Create a channel owned by a department; the department's groups receive their grants.
+
+    Who: portal admins, or managers of the owning department.
+    """
+    require(actor, MANAGE_DEPARTMENT, owning_department)
+    unknown = set(fields) - set(CHANNEL_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(errors={name: ["Unknown field."] for name in unknown})
+    channel = Channel(slug=slug, name=name, platform=platform, owning_department=owning_department, **fields)
+    clean(channel)
+    channel.save()
+    _grant_department_groups(channel, owning_department)
+    audit.record(
+        "governance.channel.create",
+        actor=actor,
+        target=channel,
+        channel_id=channel.pk,
+        data={"after": _channel_snapshot(channel)},
+    )
+    return channel
+
+
+def _locked_channel(channel: Channel, expected_version: int | None) -> Channel:
+    locked = Channel.objects.select_for_update().select_related("owning_department").get(pk=channel.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(
+            f"The channel was changed since you loaded it (version {expected_version}, now {locked.version})."
+        )
+    return locked
+
+
+@transaction.atomic
+def update_channel(channel: Channel, *, actor, expected_version: int | None = None, **changes) -> Channel:
+    """Change a channel's descriptive fields (not its owner: see `transfer_channel`). Channel managers."""
+    channel = _locked_channel(channel, expected_version)
+    require(actor, MANAGE_CHANNEL, channel)
+    unknown = set(changes) - set(CHANNEL_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(errors={name: ["This field cannot be changed here."] for name in unknown})
+    before = _channel_snapshot(channel)
+    for name, value in changes.items():
+        setattr(channel, name, value)
+    clean(channel)
+    after = _channel_snapshot(channel)
+    changed = [name for name in CHANNEL_EDITABLE_FIELDS if before[name] != after[name]]
+    if not changed:
+        return channel
+    channel.version += 1
+    channel.save(update_fields=[*changed, "version", "updated_at"])
+    audit.record(
+        "governance.channel.update",
+        actor=actor,
+        target=channel,
+        channel_id=channel.pk,
+        data={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}},
+    )
+    return channel
+
+
+@transaction.atomic
+def transfer_channel(
+    channel: Channel, *, actor, to_department: Department, expected_version: int | None = None
+) -> Channel:
+    """Move a channel to another department; the grants its department's groups held move with it.
+
+    Whatever the old department's authors, reviewers and managers held on the channel is
+    removed from them and given to the new department's groups of the same role. Grants
+    to individual users and to other groups stay as they are.
+    Who: managers of the channel who also manage the receiving department (or portal admins).
+    """
+    channel = _locked_channel(channel, expected_version)
+    require(actor, MANAGE_CHANNEL, channel)
+    require(actor, MANAGE_DEPARTMENT, to_department)
+    from_department = channel.owning_department
+    if from_department.pk == to_department.pk:
+        raise ValidationFailed(errors={"to_department": ["The channel already belongs to this department."]})
+
+    group_grants = get_group_obj_perms_model(Channel).objects
+    moved: dict[str, list[str]] = {}
+    new_groups = to_department.groups_by_role()
+    for role, old_group in from_department.groups_by_role().items():
+        held = sorted(
+            group_grants.filter(group=old_group, content_object=channel).values_list("permission__codename", flat=True)
+        )
+        for perm in held:
+            remove_perm(perm, old_group, channel)
+            assign_perm(perm, new_groups[role], channel)
+        moved[role] = held
+
+    channel.owning_department = to_department
+    channel.version += 1
+    channel.save(update_fields=["owning_department", "version", "updated_at"])
+    audit.record(
+        "governance.channel.transfer",
+        actor=actor,
+        target=channel,
+        channel_id=channel.pk,
+        data={
+            "before": {"owning_department": from_department.slug},
+            "after": {"owning_department": to_department.slug},
+            "moved_grants": moved,
+        },
+    )
+    return channel
+
+
+@transaction.atomic
+def add_department_member(department: Department, *, actor, user, role: str) -> bool:
+    """Put `user` in the department's authors, reviewers or managers group. Department managers.
+
+    False (nothing recorded) when the user was already a member.
+    """
+    require(actor, MANAGE_DEPARTMENT, department)
+    groups = department.groups_by_role()
+    if role not in groups:
+        raise ValidationFailed(errors={"role": [f"Choose one of {', '.join(groups)}."]})
+    group = groups[role]
+    if user.groups.filter(pk=group.pk).exists():
+        return False
+    user.groups.add(group)
+    permissions.forget(user)
+    audit.record(
+        "governance.department.add_member",
+        actor=actor,
+        target=department,
+        data={"user": user.get_username(), "user_id": user.pk, "role": role},
+    )
+    return True
+
+
+@transaction.atomic
+def remove_department_member(department: Department, *, actor, user, role: str) -> bool:
+    """Take `user` out of one of the department's groups. Department managers."""
+    require(actor, MANAGE_DEPARTMENT, department)
+    groups = department.groups_by_role()
+    if role not in groups:
+        raise ValidationFailed(errors={"role": [f"Choose one of {', '.join(groups)}."]})
+    if not user.groups.filter(pk=groups[role].pk).exists():
+        return False
+    user.groups.remove(groups[role])
+    permissions.forget(user)
+    audit.record(
+        "governance.department.remove_member",
+        actor=actor,
+        target=department,
+        data={"user": user.get_username(), "user_id": user.pk, "role": role},
+    )
+    return True
+
+
+@transaction.atomic
+def assign_role(user, *, actor, role: str) -> bool:
+    """Give a user an organization-wide role (Author, Reviewer, …). Portal admins only."""
+    require_portal_admin(actor)
+    if role not in roles.ALL_ROLES:
+        raise ValidationFailed(errors={"role": [f"Choose one of {', '.join(roles.ALL_ROLES)}."]})
+    group, _ = Group.objects.get_or_create(name=role)
+    if user.groups.filter(pk=group.pk).exists():
+        return False
+    user.groups.add(group)
+    permissions.forget(user)
+    audit.record("accounts.role.assign", actor=actor, target=user, data={"role": role})
+    return True
+
+
+@transaction.atomic
+def remove_role(user, *, actor, role: str) -> bool:
+    """Take an organization-wide role away from a user. Portal admins only."""
+    require_portal_admin(actor)
+    group = Group.objects.filter(name=role).first()
+    if group is None or not user.groups.filter(pk=group.pk).exists():
+        return False
+    user.groups.remove(group)
+    permissions.forget(user)
+    audit.record("accounts.role.remove", actor=actor, target=user, data={"role": role})
+    return True
