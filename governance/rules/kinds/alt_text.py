@@ -1,0 +1,23 @@
+"""Alt text: a post with an image must describe it in its alt text, for people using
+screen readers.
+
+    {"kind": "alt_text", "severity": "block"}
+"""
+
+from ..findings import Finding
+from .base import RuleKind
+
+NAME = "alt_text"
+
+
+def check(rule, draft, channel) -> list[Finding]:
+    if draft.media_url and not draft.media_alt_text.strip():
+        return [Finding(NAME, rule["severity"], "Describe the image in its alt text for people using screen readers.")]
+    return []
+
+
+def validate(rule) -> list[str]:
+    return []
+
+
+KIND = RuleKind(NAME, check=check, validate=validate)

@@ -1,0 +1,28 @@
+"""Disclaimer: text every post must contain (case and spacing do not matter); a post
+without it has one finding, about the post as a whole.
+
+    {"kind": "disclaimer", "severity": "block", "text": "This is not medical advice."}
+"""
+
+from ..findings import Finding
+from .base import RuleKind
+
+NAME = "disclaimer"
+
+
+def _normalize(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def check(rule, draft, channel) -> list[Finding]:
+    text = rule.get("text", "").strip()
+    if not text or _normalize(text) in _normalize(draft.body):
+        return []
+    return [Finding(NAME, rule["severity"], f"Add the required disclaimer: “{text}”", 0, 0)]
+
+
+def validate(rule) -> list[str]:
+    return [] if str(rule.get("text", "")).strip() else ["text is required."]
+
+
+KIND = RuleKind(NAME, check=check, validate=validate)
