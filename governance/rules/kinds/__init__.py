@@ -1,9 +1,9 @@
 """The kinds of rule a posting policy holds, one module each: its check (rule, draft, channel
-→ findings) and its validation.
+→ findings), its validation and its description on a channel's page.
 
 `KINDS` is the one list of them, in the order the policy editor offers them; the engine's
-check and validation look kinds up here. Adding a kind is adding its module and listing it
-below.
+check and validation and the channel page look kinds up here. Adding a kind is adding its
+module and listing it below.
 """
 
 from . import alt_text, disclaimer, lexicon, links, posting_window, sensitive, training

@@ -20,4 +20,8 @@ def validate(rule) -> list[str]:
     return []
 
 
-KIND = RuleKind(NAME, check=check, validate=validate)
+def describe(rule) -> str:
+    return "Images must have alt text"
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)

@@ -8,8 +8,8 @@ from ..findings import Finding
 
 @dataclass(frozen=True)
 class RuleKind:
-    """Everything about one kind of rule, as the engine uses it. `rule` is the rule's JSON
-    object (`{"kind": …, "severity": …, …}`)."""
+    """Everything about one kind of rule, as the engine and the channel page use it. `rule` is
+    the rule's JSON object (`{"kind": …, "severity": …, …}`)."""
 
     name: str
     # (rule, draft, channel) -> findings: what the rule finds in an `engine.Draft` posted on the channel.
@@ -17,3 +17,5 @@ class RuleKind:
     # rule -> problems with the rule's own parameters (its kind and severity are checked already),
     # each the end of a sentence that `engine.validate_rules` starts with "Rule 2 (<kind>): ".
     validate: Callable[[dict], list[str]]
+    # rule -> the rule as a sentence a person can read (a channel's page).
+    describe: Callable[[dict], str]

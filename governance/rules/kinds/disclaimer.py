@@ -25,4 +25,8 @@ def validate(rule) -> list[str]:
     return [] if str(rule.get("text", "")).strip() else ["text is required."]
 
 
-KIND = RuleKind(NAME, check=check, validate=validate)
+def describe(rule) -> str:
+    return f"Every post must contain the disclaimer “{rule.get('text', '')}”"
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)

@@ -29,4 +29,10 @@ def validate(rule) -> list[str]:
     return ["terms must be a non-empty list of words or phrases."]
 
 
-KIND = RuleKind(NAME, check=check, validate=validate)
+def describe(rule) -> str:
+    terms = ", ".join(f"“{t}”" for t in rule.get("terms", []))
+    text = f"Words and phrases: {terms}"
+    return f"{text} — {rule['message']}" if rule.get("message") else text
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)

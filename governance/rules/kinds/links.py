@@ -46,4 +46,15 @@ def validate(rule) -> list[str]:
     return []
 
 
-KIND = RuleKind(NAME, check=check, validate=validate)
+def describe(rule) -> str:
+    parts = []
+    if rule.get("https_only"):
+        parts.append("https:// links only")
+    if rule.get("allow"):
+        parts.append("links only to " + ", ".join(rule["allow"]))
+    if rule.get("deny"):
+        parts.append("no links to " + ", ".join(rule["deny"]))
+    return "Links: " + ("; ".join(parts) or "checked")
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)

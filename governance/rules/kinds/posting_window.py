@@ -56,4 +56,16 @@ def validate(rule) -> list[str]:
     return []
 
 
-KIND = RuleKind(NAME, check=check, validate=validate)
+def describe(rule) -> str:
+    days = rule.get("days", range(7))
+    day_names = ", ".join(_DAY_NAMES[d] for d in days if isinstance(d, int) and 0 <= d < 7)
+    text = (
+        f"Posts go out on {day_names} between {rule.get('start', '00:00')} and {rule.get('end', '23:59')} "
+        f"({rule.get('timezone') or 'UTC'})"
+    )
+    if rule.get("blackout_dates"):
+        text += "; never on " + ", ".join(rule["blackout_dates"])
+    return text
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)

@@ -25,4 +25,8 @@ def validate(rule) -> list[str]:
     return []
 
 
-KIND = RuleKind(NAME, check=check, validate=validate)
+def describe(rule) -> str:
+    return "Sensitive information (patient names with health details, record numbers, contact details…)"
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)

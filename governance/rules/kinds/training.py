@@ -43,4 +43,8 @@ def validate(rule) -> list[str]:
     return [] if str(rule.get("course", "")).strip() else ["course is required."]
 
 
-KIND = RuleKind(NAME, check=check, validate=validate)
+def describe(rule) -> str:
+    return f"Drafting and reviewing need a valid “{rule.get('course', '')}” certification"
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)
