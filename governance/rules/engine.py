@@ -17,8 +17,8 @@ channel's department and the channel. Rules only ever add findings, so a narrowe
 can add rules but never lift a block: two allow-lists both apply (their intersection),
 two posting windows both apply, and so on. The platform's own length limit always applies.
 
-Each kind is one module of `rules/kinds/` (its check, validation and
-description); `rules/kinds/__init__.py` lists them.
+Each kind is one module of `rules/kinds/` (its check, validation, description and editor
+form); `rules/kinds/__init__.py` lists them.
 """
 
 from collections.abc import KeysView

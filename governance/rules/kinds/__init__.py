@@ -1,9 +1,9 @@
 """The kinds of rule a posting policy holds, one module each: its check (rule, draft, channel
-→ findings), its validation and its description on a channel's page.
+→ findings), its validation, its description on a channel's page and its editor form.
 
 `KINDS` is the one list of them, in the order the policy editor offers them; the engine's
-check and validation and the channel page look kinds up here. Adding a kind is adding its
-module and listing it below.
+check and validation, the policy editor and the channel page all look kinds up here. Adding
+a kind is adding its module and listing it below.
 """
 
 from . import alt_text, disclaimer, lexicon, links, posting_window, sensitive, training

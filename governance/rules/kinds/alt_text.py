@@ -5,7 +5,7 @@ screen readers.
 """
 
 from ..findings import Finding
-from .base import RuleKind
+from .base import RuleForm, RuleKind
 
 NAME = "alt_text"
 
@@ -24,4 +24,10 @@ def describe(rule) -> str:
     return "Images must have alt text"
 
 
-KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)
+class AltTextRuleForm(RuleForm):
+    KIND = NAME
+    LABEL = "Alt text on images"
+    HELP = "A post with an image must describe it for people using screen readers."
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=AltTextRuleForm)

@@ -4,8 +4,10 @@ without it has one finding, about the post as a whole.
     {"kind": "disclaimer", "severity": "block", "text": "This is not medical advice."}
 """
 
+from django import forms
+
 from ..findings import Finding
-from .base import RuleKind
+from .base import RuleForm, RuleKind
 
 NAME = "disclaimer"
 
@@ -29,4 +31,22 @@ def describe(rule) -> str:
     return f"Every post must contain the disclaimer “{rule.get('text', '')}”"
 
 
-KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)
+class DisclaimerRuleForm(RuleForm):
+    KIND = NAME
+    LABEL = "Required disclaimer"
+    HELP = "Every post must contain this text (case and spacing do not matter)."
+    PARAMS = ("text",)
+
+    text = forms.CharField(
+        label="Disclaimer text", max_length=500, help_text="For example: This is not medical advice."
+    )
+
+    def params(self, data):
+        return {"text": data["text"]}
+
+    @classmethod
+    def raw_params(cls, rule):
+        return {"text": [str(rule.get("text", ""))]}
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=DisclaimerRuleForm)

@@ -6,8 +6,10 @@ The rule's message, when it has one, replaces the one that names the term found.
 
 import re
 
+from django import forms
+
 from ..findings import Finding
-from .base import RuleKind
+from .base import LinesField, RuleForm, RuleKind, as_lines
 
 NAME = "lexicon"
 
@@ -35,4 +37,33 @@ def describe(rule) -> str:
     return f"{text} — {rule['message']}" if rule.get("message") else text
 
 
-KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)
+class LexiconRuleForm(RuleForm):
+    KIND = NAME
+    LABEL = "Words and phrases"
+    HELP = "Terms found in a post, as whole words in any case."
+    PARAMS = ("terms", "message")
+
+    terms = LinesField(
+        label="Terms",
+        help_text="One word or phrase per line.",
+        error_messages={"required": "Enter at least one word or phrase."},
+    )
+    message = forms.CharField(
+        label="Message shown to the author",
+        required=False,
+        max_length=300,
+        help_text="Optional. By default the message names the term that was found.",
+    )
+
+    def params(self, data):
+        params = {"terms": data["terms"]}
+        if data["message"].strip():
+            params["message"] = data["message"].strip()
+        return params
+
+    @classmethod
+    def raw_params(cls, rule):
+        return {"terms": as_lines(rule.get("terms", [])), "message": [str(rule.get("message", ""))]}
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=LexiconRuleForm)

@@ -7,11 +7,14 @@ allowed or denied (subdomains included).
 import re
 from urllib.parse import urlsplit
 
+from django import forms
+
 from ..findings import Finding
-from .base import RuleKind
+from .base import LinesField, RuleForm, RuleKind, as_lines
 
 NAME = "links"
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+", re.IGNORECASE)
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 def check(rule, draft, channel) -> list[Finding]:
@@ -57,4 +60,63 @@ def describe(rule) -> str:
     return "Links: " + ("; ".join(parts) or "checked")
 
 
-KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)
+def _domains(values: list[str]) -> list[str]:
+    domains, bad = [], []
+    for value in values:
+        domain = re.sub(r"^[a-z]+://", "", value.strip().lower()).split("/", 1)[0].strip(".")
+        if _DOMAIN.match(domain):
+            if domain not in domains:
+                domains.append(domain)
+        else:
+            bad.append(value)
+    if bad:
+        raise forms.ValidationError(f"Not a domain name: {', '.join(bad)}. Enter one domain per line, e.g. bit.ly.")
+    return domains
+
+
+class LinksRuleForm(RuleForm):
+    KIND = NAME
+    LABEL = "Links"
+    HELP = "Links in the post and its link field: https only, and which domains are allowed or denied."
+    PARAMS = ("https_only", "allow", "deny")
+
+    https_only = forms.BooleanField(label="Only https:// links", required=False)
+    allow = LinesField(
+        label="Allowed domains",
+        required=False,
+        help_text="One per line; subdomains included. Empty: any domain that is not denied.",
+    )
+    deny = LinesField(label="Denied domains", required=False, help_text="One per line; subdomains included.")
+
+    def clean_allow(self):
+        return _domains(self.cleaned_data["allow"])
+
+    def clean_deny(self):
+        return _domains(self.cleaned_data["deny"])
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("https_only") or data.get("allow") or data.get("deny")) and not self.errors:
+            raise forms.ValidationError("This rule checks nothing yet: require https, or list domains.")
+        return data
+
+    def params(self, data):
+        params = {}
+        if data["https_only"]:
+            params["https_only"] = True
+        if data["allow"]:
+            params["allow"] = data["allow"]
+        if data["deny"]:
+            params["deny"] = data["deny"]
+        return params
+
+    @classmethod
+    def raw_params(cls, rule):
+        return {
+            "https_only": ["on"] if rule.get("https_only") else [],
+            "allow": as_lines(rule.get("allow", [])),
+            "deny": as_lines(rule.get("deny", [])),
+        }
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=LinksRuleForm)

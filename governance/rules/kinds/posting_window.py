@@ -6,14 +6,26 @@ again by approvals when a post is scheduled (`window_problem`).
      "timezone": "America/New_York", "blackout_dates": ["2026-12-25"]}
 """
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django import forms
+from django.conf import settings
+
 from ..findings import Finding
-from .base import RuleKind
+from .base import LinesField, RuleForm, RuleKind, as_lines
 
 NAME = "posting_window"
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_CHOICES = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
 
 
 def check(rule, draft, channel) -> list[Finding]:
@@ -68,4 +80,100 @@ def describe(rule) -> str:
     return text
 
 
-KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)
+class DayCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes whose `data-testid` names each day: `rule-0-days-4` is Friday of rule 1."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        testid = option["attrs"].get("data-testid")
+        if testid:
+            option["attrs"]["data-testid"] = f"{testid}-{value}"
+        return option
+
+
+class PostingWindowRuleForm(RuleForm):
+    KIND = NAME
+    LABEL = "Posting window and blackout dates"
+    HELP = "When scheduled posts may go out. A schedule outside the window is refused with the allowed times."
+    PARAMS = ("days", "start", "end", "timezone", "blackout_dates")
+
+    days = forms.TypedMultipleChoiceField(
+        label="Days",
+        choices=DAY_CHOICES,
+        coerce=int,
+        widget=DayCheckboxes,
+        initial=[0, 1, 2, 3, 4],
+        error_messages={"required": "Choose at least one day."},
+    )
+    start = forms.TimeField(
+        label="From", initial="08:00", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end = forms.TimeField(
+        label="Until", initial="18:00", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    timezone = forms.CharField(
+        label="Timezone",
+        max_length=64,
+        help_text="An IANA name, e.g. America/New_York.",
+        widget=forms.TextInput(attrs={"list": "timezones", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    blackout_dates = LinesField(
+        label="Blackout dates", required=False, help_text="No posts on these days. One date per line, YYYY-MM-DD."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].initial = settings.TIME_ZONE
+
+    def clean_days(self):
+        return sorted(set(self.cleaned_data["days"]))
+
+    def clean_timezone(self):
+        name = self.cleaned_data["timezone"].strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise forms.ValidationError(
+                f"“{name}” is not a timezone we know; use an IANA name such as Europe/Paris."
+            ) from None
+        return name
+
+    def clean_blackout_dates(self):
+        dates, bad = [], []
+        for line in self.cleaned_data["blackout_dates"]:
+            try:
+                dates.append(date.fromisoformat(line))
+            except ValueError:
+                bad.append(line)
+        if bad:
+            raise forms.ValidationError(f"Not a date: {', '.join(bad)}. Write dates as YYYY-MM-DD, one per line.")
+        return sorted(set(dates))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start is not None and end is not None and end <= start:
+            self.add_error("end", "The window must end after it starts, on the same day.")
+        return data
+
+    def params(self, data):
+        return {
+            "days": data["days"],
+            "start": data["start"].strftime("%H:%M"),
+            "end": data["end"].strftime("%H:%M"),
+            "timezone": data["timezone"],
+            "blackout_dates": [d.isoformat() for d in data["blackout_dates"]],
+        }
+
+    @classmethod
+    def raw_params(cls, rule):
+        return {
+            "days": [str(d) for d in rule.get("days", range(7))],
+            "start": [str(rule.get("start", "00:00"))],
+            "end": [str(rule.get("end", "23:59"))],
+            "timezone": [str(rule.get("timezone") or "UTC")],
+            "blackout_dates": as_lines(rule.get("blackout_dates", [])),
+        }
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=PostingWindowRuleForm)

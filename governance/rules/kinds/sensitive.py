@@ -5,8 +5,8 @@ detector). Its usual severity is escalate: a finding adds the compliance sign-of
 """
 
 from .. import sensitive as detector
-from ..findings import Finding
-from .base import RuleKind
+from ..findings import ESCALATE, Finding
+from .base import RuleForm, RuleKind
 
 NAME = "sensitive"
 
@@ -29,4 +29,14 @@ def describe(rule) -> str:
     return "Sensitive information (patient names with health details, record numbers, contact details…)"
 
 
-KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)
+class SensitiveRuleForm(RuleForm):
+    KIND = NAME
+    LABEL = "Sensitive information (PHI/PII)"
+    HELP = (
+        "Patient names tied to health details, record numbers, dates of birth, phone numbers, email and "
+        "street addresses, SSNs, room numbers, appointment dates."
+    )
+    DEFAULT_SEVERITY = ESCALATE
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=SensitiveRuleForm)

@@ -7,11 +7,12 @@ rules ask `engine.required_courses` of reviewers too.
 
 from datetime import datetime
 
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
 from ..findings import Finding
-from .base import RuleKind
+from .base import RuleForm, RuleKind
 
 NAME = "training"
 
@@ -47,4 +48,25 @@ def describe(rule) -> str:
     return f"Drafting and reviewing need a valid “{rule.get('course', '')}” certification"
 
 
-KIND = RuleKind(NAME, check=check, validate=validate, describe=describe)
+class TrainingRuleForm(RuleForm):
+    KIND = NAME
+    LABEL = "Required training"
+    HELP = "Drafting and reviewing need a valid certification of this course."
+    PARAMS = ("course",)
+
+    course = forms.SlugField(
+        label="Training course",
+        max_length=100,
+        help_text="The course's code, e.g. hipaa-privacy.",
+        widget=forms.TextInput(attrs={"list": "courses", "autocomplete": "off"}),
+    )
+
+    def params(self, data):
+        return {"course": data["course"]}
+
+    @classmethod
+    def raw_params(cls, rule):
+        return {"course": [str(rule.get("course", ""))]}
+
+
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=TrainingRuleForm)
