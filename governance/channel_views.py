@@ -26,6 +26,7 @@ from . import actions, permissions, selectors
 from .models import Channel, Department
 from .rules import length
 from .rules.engine import effective_policies
+from .rules.kinds import kind_of
 
 PERMISSION_HELP = {
     permissions.DRAFT: "write posts and submit them for review",
@@ -35,7 +36,6 @@ PERMISSION_HELP = {
     permissions.BREAK_GLASS: "publish at once without approval, in an emergency",
 }
 PERMISSION_CHOICES = [(p, permissions.LABELS[p]) for p in permissions.CHANNEL_PERMISSIONS]
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _forbidden(request, reason: str):
@@ -89,39 +89,8 @@ def channel_list(request):
 
 def describe_rule(rule: dict) -> str:
     """A rule of a posting policy as a sentence a person can read."""
-    kind = rule.get("kind")
-    if kind == "lexicon":
-        terms = ", ".join(f"“{t}”" for t in rule.get("terms", []))
-        text = f"Words and phrases: {terms}"
-        return f"{text} — {rule['message']}" if rule.get("message") else text
-    if kind == "disclaimer":
-        return f"Every post must contain the disclaimer “{rule.get('text', '')}”"
-    if kind == "links":
-        parts = []
-        if rule.get("https_only"):
-            parts.append("https:// links only")
-        if rule.get("allow"):
-            parts.append("links only to " + ", ".join(rule["allow"]))
-        if rule.get("deny"):
-            parts.append("no links to " + ", ".join(rule["deny"]))
-        return "Links: " + ("; ".join(parts) or "checked")
-    if kind == "sensitive":
-        return "Sensitive information (patient names with health details, record numbers, contact details…)"
-    if kind == "posting_window":
-        days = rule.get("days", range(7))
-        day_names = ", ".join(_DAY_NAMES[d] for d in days if isinstance(d, int) and 0 <= d < 7)
-        text = (
-            f"Posts go out on {day_names} between {rule.get('start', '00:00')} and {rule.get('end', '23:59')} "
-            f"({rule.get('timezone') or 'UTC'})"
-        )
-        if rule.get("blackout_dates"):
-            text += "; never on " + ", ".join(rule["blackout_dates"])
-        return text
-    if kind == "alt_text":
-        return "Images must have alt text"
-    if kind == "training":
-        return f"Drafting and reviewing need a valid “{rule.get('course', '')}” certification"
-    return f"Rule “{kind}”"
+    kind = kind_of(rule)
+    return kind.describe(rule) if kind else f"Rule “{rule.get('kind')}”"
 
 
 def _policy_rows(channel: Channel) -> list[dict]:

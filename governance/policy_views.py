@@ -24,8 +24,9 @@ from . import actions
 from . import policy_selectors as selectors
 from .diffs import diff_lines
 from .models import PostingPolicy
-from .policy_forms import KIND_CHOICES, MAX_RULES, RULE_FORMS, PolicyForm, RuleInput, rules_from_post
+from .policy_forms import MAX_RULES, PolicyForm, RuleInput, kind_choices, rules_from_post
 from .rules.findings import SEVERITIES
+from .rules.kinds import KINDS
 
 EDITORS_ONLY = "Posting policies are edited by portal admins and by the managers of a department or a channel."
 
@@ -112,7 +113,7 @@ def rule_fieldset(request):
         index = int(request.GET.get("rule_count", ""))
     except ValueError:
         index = -1
-    if kind not in RULE_FORMS or not 0 <= index < MAX_RULES:
+    if kind not in KINDS or not 0 <= index < MAX_RULES:
         return HttpResponseBadRequest(f"Choose a kind of rule; a policy has at most {MAX_RULES} rules.")
     rule = RuleInput(kind).form(index, bound=False)
     rule.focus()
@@ -151,7 +152,7 @@ def _post(request, *, policy, scopes):
         focus = None
         if "add_rule" in request.POST:
             kind = request.POST.get("add_rule_kind")
-            if kind in RULE_FORMS and len(rules) < MAX_RULES:
+            if kind in KINDS and len(rules) < MAX_RULES:
                 rules.append(RuleInput(kind))
                 focus = len(rules) - 1
         else:
@@ -159,7 +160,7 @@ def _post(request, *, policy, scopes):
             if index is not None and 0 <= index < len(rules):
                 removed = rules.pop(index)
                 notice = (
-                    f"Rule {index + 1} ({RULE_FORMS[removed.kind].LABEL}) is removed from the form; "
+                    f"Rule {index + 1} ({KINDS[removed.kind].form.LABEL}) is removed from the form; "
                     "save to remove it from the policy."
                 )
         form = PolicyForm.unbound(request.POST, scopes=scopes, editing=editing)
@@ -260,7 +261,7 @@ def _render_editor(request, *, policy, form, rule_forms, notice=None, conflict=N
         "scope": selectors.scope_of(policy) if policy else None,
         "form": form,
         "rule_forms": rule_forms,
-        "kind_choices": KIND_CHOICES,
+        "kind_choices": kind_choices(),
         "errors": _error_summary(form, rule_forms) if has_errors else [],
         "notice": notice,
         "conflict": conflict,

@@ -16,23 +16,27 @@ The effective policy of a channel is every active policy of the organization, th
 channel's department and the channel. Rules only ever add findings, so a narrower scope
 can add rules but never lift a block: two allow-lists both apply (their intersection),
 two posting windows both apply, and so on. The platform's own length limit always applies.
+
+Each kind is one module of `rules/kinds/` (its check, validation, description and editor
+form); `rules/kinds/__init__.py` lists them.
 """
 
-import re
+from collections.abc import KeysView
 from dataclasses import dataclass, field
-from datetime import datetime, time
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
 
-from django.db.models import F, Q
-from django.utils import timezone
+from django.db.models import F
 
 from .findings import BLOCK, ESCALATE, SEVERITIES, WARN, Finding
+from .kinds import KINDS, kind_of
 
-RULE_KINDS = ("lexicon", "disclaimer", "links", "sensitive", "posting_window", "alt_text", "training")
+# Used by approvals (scheduling, who may draft and review), so importable from here.
+from .kinds.posting_window import window_problem as window_problem
+from .kinds.training import has_valid_certification as has_valid_certification
+
+# The kinds' names, in the registry's order; a view, so a kind registered later is in it.
+RULE_KINDS: KeysView[str] = KINDS.keys()
 _SEVERITY_RANK = {WARN: 0, ESCALATE: 1, BLOCK: 2}
-_URL = re.compile(r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+", re.IGNORECASE)
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @dataclass
@@ -86,7 +90,7 @@ def check(channel, draft: Draft, *, policies: list | None = None) -> CheckResult
     findings = list(length.check_length(channel.platform, draft.body, link=draft.link, title=draft.title))
     for policy in policies:
         for rule in policy.rules:
-            findings += _CHECKS[rule["kind"]](rule, draft, channel)
+            findings += KINDS[rule["kind"]].check(rule, draft, channel)
     findings += consent_findings(channel, draft)
     return CheckResult(
         findings=_dedupe(findings),
@@ -117,133 +121,6 @@ def consent_findings(channel, draft: Draft) -> list[Finding]:
     return [Finding("consent", WARN, f"{problem} Cite a valid consent before the post is scheduled or published.")]
 
 
-# --- rule kinds ------------------------------------------------------------------------
-
-
-def _lexicon(rule, draft, channel):
-    found = []
-    for term in rule.get("terms", []):
-        pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, term.split())) + r"(?!\w)", re.IGNORECASE)
-        for match in pattern.finditer(draft.body):
-            message = rule.get("message") or f"“{match.group(0)}” is on the channel's list of terms to avoid."
-            found.append(Finding("lexicon", rule["severity"], message, match.start(), match.end()))
-    return found
-
-
-def _normalize(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _disclaimer(rule, draft, channel):
-    text = rule.get("text", "").strip()
-    if not text or _normalize(text) in _normalize(draft.body):
-        return []
-    return [Finding("disclaimer", rule["severity"], f"Add the required disclaimer: “{text}”", 0, 0)]
-
-
-def _links(rule, draft, channel):
-    found = []
-    spans = []
-    for match in _URL.finditer(draft.body):
-        url = match.group(0).rstrip(".,;:!?)")  # sentence punctuation is not part of the link
-        spans.append((match.start(), match.start() + len(url), url))
-    if draft.link:
-        spans.append((0, 0, draft.link))
-    allow = [d.lower().lstrip(".") for d in rule.get("allow", [])]
-    deny = [d.lower().lstrip(".") for d in rule.get("deny", [])]
-    for start, end, url in spans:
-        parts = urlsplit(url if "://" in url else "http://" + url)
-        host = (parts.hostname or "").lower()
-        shown = url if len(url) <= 60 else url[:57] + "…"
-        if rule.get("https_only") and parts.scheme != "https":
-            found.append(Finding("links", rule["severity"], f"Use an https:// link: {shown}", start, end))
-        if any(host == d or host.endswith("." + d) for d in deny):
-            found.append(Finding("links", rule["severity"], f"Links to {host} are not allowed.", start, end))
-        elif allow and not any(host == d or host.endswith("." + d) for d in allow):
-            allowed = ", ".join(allow)
-            found.append(
-                Finding(
-                    "links", rule["severity"], f"{host} is not an allowed link domain (allowed: {allowed}).", start, end
-                )
-            )
-    return found
-
-
-def _sensitive(rule, draft, channel):
-    from . import sensitive
-
-    text = f"{draft.title}\n{draft.body}" if draft.title else draft.body
-    offset = len(draft.title) + 1 if draft.title else 0
-    return [
-        Finding("sensitive", rule["severity"], f.message, max(f.start - offset, 0), max(f.end - offset, 0))
-        for f in sensitive.detect(text)
-    ]
-
-
-def _alt_text(rule, draft, channel):
-    if draft.media_url and not draft.media_alt_text.strip():
-        return [
-            Finding("alt_text", rule["severity"], "Describe the image in its alt text for people using screen readers.")
-        ]
-    return []
-
-
-def _training(rule, draft, channel):
-    course = rule.get("course", "")
-    author = draft.author
-    if not course or author is None or has_valid_certification(author, course):
-        return []
-    return [
-        Finding(
-            "training",
-            rule["severity"],
-            f"Posting on {channel.name} needs a valid “{course}” certification; yours is missing or expired.",
-        )
-    ]
-
-
-def has_valid_certification(user, course: str, at: datetime | None = None) -> bool:
-    at = at or timezone.now()
-    return (
-        user.certifications.filter(course=course, completed_at__lte=at)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
-        .exists()
-    )
-
-
-def _posting_window(rule, draft, channel):
-    if draft.scheduled_at is None:
-        return []
-    problem = window_problem(rule, draft.scheduled_at)
-    return [Finding("posting_window", rule["severity"], problem)] if problem else []
-
-
-def window_problem(rule, when: datetime) -> str | None:
-    """Why `when` is outside the rule's posting window or on a blackout date (None: it is fine)."""
-    zone = ZoneInfo(rule.get("timezone") or "UTC")
-    local = when.astimezone(zone)
-    days = rule.get("days", list(range(7)))
-    start = time.fromisoformat(rule.get("start", "00:00"))
-    end = time.fromisoformat(rule.get("end", "23:59"))
-    allowed = f"{', '.join(_DAY_NAMES[d] for d in sorted(days))} {start:%H:%M}–{end:%H:%M} ({zone.key})"
-    if local.date().isoformat() in set(rule.get("blackout_dates", [])):
-        return f"{local:%Y-%m-%d} is a blackout date on this channel. Allowed: {allowed}, outside blackout dates."
-    if local.weekday() not in days or not (start <= local.time().replace(tzinfo=None) <= end):
-        return f"{local:%a %Y-%m-%d %H:%M} is outside the posting windows. Allowed: {allowed}."
-    return None
-
-
-_CHECKS = {
-    "lexicon": _lexicon,
-    "disclaimer": _disclaimer,
-    "links": _links,
-    "sensitive": _sensitive,
-    "posting_window": _posting_window,
-    "alt_text": _alt_text,
-    "training": _training,
-}
-
-
 def validate_rules(rules) -> list[str]:
     """Problems with a policy's rules, as sentences (empty: valid)."""
     if not isinstance(rules, list):
@@ -253,41 +130,13 @@ def validate_rules(rules) -> list[str]:
         if not isinstance(rule, dict):
             problems.append(f"Rule {i} must be an object.")
             continue
-        kind = rule.get("kind")
-        if kind not in RULE_KINDS:
+        kind = kind_of(rule)
+        if kind is None:
             problems.append(f"Rule {i}: kind must be one of {', '.join(RULE_KINDS)}.")
             continue
         if rule.get("severity") not in SEVERITIES:
-            problems.append(f"Rule {i} ({kind}): severity must be block, escalate or warn.")
-        if kind == "lexicon" and not (
-            isinstance(rule.get("terms"), list)
-            and all(isinstance(t, str) and t.strip() for t in rule["terms"])
-            and rule["terms"]
-        ):
-            problems.append(f"Rule {i} (lexicon): terms must be a non-empty list of words or phrases.")
-        if kind == "disclaimer" and not str(rule.get("text", "")).strip():
-            problems.append(f"Rule {i} (disclaimer): text is required.")
-        if kind == "training" and not str(rule.get("course", "")).strip():
-            problems.append(f"Rule {i} (training): course is required.")
-        if kind == "posting_window":
-            try:
-                ZoneInfo(rule.get("timezone") or "UTC")
-                start = time.fromisoformat(rule.get("start", "00:00"))
-                end = time.fromisoformat(rule.get("end", "23:59"))
-                if not all(isinstance(d, int) and 0 <= d <= 6 for d in rule.get("days", [])):
-                    raise ValueError
-                for day in rule.get("blackout_dates", []):
-                    datetime.fromisoformat(day)
-            except (ValueError, TypeError, ZoneInfoNotFoundError):
-                problems.append(
-                    f"Rule {i} (posting_window): days are 0 (Monday) to 6, times HH:MM, dates YYYY-MM-DD, "
-                    "timezone an IANA name."
-                )
-            else:
-                # `window_problem` tests start <= time <= end: a window ending before it starts
-                # (across midnight) would refuse every time, so it is refused here instead.
-                if end <= start:
-                    problems.append(f"Rule {i} (posting_window): the window must end after it starts, on the same day.")
+            problems.append(f"Rule {i} ({kind.name}): severity must be block, escalate or warn.")
+        problems += [f"Rule {i} ({kind.name}): {problem}" for problem in kind.validate(rule)]
     return problems
 
 

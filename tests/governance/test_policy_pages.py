@@ -10,8 +10,8 @@ from audit.models import AuditEvent
 from core.errors import ValidationFailed
 from governance import actions
 from governance.models import Channel, Department, PostingPolicy, PostingPolicyVersion
-from governance.policy_forms import RULE_FORMS
 from governance.rules.engine import RULE_KINDS
+from governance.rules.kinds import KINDS
 
 pytestmark = pytest.mark.django_db
 
@@ -338,7 +338,7 @@ def test_the_engine_refuses_a_window_ending_before_it_starts_for_the_admin_and_a
 
 
 def test_every_rule_kind_has_a_form():
-    assert set(RULE_FORMS) == set(RULE_KINDS)
+    assert {kind.form.KIND for kind in KINDS.values()} == set(RULE_KINDS)
 
 
 # --- who may do what ---------------------------------------------------------------------
