@@ -8,7 +8,8 @@ from approvals import actions
 from approvals.models import Post, Revision
 from audit.models import AuditEvent
 from publishing import delivery
-from publishing.connectors import MastodonConnector, Permanent, Retryable, _address_allowed, fetch_media
+from publishing.connectors import MastodonConnector, Permanent, Retryable, fetch_media
+from publishing.connectors.http import _address_allowed
 from publishing.models import JobStatus, PublishJob
 from tests.publishing.test_delivery import V1, approved_post, publish
 
