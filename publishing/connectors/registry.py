@@ -1,5 +1,7 @@
 """Which connector delivers a channel's posts: the kinds there are, and the channel's own."""
 
+from governance import platforms
+
 from .. import credentials
 from ..models import ChannelConnector, ConnectorKind
 from .base import Connector
@@ -17,14 +19,12 @@ CONNECTORS: dict[str, type[Connector]] = {
     ConnectorKind.MANUAL: ManualConnector,
 }
 
-# Without a configured connector: feeds for blogs and podcasts, by hand for everything else.
-DEFAULT_KIND_BY_PLATFORM = {"blog": ConnectorKind.FEED, "podcast": ConnectorKind.FEED}
-
 
 def connector_for(channel) -> Connector:
-    """The channel's connector, with its credential decrypted."""
+    """The channel's connector, with its credential decrypted. Without one configured, the
+    default of its platform (`governance.platforms`: feeds for blogs and podcasts, by hand for
+    everything else)."""
     row = ChannelConnector.objects.filter(channel=channel).first()
     if row is None:
-        kind = DEFAULT_KIND_BY_PLATFORM.get(channel.platform, ConnectorKind.MANUAL)
-        return CONNECTORS[kind](channel)
+        return CONNECTORS[platforms.default_connector_kind(channel.platform)](channel)
     return CONNECTORS[row.kind](channel, row.settings, credentials.decrypt(row.secret_token))
