@@ -3,6 +3,8 @@ from django.contrib.auth.models import Group
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from . import platforms
+
 
 def scope_label(scoped) -> str:
     """ "organization", "department <slug>" or "channel <slug>" for a row scoped by optional
@@ -49,18 +51,8 @@ class Department(models.Model):
         return {"authors": self.authors_group, "reviewers": self.reviewers_group, "managers": self.managers_group}
 
 
-class Platform(models.TextChoices):
-    X = "x", "X"
-    FACEBOOK = "facebook", "Facebook"
-    INSTAGRAM = "instagram", "Instagram"
-    LINKEDIN = "linkedin", "LinkedIn"
-    YOUTUBE = "youtube", "YouTube"
-    MASTODON = "mastodon", "Mastodon"
-    BLOG = "blog", "Blog"
-    PODCAST = "podcast", "Podcast"
-    FORUM = "forum", "Forum"
-    NEWSLETTER = "newsletter", "Newsletter"
-    INTRANET = "intranet", "Intranet"
+# The choices of Channel.platform, made from the platform registry (`governance.platforms`).
+Platform = models.TextChoices("Platform", [(slug.upper(), (slug, label)) for slug, label in platforms.choices()])
 
 
 class Audience(models.TextChoices):

@@ -10,11 +10,17 @@
   a second delivery of the same job finds it locked (and leaves) or finished (and does
   nothing); a worker killed mid-way rolls back, and the next attempt repeats the call
   under the same idempotency key. Crisis and consent holds are checked again here.
+
+`request_delivery`, `dispatch_due` and `sweep_stuck` decide which jobs go and mark them
+handed out; the `hand_out` they are given sends them to the workers. That is
+`publishing.tasks.hand_out`: the tasks module is the one that knows Celery, and this module
+never imports it.
 """
 
 import logging
 import os
 import random
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -26,7 +32,7 @@ import audit
 from approvals import actions
 from approvals import permissions as post_permissions
 from approvals.models import Post, PostState
-from core.db import after_commit, update_rows
+from core.db import update_rows
 from governance import selectors as governance_selectors
 
 from .connectors import Delivered, DeliveryError, Payload, Retryable, connector_for
@@ -38,7 +44,11 @@ logger = logging.getLogger(__name__)
 DISPATCH_BATCH = 5000
 
 
-def request_delivery(post: Post) -> PublishJob:
+# Sends job ids to the workers once the transaction has committed (`publishing.tasks.hand_out`).
+HandOut = Callable[[list[int]], None]
+
+
+def request_delivery(post: Post, *, hand_out: HandOut) -> PublishJob:
     """Write (or revive) the job for the post's current revision. Inside the caller's transaction."""
     now = timezone.now()
     due = post.scheduled_at if post.state == PostState.SCHEDULED and post.scheduled_at else now
@@ -57,22 +67,18 @@ def request_delivery(post: Post) -> PublishJob:
         job.status, job.due_at, job.connector = JobStatus.PENDING, due, kind
         job.save(update_fields=["status", "due_at", "connector"])
     if job.status == JobStatus.PENDING and job.due_at <= now:
-        _dispatch([job.pk])  # published now: don't wait for the next beat
+        _dispatch([job.pk], hand_out)  # published now: don't wait for the next beat
     return job
 
 
-def _dispatch(job_ids: list[int]) -> None:
-    """Mark the jobs handed out and, after the commit, send them to the workers in batches."""
-    from . import tasks
-
+def _dispatch(job_ids: list[int], hand_out: HandOut) -> None:
+    """Mark the jobs handed out, and hand them to the workers (after the commit)."""
     PublishJob.objects.filter(pk__in=job_ids).update(status=JobStatus.DISPATCHED, dispatched_at=timezone.now())
-    size = settings.PUBLISHING_BATCH_SIZE
-    for start in range(0, len(job_ids), size):
-        after_commit(tasks.deliver_jobs, job_ids[start : start + size])
+    hand_out(job_ids)
 
 
 @transaction.atomic
-def dispatch_due(limit: int = DISPATCH_BATCH) -> int:
+def dispatch_due(*, hand_out: HandOut, limit: int = DISPATCH_BATCH) -> int:
     """Hand every due job to the workers (several beats or dispatchers never hand out the same one)."""
     due = list(
         PublishJob.objects.select_for_update(skip_locked=True)
@@ -81,12 +87,12 @@ def dispatch_due(limit: int = DISPATCH_BATCH) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     if due:
-        _dispatch(due)
+        _dispatch(due, hand_out)
     return len(due)
 
 
 @transaction.atomic
-def sweep_stuck() -> int:
+def sweep_stuck(*, hand_out: HandOut) -> int:
     """Jobs handed out long ago and still unfinished lost their worker or their message:
     hand them out again (a delivery in progress holds its row and is skipped)."""
     cutoff = timezone.now() - timedelta(seconds=settings.PUBLISHING_STUCK_AFTER_SECONDS)
@@ -97,7 +103,7 @@ def sweep_stuck() -> int:
     )
     if stuck:
         logger.warning("Handing out %d stuck publish job(s) again: %s", len(stuck), stuck)
-        _dispatch(stuck)
+        _dispatch(stuck, hand_out)
     return len(stuck)
 
 

@@ -1,6 +1,6 @@
 """RSS 2.0 and Atom feeds of a channel's published posts (blogs, podcasts, newsletters),
 built on Django's syndication framework. Publishing a post on a feed channel is recording
-it as published (publishing.connectors.FeedConnector): it then appears here.
+it as published (publishing.connectors.feeds.FeedConnector): it then appears here.
 
 Feeds of public channels are public; an internal channel has none (404)."""
 

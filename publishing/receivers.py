@@ -5,12 +5,12 @@ from django.dispatch import receiver
 
 from approvals.signals import delivery_requested, post_published
 
-from . import delivery
+from . import delivery, tasks
 
 
 @receiver(delivery_requested, dispatch_uid="publishing_delivery_requested")
 def write_outbox_row(sender, post, actor, **kwargs):
-    delivery.request_delivery(post)
+    delivery.request_delivery(post, hand_out=tasks.hand_out)
 
 
 @receiver(post_published, dispatch_uid="publishing_post_published")

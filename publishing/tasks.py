@@ -1,9 +1,15 @@
 """Celery tasks of delivery. The beat schedule (config/settings.py, CELERY_BEAT_SCHEDULE)
 runs `dispatch_due` every few seconds and `sweep_stuck` every half minute; both only hand
-job ids, in batches, to `deliver_jobs`, which does the work (publishing.delivery)."""
+job ids, in batches, to `deliver_jobs`, which does the work (publishing.delivery).
+
+This is the one module of publishing that knows Celery: delivery decides which jobs go
+and calls the `hand_out` it is given, this module's."""
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
+
+from core.db import after_commit
 
 from . import delivery
 
@@ -17,6 +23,14 @@ DELIVERY_TASK_OPTIONS = {
     "max_retries": 8,
     "ignore_result": True,
 }
+
+
+def hand_out(job_ids: list[int]) -> None:
+    """Send the jobs to the workers in messages of PUBLISHING_BATCH_SIZE, once the current
+    transaction has committed."""
+    size = settings.PUBLISHING_BATCH_SIZE
+    for start in range(0, len(job_ids), size):
+        after_commit(deliver_jobs, job_ids[start : start + size])
 
 
 @shared_task(**DELIVERY_TASK_OPTIONS)
@@ -33,9 +47,9 @@ def deliver_job(job_id: int) -> str:
 
 @shared_task(ignore_result=True)
 def dispatch_due() -> int:
-    return delivery.dispatch_due()
+    return delivery.dispatch_due(hand_out=hand_out)
 
 
 @shared_task(ignore_result=True)
 def sweep_stuck() -> int:
-    return delivery.sweep_stuck()
+    return delivery.sweep_stuck(hand_out=hand_out)

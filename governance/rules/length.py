@@ -7,6 +7,9 @@ Each platform counts differently, and the count that matters is the platform's o
 * Mastodon: grapheme clusters, a URL 23, a remote mention `@user@domain` only as long as `@user`.
 * YouTube descriptions: UTF-8 bytes (the API's limit is in bytes); the others: Unicode code points.
 
+Which platform counts which way, its limits, unit and name, and whether its link shows inline are in the platform
+registry (`governance.platforms`); this module holds the counting algorithms.
+
 A newline typed as CRLF counts as one newline everywhere (browsers submit a textarea's newlines as CRLF; a
 composer counts a newline once). Offsets in findings are offsets in the text given (Python str indices).
 
@@ -23,19 +26,10 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from .. import platforms
 from .findings import BLOCK, Finding
 
 RULE = "length"
-
-X = "x"
-FACEBOOK = "facebook"
-INSTAGRAM = "instagram"
-LINKEDIN = "linkedin"
-YOUTUBE = "youtube"
-MASTODON = "mastodon"
-
-# Platforms whose composer shows the link inline in the text: a post's link counts as if appended with a space.
-LINK_INLINE = frozenset({X, MASTODON})
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Scanning. A text is entities (URLs, emoji, mentions: each one unit of a fixed weight) and the gaps between them.
@@ -670,44 +664,21 @@ def _utf8_measure(text: str, limit: int | None) -> tuple[int, int | None]:
 
 _Measure = Callable[[str, int | None], tuple[int, int | None]]
 
-
-@dataclass(frozen=True)
-class _Platform:
-    name: str
-    limit: int | None
-    measure: _Measure
-    unit: str = "characters"
-    title_limit: int | None = None
-
-
-_PLATFORMS = {
-    X: _Platform("X", 280, _x_measure),
-    MASTODON: _Platform("Mastodon", 500, _mastodon_measure),
-    # Facebook: 63,206 characters, the limit Facebook announced for posts when it raised it in 2011 (no current
-    # help-centre page gives a figure; the composer still enforces it).
-    FACEBOOK: _Platform("Facebook", 63_206, _code_points_measure),
-    # Instagram: the Instagram Graph API's content publishing reference (IG User Media, `caption`): at most 2,200
-    # characters (and 30 hashtags, 20 @-mentions: other rules' business).
-    INSTAGRAM: _Platform("Instagram", 2_200, _code_points_measure),
-    # LinkedIn: LinkedIn Help, "Share posts…", and the Posts API's `commentary`: posts of up to 3,000 characters.
-    LINKEDIN: _Platform("LinkedIn", 3_000, _code_points_measure),
-    # YouTube: the YouTube Data API v3 reference, "Videos" resource: snippet.description "has a maximum length of 5000
-    # bytes" (UTF-8), snippet.title "a maximum length of 100 characters"; neither may contain < or >.
-    YOUTUBE: _Platform("YouTube", 5_000, _utf8_measure, unit="bytes", title_limit=100),
-    # Own outlets: no length limit.
-    "blog": _Platform("Blog", None, _code_points_measure),
-    "podcast": _Platform("Podcast", None, _code_points_measure),
-    "forum": _Platform("Forum", None, _code_points_measure),
-    "newsletter": _Platform("Newsletter", None, _code_points_measure),
-    "intranet": _Platform("Intranet", None, _code_points_measure),
+# The registry (`governance.platforms`) names each platform's counting method; these are the algorithms.
+_MEASURES: dict[str, _Measure] = {
+    platforms.WEIGHTED: _x_measure,
+    platforms.GRAPHEMES: _mastodon_measure,
+    platforms.CODE_POINTS: _code_points_measure,
+    platforms.UTF8_BYTES: _utf8_measure,
 }
 
 
-def _platform(platform: str) -> _Platform:
-    try:
-        return _PLATFORMS[platform]
-    except KeyError:
-        raise ValueError(f"unknown platform: {platform!r}") from None
+def _platform(platform: str) -> platforms.PlatformSpec:
+    return platforms.get(platform)  # ValueError for a slug that is not a platform
+
+
+def _measure(spec: platforms.PlatformSpec) -> _Measure:
+    return _MEASURES[spec.counting]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -718,7 +689,7 @@ def _platform(platform: str) -> _Platform:
 def count(platform: str, text: str) -> int:
     """The platform's own count of `text`, in `unit(platform)`. `text` is the post body: where the platform shows the
     link inline, append it yourself (`count_and_limit` does)."""
-    return _platform(platform).measure(text, None)[0]
+    return _measure(_platform(platform))(text, None)[0]
 
 
 def limit(platform: str) -> int | None:
@@ -738,7 +709,7 @@ def title_limit(platform: str) -> int | None:
 
 def _with_link(platform: str, body: str, link: str) -> str:
     link = link.strip()
-    if platform in LINK_INLINE and link and link not in body:
+    if _platform(platform).link_inline and link and link not in body:
         return f"{body} {link}"
     return body
 
@@ -746,7 +717,7 @@ def _with_link(platform: str, body: str, link: str) -> str:
 def count_and_limit(platform: str, body: str, link: str = "") -> tuple[int, int | None]:
     """For the live counter: the count of `body` (with the link, where the platform shows it inline) and the limit."""
     spec = _platform(platform)
-    return spec.measure(_with_link(platform, body, link), None)[0], spec.limit
+    return _measure(spec)(_with_link(platform, body, link), None)[0], spec.limit
 
 
 def check_length(platform: str, body: str, *, link: str = "", title: str = "") -> list[Finding]:
@@ -759,7 +730,7 @@ def check_length(platform: str, body: str, *, link: str = "", title: str = "") -
     findings = []
     if spec.limit is not None:
         text = _with_link(platform, body, link)
-        total, cross = spec.measure(text, spec.limit)
+        total, cross = _measure(spec)(text, spec.limit)
         if total > spec.limit:
             start = len(body) if cross is None else min(cross, len(body))
             with_link = " (including the link)" if len(text) > len(body) else ""
@@ -767,7 +738,7 @@ def check_length(platform: str, body: str, *, link: str = "", title: str = "") -
                 Finding(
                     rule=RULE,
                     severity=BLOCK,
-                    message=f"{total:,} of {spec.limit:,} {spec.unit} as {spec.name} counts them{with_link}: "
+                    message=f"{total:,} of {spec.limit:,} {spec.unit} as {spec.label} counts them{with_link}: "
                     f"shorten by {total - spec.limit:,}.",
                     start=start,
                     end=len(body),
@@ -780,7 +751,7 @@ def check_length(platform: str, body: str, *, link: str = "", title: str = "") -
                 Finding(
                     rule=RULE,
                     severity=BLOCK,
-                    message=f"Title: {length:,} of {spec.title_limit:,} characters as {spec.name} counts them: "
+                    message=f"Title: {length:,} of {spec.title_limit:,} characters as {spec.label} counts them: "
                     f"shorten by {length - spec.title_limit:,}.",
                 )
             )

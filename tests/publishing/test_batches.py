@@ -135,7 +135,7 @@ def test_dispatch_sends_due_jobs_in_batches(mastodon, demo, settings, monkeypatc
     ]
     PublishJob.objects.filter(post__in=posts).update(due_at=timezone.now() - timedelta(seconds=1))
     with django_capture_on_commit_callbacks(execute=True):
-        assert delivery.dispatch_due() == 5
+        assert tasks.dispatch_due() == 5
     assert [len(batch) for batch in sent] == [2, 2, 1]
     assert sorted(j for batch in sent for j in batch) == sorted(job_of(p).pk for p in posts)
 

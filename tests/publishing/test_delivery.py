@@ -13,7 +13,7 @@ from approvals import actions
 from approvals.models import Post
 from audit.models import AuditEvent
 from governance.models import Channel
-from publishing import credentials, delivery
+from publishing import credentials, delivery, tasks
 from publishing.models import ChannelConnector, ConnectorKind, JobStatus, PublishJob
 
 pytestmark = pytest.mark.django_db
@@ -66,10 +66,10 @@ def test_a_scheduled_post_waits_for_its_time(mastodon, demo):
     assert post.state == "scheduled"
     job = PublishJob.objects.get(post=post)
     assert job.status == JobStatus.PENDING and job.due_at == when
-    assert delivery.dispatch_due() == 0
+    assert tasks.dispatch_due() == 0
     PublishJob.objects.filter(pk=job.pk).update(due_at=timezone.now() - timedelta(seconds=1))
     Post.objects.filter(pk=post.pk).update(scheduled_at=timezone.now() - timedelta(seconds=1))
-    assert delivery.dispatch_due() == 1
+    assert tasks.dispatch_due() == 1
     assert delivery.deliver(job.pk) == "done"
     assert Post.objects.get(pk=post.pk).state == "published"
     assert [
@@ -108,7 +108,7 @@ def test_a_503_is_retried_and_then_succeeds(mastodon, demo):
     assert Post.objects.get(pk=post.pk).state == "publishing"
     assert AuditEvent.objects.filter(action="publishing.job.retry", target_id=str(job.pk)).exists()
     PublishJob.objects.filter(pk=job.pk).update(due_at=timezone.now())
-    assert delivery.dispatch_due() == 1
+    assert tasks.dispatch_due() == 1
     assert delivery.deliver(job.pk) == "done"
     assert len(mastodon.statuses) == 1 and Post.objects.get(pk=post.pk).state == "published"
 

@@ -7,8 +7,9 @@ import pytest
 from approvals import actions
 from approvals.models import Post, Revision
 from audit.models import AuditEvent
-from publishing import delivery
-from publishing.connectors import MastodonConnector, Permanent, Retryable, _address_allowed, fetch_media
+from publishing import delivery, tasks
+from publishing.connectors import MastodonConnector, Permanent, Retryable, fetch_media
+from publishing.connectors.http import _address_allowed
 from publishing.models import JobStatus, PublishJob
 from tests.publishing.test_delivery import V1, approved_post, publish
 
@@ -107,7 +108,7 @@ def test_a_503_from_the_media_upload_is_retried(mastodon, image, demo):
     assert [r["path"] for r in mastodon.requests] == ["/api/v2/media"] and mastodon.statuses == {}
 
     PublishJob.objects.filter(pk=job.pk).update(due_at=job.created_at)
-    assert delivery.dispatch_due() == 1
+    assert tasks.dispatch_due() == 1
     assert delivery.deliver(job.pk) == "done"
     (status,) = mastodon.statuses.values()
     (media,) = mastodon.media.values()
