@@ -38,6 +38,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -c pyproject.toml -r .
 
 check-deploy: $(STAMP)

@@ -39,7 +39,3 @@ def decrypt(token: str) -> str:
             "enter the credential again or restore the key."
         ) from exc
 
-
-def reset_cache() -> None:
-    """For tests that change the keys."""
-    _fernet.cache_clear()

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.models import AuditEvent
 from core.errors import DomainError, NotVisible, PermissionDenied, StaleVersion, ValidationFailed
-from governance import permissions
+from governance import permissions, platforms
 from governance import selectors as governance_selectors
 from governance.diffs import diff_lines
 from governance.rules import engine, length
@@ -32,8 +32,6 @@ from ..forms import CommentForm, PostForm, UsernamesField, action_form
 from ..models import Comment, Post, Revision
 from ..selectors import evidence
 from ..workflow import PAGE_ACTIONS, Action, spec_for_slug
-
-SHORT_FORM = frozenset({"x", "mastodon"})
 
 
 def _page(view):
@@ -106,7 +104,7 @@ def live_check(channel, *, body: str, title="", link="", media_url="", media_alt
         "findings": findings,
         "blocked": any(f.severity == "block" for f in findings),
         "segments": highlighted(body, findings),
-        "short_form": channel.platform in SHORT_FORM,
+        "short_form": platforms.preview_layout(channel.platform) == "short",
         "content": {"title": title, "body": body, "link": link, "media_url": media_url, "alt": media_alt_text},
     }
 
