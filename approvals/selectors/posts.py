@@ -188,7 +188,7 @@ def retraction_requests_visible_to(user, *, done: bool = False) -> QuerySet:
     """Retraction requests (published posts whose consent was revoked), open ones by default or
     the finished ones (`done`): on the channels the user manages; compliance officers see all.
     Oldest first. One query: the role test and the channel grants are EXISTS in the statement."""
-    from .models import RetractionRequest
+    from ..models import RetractionRequest
 
     requests = RetractionRequest.objects.select_related(
         "post__channel", "post__current_revision", "consent", "done_by"

@@ -3,7 +3,7 @@
 
 Thin views, as in approvals/api/: resolve the post through `selectors.post_for` (404 when
 missing or not visible), call the action, render. Domain errors become a message on the page
-with their HTTP status (governance/errors.py); a stale version is 409 with both versions shown
+with their HTTP status (core/errors.py); a stale version is 409 with both versions shown
 and nothing the user typed lost.
 """
 

@@ -7,6 +7,7 @@ Expected numbers come from the platforms' documented rules, worked out by hand i
 * Facebook, Instagram, LinkedIn, YouTube titles: code points; YouTube descriptions: UTF-8 bytes.
 """
 
+import gc
 import random
 import time
 
@@ -355,12 +356,18 @@ def test_a_2000_character_post_is_checked_well_under_a_millisecond():
     assert len(body) == 2000
     for platform in ("x", "mastodon", "facebook", "instagram", "linkedin", "youtube", "blog"):
         check_length(platform, body)  # warm up (Mastodon builds its tables on first use)
-        best = min(_seconds_per_check(platform, body) for _ in range(5))
+        # The best of many rounds: on a busy machine (the suite's other worker, a neighbour) some
+        # rounds are slowed by others, and the best one still shows what the check costs.
+        best = min(_seconds_per_check(platform, body) for _ in range(15))
         assert best < 0.001, f"{platform}: {best * 1e6:.0f} µs"
 
 
 def _seconds_per_check(platform, body, runs=20):
-    started = time.perf_counter()
-    for _ in range(runs):
-        check_length(platform, body)
-    return (time.perf_counter() - started) / runs
+    gc.disable()  # a collection of the suite's garbage is not the check's cost
+    try:
+        started = time.perf_counter()
+        for _ in range(runs):
+            check_length(platform, body)
+        return (time.perf_counter() - started) / runs
+    finally:
+        gc.enable()

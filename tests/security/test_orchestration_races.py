@@ -29,8 +29,8 @@ from rest_framework.test import APIClient
 
 import audit
 from approvals.models import Post, PostState, RetractionRequest, ReviewDecision, ReviewStage
-from audit.chain import verify_chain
 from audit.models import AuditEvent
+from audit.verify import verify_chain
 from governance.models import Consent, CrisisIncident
 from publishing import delivery
 from publishing.models import JobStatus, PublishJob
