@@ -6,9 +6,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from core.admin import HTTPS_URLS, ActionAdmin, ReadOnlyAdmin
 from core.errors import DomainError
 from governance import actions as governance_actions
-from governance.admin import HTTPS_URLS, ActionAdmin
 from governance.models import Consent
 
 from . import actions
@@ -22,19 +22,6 @@ from .models import (
     ReviewStage,
     Revision,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    formfield_overrides = HTTPS_URLS
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RevisionInline(admin.TabularInline):

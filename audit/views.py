@@ -43,7 +43,9 @@ def compliance_only(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not may_read_audit_log(request.user):
-            return render(request, "audit/forbidden.html", {"reason": COMPLIANCE_ONLY}, status=403)
+            return render(
+                request, "forbidden.html", {"reason": COMPLIANCE_ONLY, "heading": "You may not see this"}, status=403
+            )
         return view(request, *args, **kwargs)
 
     return wrapper

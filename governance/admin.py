@@ -3,11 +3,14 @@ governance.actions, so that the admin, the API and the browser behave the same a
 is audited. (The consent registry's admin is approvals': revoking a consent holds posts.)"""
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.auth.models import Permission
-from django.db import models
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
-from core.errors import DomainError
+from accounts import roles
+from accounts.admin import UserAdmin as AccountsUserAdmin
+from accounts.models import User
+from core.admin import ActionAdmin, ReadOnlyAdmin
 
 from . import actions
 from .models import (
@@ -21,23 +24,6 @@ from .models import (
     PostingPolicyVersion,
 )
 from .permissions import CHANNEL_PERMISSIONS, DEPARTMENT_PERMISSIONS
-
-# An address typed without a scheme is https (Django 6.0's default, chosen now); every admin
-# with a URL field uses this.
-HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
-
-
-class ActionAdmin(admin.ModelAdmin):
-    """Saves through an action; a refused action shows its reason instead of saving."""
-
-    formfield_overrides = HTTPS_URLS
-
-    def _run(self, request, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except DomainError as exc:
-            self.message_user(request, exc.detail, level=messages.ERROR)
-            return None
 
 
 @admin.register(Department)
@@ -237,16 +223,62 @@ class PostingPolicyAdmin(ActionAdmin):
 
 
 @admin.register(PostingPolicyVersion)
-class PostingPolicyVersionAdmin(admin.ModelAdmin):
+class PostingPolicyVersionAdmin(ReadOnlyAdmin):
     list_display = ["policy", "version", "name", "is_active", "created_by", "created_at"]
     list_select_related = ["policy", "created_by"]
     readonly_fields = ["policy", "version", "name", "rules", "is_active", "created_by", "created_at"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+# --- people: roles and department memberships through their actions -------------------------
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+class UserAdmin(AccountsUserAdmin, ActionAdmin):
+    """Accounts' admin of users, with their roles and department memberships changed through the
+    audited actions (`assign_role`, `remove_role`, `add_department_member`,
+    `remove_department_member`) rather than written into the groups table directly. The groups
+    offered are the roles and the departments' groups; other groups are left as they are."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = _managed_groups().order_by("name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        wanted = form.cleaned_data.pop("groups", None)  # not written by the form: see below
+        super().save_related(request, form, formsets, change)
+        if wanted is None:
+            return
+        user, wanted = form.instance, set(wanted)
+        managed = {group.pk: group for group in _managed_groups()}
+        held = {group for group in user.groups.all() if group.pk in managed}
+        departments = {
+            group.pk: (department, role)
+            for department in Department.objects.select_related("authors_group", "reviewers_group", "managers_group")
+            for role, group in department.groups_by_role().items()
+        }
+        for group in sorted(wanted - held, key=lambda g: g.name):
+            if group.pk in departments:
+                department, role = departments[group.pk]
+                self._run(request, actions.add_department_member, department, actor=request.user, user=user, role=role)
+            else:
+                self._run(request, actions.assign_role, user, actor=request.user, role=group.name)
+        for group in sorted(held - wanted, key=lambda g: g.name):
+            if group.pk in departments:
+                department, role = departments[group.pk]
+                self._run(
+                    request, actions.remove_department_member, department, actor=request.user, user=user, role=role
+                )
+            else:
+                self._run(request, actions.remove_role, user, actor=request.user, role=group.name)
+
+
+
+def _managed_groups():
+    """The groups that actions manage: the organization-wide roles and every department's groups."""
+    in_departments = Department.objects.values_list("authors_group", "reviewers_group", "managers_group")
+    ids = {pk for row in in_departments for pk in row}
+    return Group.objects.filter(Q(name__in=roles.ALL_ROLES) | Q(pk__in=ids))
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

@@ -39,7 +39,7 @@ PERMISSION_CHOICES = [(p, permissions.LABELS[p]) for p in permissions.CHANNEL_PE
 
 
 def _forbidden(request, reason: str):
-    return render(request, "governance/policies/forbidden.html", {"reason": reason}, status=403)
+    return render(request, "forbidden.html", {"reason": reason}, status=403)
 
 
 def channel_page(view):

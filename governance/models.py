@@ -63,6 +63,19 @@ class Audience(models.TextChoices):
 class Channel(models.Model):
     """An account or outlet the organization speaks through: an X account, a blog, a podcast…"""
 
+    # What describes the channel (the directory shows them; its managers change them).
+    DESCRIPTIVE_FIELDS = (
+        "name",
+        "platform",
+        "handle",
+        "url",
+        "visibility",
+        "audience",
+        "voice_guidelines",
+        "is_regulated",
+        "requires_consent",
+    )
+
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=150)
     platform = models.CharField(max_length=20, choices=Platform.choices)

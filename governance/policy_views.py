@@ -32,7 +32,7 @@ EDITORS_ONLY = "Posting policies are edited by portal admins and by the managers
 
 
 def _forbidden(request, reason: str):
-    return render(request, "governance/policies/forbidden.html", {"reason": reason}, status=403)
+    return render(request, "forbidden.html", {"reason": reason}, status=403)
 
 
 def policy_editor(view):

@@ -25,22 +25,7 @@ class ChannelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Channel
-        fields = [
-            "slug",
-            "name",
-            "platform",
-            "handle",
-            "url",
-            "visibility",
-            "audience",
-            "voice_guidelines",
-            "is_regulated",
-            "requires_consent",
-            "department",
-            "version",
-            "crisis",
-            "permissions",
-        ]
+        fields = ["slug", *Channel.DESCRIPTIVE_FIELDS, "department", "version", "crisis", "permissions"]
 
     def get_crisis(self, channel) -> dict | None:
         """The active crisis on the channel, its department or the organization (None: calm)."""

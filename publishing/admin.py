@@ -4,7 +4,7 @@ configured through `actions.configure_connector` (audited; the credential is wri
 from django import forms
 from django.contrib import admin, messages
 
-from approvals.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 
 from . import actions

@@ -86,15 +86,21 @@ def schedule(post: Post, *, actor, expected_version: int | None, scheduled_at: d
 def publish_now(post: Post, *, actor, expected_version: int | None) -> Post:
     """Send an approved or scheduled post out now. Who: publishers of the channel. On a channel
     that requires consent, the post must cite a valid one."""
+    return _send_out(post, Action.PUBLISH, actor=actor, expected_version=expected_version)
+
+
+def _send_out(post: Post, action: Action, *, actor, expected_version: int | None) -> Post:
+    """Publishing now and retrying: on its way to the platform, with a valid consent."""
     post = lock_post(post)
-    guard(post, Action.PUBLISH, actor, expected_version)
+    guard(post, action, actor, expected_version)
     require_valid_consent(post)
-    before_state = post.state
+    before_state, reason = post.state, post.status_reason
     post.state = PostState.PUBLISHING
     post.status_reason = ""
     post.version += 1
     post.save(update_fields=[*FIELDS_ON_CHANGE, "status_reason"])
-    record_transition("publish", post, actor=actor, before_state=before_state)
+    previous = {"previous_reason": reason} if action == Action.RETRY else {}
+    record_transition(str(action), post, actor=actor, before_state=before_state, **previous)
     signals.delivery_requested.send(sender=Post, post=post, actor=actor)
     return post
 
@@ -192,17 +198,7 @@ def mark_failed(post: Post, *, actor=None, reason: str) -> Post:
 def retry(post: Post, *, actor, expected_version: int | None) -> Post:
     """Send a failed post again, exactly as approved. Who: publishers of the channel. On a
     channel that requires consent, the post must cite a valid one."""
-    post = lock_post(post)
-    guard(post, Action.RETRY, actor, expected_version)
-    require_valid_consent(post)
-    before_state, reason = post.state, post.status_reason
-    post.state = PostState.PUBLISHING
-    post.status_reason = ""
-    post.version += 1
-    post.save(update_fields=[*FIELDS_ON_CHANGE, "status_reason"])
-    record_transition("retry", post, actor=actor, before_state=before_state, previous_reason=reason)
-    signals.delivery_requested.send(sender=Post, post=post, actor=actor)
-    return post
+    return _send_out(post, Action.RETRY, actor=actor, expected_version=expected_version)
 
 
 @performs(Action.RETRACT)

@@ -39,7 +39,8 @@ def _may_handle(user, incident: CrisisIncident) -> bool:
 
 
 def _forbidden(request, reason: str):
-    return render(request, "approvals/crisis/forbidden.html", {"reason": reason}, status=403)
+    back = {"back_url": reverse("crisis:console"), "back_label": "Back to the crisis console"}
+    return render(request, "forbidden.html", {"reason": reason, **back}, status=403)
 
 
 def crisis_page(view):

@@ -45,7 +45,7 @@ def _page(view):
         except NotVisible as exc:
             raise Http404(exc.detail) from exc
         except PermissionDenied as exc:
-            return render(request, "approvals/posts/forbidden.html", {"reason": exc.detail}, status=403)
+            return render(request, "forbidden.html", {"reason": exc.detail}, status=403)
 
     return wrapper
 

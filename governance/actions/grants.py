@@ -44,41 +44,28 @@ def grant_permission(obj: Channel | Department, *, actor, perm: str, user=None, 
 
     Returns False (and records nothing) when the grantee already held it directly.
     """
-    allowed, manage_perm = _grant_target(obj)
-    if perm not in allowed:
-        raise ValidationFailed(errors={"perm": [f"Unknown permission “{perm}”."]})
-    require(actor, manage_perm, obj)
-    grantee, described = _grantee(user, group)
-    if perm in _direct_perms(obj, user=user, group=group):
-        return False
-    assign_perm(perm, grantee, obj)
-    if user is not None:
-        permissions.forget(user)
-    audit.record(
-        f"governance.{obj._meta.model_name}.grant",
-        actor=actor,
-        target=obj,
-        channel_id=_channel_id(obj),
-        data={"perm": perm, **described},
-    )
-    return True
+    return _change_grant(obj, actor=actor, perm=perm, user=user, group=group, grant=True)
 
 
 @transaction.atomic
 def revoke_permission(obj: Channel | Department, *, actor, perm: str, user=None, group=None) -> bool:
     """Take back a direct grant of `perm`. Managers of the object. False when there was none."""
+    return _change_grant(obj, actor=actor, perm=perm, user=user, group=group, grant=False)
+
+
+def _change_grant(obj, *, actor, perm: str, user, group, grant: bool) -> bool:
     allowed, manage_perm = _grant_target(obj)
     if perm not in allowed:
         raise ValidationFailed(errors={"perm": [f"Unknown permission “{perm}”."]})
     require(actor, manage_perm, obj)
     grantee, described = _grantee(user, group)
-    if perm not in _direct_perms(obj, user=user, group=group):
-        return False
-    remove_perm(perm, grantee, obj)
+    if (perm in _direct_perms(obj, user=user, group=group)) == grant:
+        return False  # nothing to change
+    (assign_perm if grant else remove_perm)(perm, grantee, obj)
     if user is not None:
         permissions.forget(user)
     audit.record(
-        f"governance.{obj._meta.model_name}.revoke",
+        f"governance.{obj._meta.model_name}.{'grant' if grant else 'revoke'}",
         actor=actor,
         target=obj,
         channel_id=_channel_id(obj),

@@ -21,17 +21,8 @@ from ..permissions import (
 )
 from .base import clean, require, require_portal_admin
 
-CHANNEL_EDITABLE_FIELDS = (
-    "name",
-    "platform",
-    "handle",
-    "url",
-    "visibility",
-    "audience",
-    "voice_guidelines",
-    "is_regulated",
-    "requires_consent",
-)
+# What `create_channel` and `update_channel` set (its owner moves with `transfer_channel`).
+CHANNEL_EDITABLE_FIELDS = Channel.DESCRIPTIVE_FIELDS
 
 
 def _channel_snapshot(channel: Channel) -> dict:
@@ -189,17 +180,25 @@ def add_department_member(department: Department, *, actor, user, role: str) -> 
 
     False (nothing recorded) when the user was already a member.
     """
+    return _change_membership(department, actor=actor, user=user, role=role, add=True)
+
+
+@transaction.atomic
+def remove_department_member(department: Department, *, actor, user, role: str) -> bool:
+    """Take `user` out of one of the department's groups. Department managers. False (nothing
+    recorded) when the user was not a member."""
+    return _change_membership(department, actor=actor, user=user, role=role, add=False)
+
+
+def _change_membership(department: Department, *, actor, user, role: str, add: bool) -> bool:
     require(actor, MANAGE_DEPARTMENT, department)
     groups = department.groups_by_role()
     if role not in groups:
         raise ValidationFailed(errors={"role": [f"Choose one of {', '.join(groups)}."]})
-    group = groups[role]
-    if user.groups.filter(pk=group.pk).exists():
+    if not _change_group(user, groups[role], add=add):
         return False
-    user.groups.add(group)
-    permissions.forget(user)
     audit.record(
-        "governance.department.add_member",
+        f"governance.department.{'add_member' if add else 'remove_member'}",
         actor=actor,
         target=department,
         data={"user": user.get_username(), "user_id": user.pk, "role": role},
@@ -207,49 +206,35 @@ def add_department_member(department: Department, *, actor, user, role: str) -> 
     return True
 
 
-@transaction.atomic
-def remove_department_member(department: Department, *, actor, user, role: str) -> bool:
-    """Take `user` out of one of the department's groups. Department managers."""
-    require(actor, MANAGE_DEPARTMENT, department)
-    groups = department.groups_by_role()
-    if role not in groups:
-        raise ValidationFailed(errors={"role": [f"Choose one of {', '.join(groups)}."]})
-    if not user.groups.filter(pk=groups[role].pk).exists():
+def _change_group(user, group: Group | None, *, add: bool) -> bool:
+    """Put `user` in `group` or take them out; False when that was so already."""
+    if group is None or user.groups.filter(pk=group.pk).exists() == add:
         return False
-    user.groups.remove(groups[role])
+    (user.groups.add if add else user.groups.remove)(group)
     permissions.forget(user)
-    audit.record(
-        "governance.department.remove_member",
-        actor=actor,
-        target=department,
-        data={"user": user.get_username(), "user_id": user.pk, "role": role},
-    )
     return True
 
 
 @transaction.atomic
 def assign_role(user, *, actor, role: str) -> bool:
-    """Give a user an organization-wide role (Author, Reviewer, …). Portal admins only."""
+    """Give a user an organization-wide role (Author, Reviewer, …). Portal admins only.
+    False (nothing recorded) when they held it already."""
     require_portal_admin(actor)
     if role not in roles.ALL_ROLES:
         raise ValidationFailed(errors={"role": [f"Choose one of {', '.join(roles.ALL_ROLES)}."]})
     group, _ = Group.objects.get_or_create(name=role)
-    if user.groups.filter(pk=group.pk).exists():
+    if not _change_group(user, group, add=True):
         return False
-    user.groups.add(group)
-    permissions.forget(user)
     audit.record("accounts.role.assign", actor=actor, target=user, data={"role": role})
     return True
 
 
 @transaction.atomic
 def remove_role(user, *, actor, role: str) -> bool:
-    """Take an organization-wide role away from a user. Portal admins only."""
+    """Take an organization-wide role away from a user. Portal admins only. False when they did
+    not hold it."""
     require_portal_admin(actor)
-    group = Group.objects.filter(name=role).first()
-    if group is None or not user.groups.filter(pk=group.pk).exists():
+    if not _change_group(user, Group.objects.filter(name=role).first(), add=False):
         return False
-    user.groups.remove(group)
-    permissions.forget(user)
     audit.record("accounts.role.remove", actor=actor, target=user, data={"role": role})
     return True
