@@ -272,7 +272,6 @@ class UserAdmin(AccountsUserAdmin, ActionAdmin):
                 self._run(request, actions.remove_role, user, actor=request.user, role=group.name)
 
 
-
 def _managed_groups():
     """The groups that actions manage: the organization-wide roles and every department's groups."""
     in_departments = Department.objects.values_list("authors_group", "reviewers_group", "managers_group")

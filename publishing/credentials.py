@@ -38,4 +38,3 @@ def decrypt(token: str) -> str:
             "The stored credential cannot be decrypted with the configured CREDENTIALS_KEYS; "
             "enter the credential again or restore the key."
         ) from exc
-

@@ -49,7 +49,6 @@ def test_admin_edits_go_through_audited_actions(client, demo):
     assert not can(type(demo["ray"]).objects.get(username="ray"), REVIEW, channel)
 
 
-
 def _form_as_posted(page) -> dict:
     """An admin change page's form as the browser would post it back unchanged (the fields'
     initial values, split date-times split, and the inlines' management forms)."""
