@@ -248,18 +248,35 @@ def test_diff_against_the_previous_revision(client_as, demo, make_post):
     assert "<ins>+Our garden opens on Monday.</ins>" in html
 
 
-def test_timeline_ends_with_the_published_url_and_hashes(client_as, make_post):
-    post = make_post("publishing")
+def test_timeline_ends_with_the_published_url_and_hashes(client_as, demo, make_post):
+    """The evidence compares what was sent with what the last approval bound to (from the log:
+    a post made straight into a state has no approval on record, so it is approved here)."""
+    post = make_post("in_review")
+    post = actions.approve(post, actor=demo["rachel"], expected_version=post.version)  # its one stage
+    post = actions.publish_now(post, actor=demo["rachel"], expected_version=post.version)
     approved = post.current_revision.content_hash
     actions.mark_published(
         post, actor=None, remote_id="42", remote_url="https://blog.example.org/garden", sent_hash=approved
     )
     html = client_as("alice").get(f"/posts/{post.pk}/").content.decode()
     events = re.findall(r'data-testid="timeline-event" data-action="([^"]+)"', html)
-    assert events == ["approvals.post.create", "approvals.post.mark_published"]
+    assert events[-1] == "approvals.post.mark_published"
     evidence = html[html.index('data-testid="evidence"') :]
     assert "https://blog.example.org/garden" in evidence
     assert evidence.count(approved) == 2  # approved and sent
+    assert "matches" in evidence
+
+
+def test_the_evidence_says_when_what_was_sent_differs_from_what_was_approved(client_as, demo, make_post):
+    post = make_post("in_review")
+    post = actions.approve(post, actor=demo["rachel"], expected_version=post.version)
+    post = actions.publish_now(post, actor=demo["rachel"], expected_version=post.version)
+    actions.mark_published(
+        post, actor=None, remote_id="42", remote_url="https://blog.example.org/x", sent_hash="0" * 64
+    )
+    evidence = client_as("alice").get(f"/posts/{post.pk}/").content.decode()
+    evidence = evidence[evidence.index('data-testid="evidence"') :]
+    assert "differs" in evidence and "matches" not in evidence
 
 
 # --- cost -----------------------------------------------------------------------------------
