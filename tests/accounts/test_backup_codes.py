@@ -18,6 +18,7 @@ from accounts import actions
 from accounts.two_factor import backup_codes_left
 from audit.models import AuditEvent
 from tests.accounts.test_two_factor import GOOD, LOGIN, SETUP, TOKEN, VERIFY, code_for, device_for, last, signed_in
+from tests.support.queries import assert_same_queries, numbered, queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -264,17 +265,13 @@ def test_few_codes_notice_costs_no_query_on_other_pages(demo, require_2fa):
     device = device_for(carol)
     client = verified("carol", device)
     client.get(DASHBOARD)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as without:
-        assert client.get(DASHBOARD).status_code == 200
+    without = queries_of(lambda: client.get(DASHBOARD))
+    assert without.result.status_code == 200
     actions.generate_backup_codes(carol, actor=carol)
-    with CaptureQueriesContext(connection) as with_codes:
-        response = client.get(DASHBOARD)
-    assert 'data-testid="nav-backup-codes"' in response.content.decode()
-    assert len(with_codes) == len(without)
-    assert not any("otp_static" in query["sql"] for query in with_codes.captured_queries)
+    with_codes = queries_of(lambda: client.get(DASHBOARD))
+    assert 'data-testid="nav-backup-codes"' in with_codes.result.content.decode()
+    assert_same_queries(without, with_codes)
+    assert not any("otp_static" in sql for sql in with_codes.sql), numbered(with_codes.sql)
 
 
 def test_the_admin_shows_neither_backup_codes_nor_app_secrets(demo):

@@ -1,18 +1,17 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from approvals import actions
+from tests.support.queries import assert_same_queries, numbered, queries_of
 
 pytestmark = pytest.mark.django_db
 V1 = "/api/v1"
 
 
 def measured(client, path, **params):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path, params)
-    assert response.status_code == 200, response.content
-    return len(ctx.captured_queries), response.json()
+    """The GET's queries (`tests.support.queries.Measured`) and its JSON, which must be a 200."""
+    measured = queries_of(lambda: client.get(path, params))
+    assert measured.result.status_code == 200, measured.result.content
+    return measured, measured.result.json()
 
 
 def submitted_posts(demo, channel, n):
@@ -30,7 +29,8 @@ def test_review_queue_constant_queries_oldest_first_and_paged(api_as, demo, chan
     assert len(body["results"]) == 1
     posts = submitted_posts(demo, channel, 19)
     twenty, body = measured(client, f"{V1}/review-queue/")
-    assert len(body["results"]) == 20 and one == twenty
+    assert len(body["results"]) == 20
+    assert_same_queries(one, twenty)
     ids = [p["id"] for p in body["results"]]
     assert ids == sorted(ids)  # oldest first
     assert body["results"][0]["stage"] == "channel-review"
@@ -41,7 +41,7 @@ def test_review_queue_constant_queries_oldest_first_and_paged(api_as, demo, chan
     assert [p["id"] for p in first["results"] + second["results"] + third["results"]] == ids
     assert third["next"] is None
     deep, _ = measured(client, second["next"])
-    assert deep == one
+    assert_same_queries(one, deep)
     # Decided posts leave the queue.
     actions.approve(posts[0], actor=demo["rachel"], expected_version=posts[0].version)
     assert posts[0].pk not in [p["id"] for p in client.get(f"{V1}/review-queue/").json()["results"]]
@@ -67,7 +67,8 @@ def test_post_list_constant_queries_and_scope(api_as, demo, channel):
     for i in range(19):
         actions.create_post(actor=demo["alice"], channel=channel, body=f"more {i}")
     twenty, body = measured(client, f"{V1}/posts/")
-    assert len(body["results"]) == 20 and one == twenty
+    assert len(body["results"]) == 20
+    assert_same_queries(one, twenty)
     assert {p["channel"] for p in body["results"]} == {"patient-stories"}
 
     assert len(api_as("bob").get(f"{V1}/posts/").json()["results"]) == 1
@@ -89,7 +90,9 @@ def test_post_detail_constant_queries(api_as, demo, channel):
     post = actions.edit_post(post, actor=demo["alice"], expected_version=post.version, body="v2")
     post = actions.submit(post, actor=demo["alice"], expected_version=post.version)
     larger, body = measured(client, f"{V1}/posts/{post.pk}/")
-    assert len(body["decisions"]) == 1 and small == larger and larger <= 15
+    assert len(body["decisions"]) == 1
+    assert_same_queries(small, larger)
+    assert larger.count <= 15, numbered(larger.sql)
 
 
 def test_api_errors(api_as, demo, channel):

@@ -9,8 +9,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import roles
@@ -23,6 +21,7 @@ from core.errors import Conflict, PermissionDenied, StaleVersion, TransitionNotA
 from governance import actions as governance_actions
 from governance import permissions
 from governance.models import Channel, Consent
+from tests.support.queries import assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 V1 = "/api/v1"
@@ -356,22 +355,22 @@ class TestBreakGlassApi:
     def test_post_detail_stays_at_constant_queries(self, api_as, demo):
         client = api_as("carol")
         post = broken(demo)
-        with CaptureQueriesContext(connection) as one:
-            assert len(client.get(f"{V1}/posts/{post.pk}/").json()["retrospective_reviews"]) == 1
+        one = queries_of(lambda: client.get(f"{V1}/posts/{post.pk}/").json()["retrospective_reviews"])
+        assert len(one.result) == 1
         for _ in range(3):  # broken again after each failed delivery
             post = actions.mark_failed(post, reason="HTTP 500")
             post = actions.break_glass(post, actor=demo["dana"], expected_version=post.version, reason=REASON)
-        with CaptureQueriesContext(connection) as four:
-            reviews = client.get(f"{V1}/posts/{post.pk}/").json()["retrospective_reviews"]
-        assert len(reviews) == 4 and len(one.captured_queries) == len(four.captured_queries)
+        four = queries_of(lambda: client.get(f"{V1}/posts/{post.pk}/").json()["retrospective_reviews"])
+        reviews = four.result
+        assert len(reviews) == 4
+        assert_same_queries(one, four)
         assert [r["id"] for r in reviews] == sorted(r["id"] for r in reviews)
 
 
 def _list(client, url=f"{V1}/retrospective-reviews/", **params):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, params)
-    assert response.status_code == 200, response.content
-    return len(ctx.captured_queries), response.json()
+    measured = queries_of(lambda: client.get(url, params))
+    assert measured.result.status_code == 200, measured.result.content
+    return measured, measured.result.json()
 
 
 class TestRetrospectiveReviewList:
@@ -425,7 +424,8 @@ class TestRetrospectiveReviewList:
         for review in done:
             actions.complete_retrospective(review, actor=demo["carol"], outcome="justified")
         twenty, body = _list(carol)
-        assert len(body["results"]) == 20 and one == twenty
+        assert len(body["results"]) == 20
+        assert_same_queries(one, twenty)
         ids = [r["id"] for r in body["results"]]
         assert [r["completed_at"] is None for r in body["results"]] == [True] * 15 + [False] * 5
 
@@ -435,7 +435,7 @@ class TestRetrospectiveReviewList:
         assert [r["id"] for r in first["results"] + second["results"] + third["results"]] == ids
         assert third["next"] is None
         deep, _ = _list(carol, second["next"])
-        assert deep == one
+        assert_same_queries(one, deep)
         assert carol.get(f"{V1}/retrospective-reviews/", {"cursor": "garbage"}).status_code == 404
 
     def test_complete_endpoint(self, api_as, demo):
@@ -458,10 +458,9 @@ class TestRetrospectiveReviewList:
 
 
 def _dashboard(client):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get("/dashboard/")
-    assert response.status_code == 200
-    return len(ctx.captured_queries), response.content.decode()
+    measured = queries_of(lambda: client.get("/dashboard/"))
+    assert measured.result.status_code == 200
+    return measured, measured.result.content.decode()
 
 
 class TestDashboard:
@@ -482,7 +481,7 @@ class TestDashboard:
         for i in range(11):
             broken(demo, body=f"Notice {i}")
         twelve, page = _dashboard(client)
-        assert one == twelve
+        assert_same_queries(one, twelve)
         assert page.count('data-testid="retrospective-row"') == 10 and 'data-testid="retrospective-more"' in page
         assert "12 break-glass publications await" in page
 

@@ -3,9 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -13,6 +11,7 @@ from approvals import actions
 from approvals.models import Post
 from approvals.views.calendar import feed_token
 from governance.models import Channel
+from tests.support.queries import assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -138,16 +137,15 @@ def test_constant_queries(client_as, post_on, path):
     query = {"month": MONTH} if path == "/calendar/" else {"week": "2031-05-12"}
     post_on("x-news", "bob", "scheduled", _at(IN_MONTH))
     client.get(path, query)  # warm up (session, content types)
-    with CaptureQueriesContext(connection) as few:
-        assert client.get(path, query).status_code == 200
+    few = queries_of(lambda: client.get(path, query))
+    assert few.result.status_code == 200
     for i in range(20):
         channel = ("x-news", "facebook-main")[i % 2]
         state = ("scheduled", "published", "held")[i % 3]
         post_on(channel, "bob", state, _at(IN_MONTH + timedelta(hours=i)))
-    with CaptureQueriesContext(connection) as many:
-        response = client.get(path, query)
-    assert response.content.decode().count('data-testid="calendar-post"') == 21
-    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    many = queries_of(lambda: client.get(path, query))
+    assert many.result.content.decode().count('data-testid="calendar-post"') == 21
+    assert_same_queries(few, many)
 
 
 def test_page_shows_the_feed_address(client_as, demo):
@@ -217,10 +215,9 @@ def test_feed_constant_queries(demo, post_on):
     post_on("x-news", "bob", "scheduled", soon)
     client = Client()
     url = f"/calendar/{feed_token(demo['ray'])}.ics"
-    with CaptureQueriesContext(connection) as few:
-        client.get(url)
+    few = queries_of(lambda: client.get(url))
     for i in range(20):
         post_on("x-news", "bob", "scheduled", soon + timedelta(hours=i))
-    with CaptureQueriesContext(connection) as many:
-        assert len(Calendar.from_ical(client.get(url).content).walk("VEVENT")) == 21
-    assert len(many) == len(few)
+    many = queries_of(lambda: Calendar.from_ical(client.get(url).content))
+    assert len(many.result.walk("VEVENT")) == 21
+    assert_same_queries(few, many)

@@ -15,6 +15,7 @@ from approvals.models import Post, PostState, ReviewDecision
 from audit.models import AuditEvent
 from governance import actions as governance_actions
 from governance.models import Department
+from tests.support.queries import assert_same_queries, exact_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -392,53 +393,49 @@ def test_the_api_edits_co_authors_too(api_as, make_post, marketing_author):
 # --- query counts -------------------------------------------------------------------------------
 
 
-def test_suggestions_cost_a_constant(client_as, marketing_author, django_assert_num_queries):
+def test_suggestions_cost_a_constant(client_as, marketing_author):
     marketing_author("cory")
     alice = client_as("alice")
     alice.get(SUGGEST, {"channel": "patient-stories", "co_authors": "c"})  # warm the templates
-    with django_assert_num_queries(QUERIES["suggest"]):
+    with exact_queries(QUERIES["suggest"], what="suggest"):
         assert len(suggested(alice.get(SUGGEST, {"channel": "patient-stories", "co_authors": "c"}))) == 1
     for i in range(12):
         marketing_author(f"casey{i:02d}")
-    with django_assert_num_queries(QUERIES["suggest"]):
+    with exact_queries(QUERIES["suggest"], what="suggest"):
         assert len(suggested(alice.get(SUGGEST, {"channel": "patient-stories", "co_authors": "c"}))) == 10
 
 
-def test_saving_co_authors_costs_the_same_for_one_or_many(
-    client_as, consent, make_post, marketing_author, django_assert_num_queries
-):
+def test_saving_co_authors_costs_the_same_for_one_or_many(client_as, consent, make_post, marketing_author):
     names = [marketing_author(f"casey{i}").username for i in range(4)]
     alice = client_as("alice")
     alice.get("/posts/new/")
-    with django_assert_num_queries(QUERIES["compose"]):
+    with exact_queries(QUERIES["compose"], what="compose"):
         alice.post("/posts/new/", compose_data(consent, co_authors=names[0]))
-    with django_assert_num_queries(QUERIES["compose"]):
+    with exact_queries(QUERIES["compose"], what="compose"):
         alice.post("/posts/new/", compose_data(consent, co_authors=", ".join(names)))
     one, many = make_post("draft"), make_post("draft")
-    with django_assert_num_queries(QUERIES["edit"]):
+    with exact_queries(QUERIES["edit"], what="edit"):
         alice.post(f"/posts/{one.pk}/edit/", edit_data(one, co_authors=names[0]))
-    with django_assert_num_queries(QUERIES["edit"]):
+    with exact_queries(QUERIES["edit"], what="edit"):
         alice.post(f"/posts/{many.pk}/edit/", edit_data(many, co_authors=", ".join(names)))
     assert [len(p.co_authors.all()) for p in (one, many)] == [1, 4]
 
 
 @pytest.mark.parametrize("page", ["", "edit/"])
 def test_pages_cost_the_same_whatever_the_co_authors(client_as, make_post, marketing_author, page):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     people = [marketing_author(f"casey{i}") for i in range(5)]
     one, many = make_post("draft"), make_post("draft")
     one.co_authors.add(people[0])
     many.co_authors.add(*people)
     alice = client_as("alice")
-    counts = []
-    for post in (one, many):
+
+    def measured(post):
         alice.get(f"/posts/{post.pk}/{page}")  # warm
-        with CaptureQueriesContext(connection) as ctx:
-            assert alice.get(f"/posts/{post.pk}/{page}").status_code == 200
-        counts.append(len(ctx.captured_queries))
-    assert counts[0] == counts[1]
+        page_queries = queries_of(lambda: alice.get(f"/posts/{post.pk}/{page}"))
+        assert page_queries.result.status_code == 200
+        return page_queries
+
+    assert_same_queries(measured(one), measured(many))
 
 
 # Pinned: a change here is a change in what the page asks of the database; say why in the commit.

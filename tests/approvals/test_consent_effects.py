@@ -6,8 +6,6 @@ from datetime import date, timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from approvals import actions
@@ -16,6 +14,7 @@ from audit.models import AuditEvent
 from core.errors import PermissionDenied, ValidationFailed
 from governance import actions as governance_actions
 from governance.models import Channel, Department
+from tests.support.queries import assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 V1 = "/api/v1"
@@ -190,10 +189,9 @@ class TestRetractionRequestsApi:
         client = api_as("carol")
 
         def measured():
-            with CaptureQueriesContext(connection) as ctx:
-                response = client.get(f"{V1}/retraction-requests/")
-            assert response.status_code == 200
-            return len(ctx.captured_queries), response.json()["results"]
+            measured = queries_of(lambda: client.get(f"{V1}/retraction-requests/"))
+            assert measured.result.status_code == 200
+            return measured, measured.result.json()["results"]
 
         first = new_consent(demo, person="First")
         make_post("published", consent=first)
@@ -205,7 +203,8 @@ class TestRetractionRequestsApi:
             make_post("published", consent=more)
         revoke(demo, more)
         twenty, rows = measured()
-        assert len(rows) == 20 and one == twenty
+        assert len(rows) == 20
+        assert_same_queries(one, twenty)
 
 
 class TestNothingGoesOutWithoutConsent:

@@ -9,6 +9,7 @@ from approvals import actions
 from approvals.models import Post, ReviewDecision, ReviewStage
 from audit.models import AuditEvent
 from governance.models import Channel
+from tests.support.queries import assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 V1 = "/api/v1"
@@ -72,16 +73,12 @@ def test_a_crisis_on_x_news_holds_voids_and_adds_the_crisis_team(api_as, demo):
 
 
 def test_channel_list_keeps_constant_queries_with_crises(api_as, demo):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client = api_as("carol")
-    with CaptureQueriesContext(connection) as calm:
-        client.get(f"{V1}/channels/")
+    calm = queries_of(lambda: client.get(f"{V1}/channels/"))
     actions.start_crisis(actor=demo["dana"], channel=Channel.objects.get(slug="x-news"), reason="a")
     actions.start_crisis(actor=demo["dana"], reason="organization-wide")
-    with CaptureQueriesContext(connection) as stormy:
-        body = client.get(f"{V1}/channels/").json()
-    assert len(calm.captured_queries) == len(stormy.captured_queries)
+    stormy = queries_of(lambda: client.get(f"{V1}/channels/").json())
+    body = stormy.result
+    assert_same_queries(calm, stormy)
     scopes = {c["slug"]: c["crisis"]["scope"] for c in body["results"]}
     assert scopes["x-news"] == "channel x-news" and scopes["podcast"] == "organization"

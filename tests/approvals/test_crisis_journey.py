@@ -12,6 +12,7 @@ from approvals import actions
 from approvals.models import HoldingStatement, Post, ReviewDecision
 from audit.models import AuditEvent
 from governance.models import Channel
+from tests.support.queries import assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 V1 = "/api/v1"
@@ -200,16 +201,13 @@ def test_an_organization_crisis_releases_only_what_the_caller_may_release(api_as
 
 
 def test_crisis_lists_and_timelines_keep_constant_queries(api_as, demo):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     dana, x_news = demo["dana"], Channel.objects.get(slug="x-news")
     client = api_as("dana")
 
     def counted(url):
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        return len(queries.captured_queries)
+        measured = queries_of(lambda: client.get(url))
+        assert measured.result.status_code == 200
+        return measured
 
     actions.save_holding_statement(None, actor=dana, channel=x_news, name="One", body="We are aware.")
     incident = actions.start_crisis(actor=dana, channel=x_news, reason="First")
@@ -231,4 +229,5 @@ def test_crisis_lists_and_timelines_keep_constant_queries(api_as, demo):
         counted(f"{V1}/channels/x-news/holding-statements/"),
         counted(f"{V1}/crises/{incident.pk}/timeline/"),
     ]
-    assert many == few
+    for endpoint, before, after in zip(["crises", "holding statements", "timeline"], few, many, strict=True):
+        assert_same_queries(before, after, what=endpoint)

@@ -5,12 +5,11 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from approvals import actions, notifications
 from approvals.models import Notification, RetrospectiveReview
+from tests.support.queries import assert_same_queries, numbered, queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -115,10 +114,9 @@ def test_mark_one_and_mark_all_read(client_as, demo):
 
 
 def test_anonymous_users_see_no_count_and_pay_no_query_for_it(client, demo):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get("/accounts/login/")
-    assert response.status_code == 200
-    assert not any("approvals_notification" in q["sql"] for q in captured.captured_queries)
+    login = queries_of(lambda: client.get("/accounts/login/"))
+    assert login.result.status_code == 200
+    assert not any("approvals_notification" in sql for sql in login.sql), numbered(login.sql)
     assert client.get("/notifications/").status_code == 302
 
 
@@ -142,15 +140,14 @@ def test_keyset_paging_and_constant_queries(client_as, demo, make_post, monkeypa
 
     def count_queries(url="/notifications/"):
         client.get(url)
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(url)
-        return len(captured), response
+        measured = queries_of(lambda: client.get(url))
+        return measured, measured.result
 
     add(1)
     few, _ = count_queries()
     add(30)
     many, response = count_queries()
-    assert many == few
+    assert_same_queries(few, many)
 
     expected = list(Notification.objects.filter(recipient=demo["rachel"]).order_by("-id").values_list("pk", flat=True))
     seen, url = [], "/notifications/"
@@ -161,14 +158,8 @@ def test_keyset_paging_and_constant_queries(client_as, demo, make_post, monkeypa
     assert seen == expected
 
 
-def response_queries(client):
-    with CaptureQueriesContext(connection) as captured:
-        client.get("/dashboard/")
-    return captured.captured_queries
-
-
 def test_navigation_count_is_one_query(client_as, demo):
     client = client_as("rachel")
-    queries = response_queries(client)
-    nav = [q for q in queries if "approvals_notification" in q["sql"] and "accounts_user" in q["sql"]]
-    assert len(nav) == 1
+    dashboard = queries_of(lambda: client.get("/dashboard/"))
+    nav = [sql for sql in dashboard.sql if "approvals_notification" in sql and "accounts_user" in sql]
+    assert len(nav) == 1, numbered(dashboard.sql)

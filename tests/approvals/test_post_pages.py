@@ -4,11 +4,10 @@ conflict page, and the post's page with its actions, discussion and timeline."""
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from approvals import actions
 from approvals.models import Comment, Post, PostState
+from tests.support.queries import Measured, assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -293,11 +292,10 @@ def _busy_post(demo, make_post, rounds: int) -> Post:
     return post
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
+def _queries(client, url) -> Measured:
+    measured = queries_of(lambda: client.get(url))
+    assert measured.result.status_code == 200
+    return measured
 
 
 @pytest.mark.parametrize("page", ["", "edit/"])
@@ -308,15 +306,12 @@ def test_pages_cost_the_same_whatever_the_history(client_as, demo, make_post, pa
         alice.get(f"/posts/{post.pk}/{page}")  # warm caches (templates, the grapheme tables)
     # Time is not asserted: under a parallel run it measures the machine's load. Warm, these
     # pages render in 25–80 ms on the demo data (a post with 8 rounds of review included).
-    assert _queries(alice, f"/posts/{few.pk}/{page}") == _queries(alice, f"/posts/{many.pk}/{page}")
+    assert_same_queries(_queries(alice, f"/posts/{few.pk}/{page}"), _queries(alice, f"/posts/{many.pk}/{page}"))
 
 
 def test_the_compose_page_and_the_check_cost_a_constant(client_as, demo):
     client = client_as("bob")
     client.get("/posts/new/")
-    with CaptureQueriesContext(connection) as ctx:
-        client.post("/posts/check/", {"channel": "x-news", "body": "short"})
-    short = len(ctx.captured_queries)
-    with CaptureQueriesContext(connection) as ctx:
-        client.post("/posts/check/", {"channel": "x-news", "body": "long miracle cure " * 40})
-    assert len(ctx.captured_queries) == short
+    short = queries_of(lambda: client.post("/posts/check/", {"channel": "x-news", "body": "short"}))
+    long = queries_of(lambda: client.post("/posts/check/", {"channel": "x-news", "body": "long miracle cure " * 40}))
+    assert_same_queries(short, long)

@@ -11,8 +11,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import roles
@@ -22,6 +20,7 @@ from approvals.models import PolicyCheck, Post, ReviewStage
 from approvals.selectors import review_queue_counts, review_queue_for, review_queue_page, review_queue_scope
 from governance import actions as governance_actions
 from governance.models import Channel, Department
+from tests.support.queries import assert_same_queries, queries_of
 
 # On SQLite the counts and pages are the reference queryset's own (narrowed in the ORM): these
 # tests run there too; the walks, which they are about, are PostgreSQL's.
@@ -257,10 +256,9 @@ def test_queries_do_not_grow_with_the_channels_or_posts_decided(organization, cl
     def count_queries(path):
         client = client_as("rachel")
         client.get(path)
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(path)
-        assert response.status_code == 200
-        return len(captured), response
+        measured = queries_of(lambda: client.get(path))
+        assert measured.result.status_code == 200
+        return measured, measured.result
 
     before = {path: count_queries(path) for path in ("/queue/", "/queue/?flagged=1&waiting=1d", "/dashboard/")}
     marketing = Department.objects.get(slug="marketing")
@@ -276,8 +274,8 @@ def test_queries_do_not_grow_with_the_channels_or_posts_decided(organization, cl
         for _ in range(2):
             post = actions.create_post(actor=demo["alice"], channel=channel, body="More news.")
             actions.submit(post, actor=demo["alice"], expected_version=post.version)
-    for path, (queries, _) in before.items():
-        assert count_queries(path)[0] == queries, path
+    for path, (earlier, _) in before.items():
+        assert_same_queries(earlier, count_queries(path)[0], what=path)
     _, page = count_queries("/queue/")
     assert Post.objects.filter(state="in_review", current_stage__slug="brand-check").count() == 2
     assert len(page.context["by_channel"]) >= len(before["/queue/"][1].context["by_channel"]) + 8

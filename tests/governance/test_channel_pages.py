@@ -2,12 +2,11 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from governance import actions, permissions
 from governance.models import Channel, Department
+from tests.support.queries import assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -49,17 +48,15 @@ def test_list_marks_channels_in_crisis(client_as, demo):
 def test_list_constant_queries(client_as, demo):
     client = client_as("carol")
     client.get("/channels/")
-    with CaptureQueriesContext(connection) as few:
-        client.get("/channels/")
+    few = queries_of(lambda: client.get("/channels/"))
     department = Department.objects.get(slug="pr")
     for i in range(20):
         actions.create_channel(
             actor=None, slug=f"extra-{i}", name=f"Extra {i}", platform="blog", owning_department=department
         )
-    with CaptureQueriesContext(connection) as many:
-        response = client.get("/channels/")
-    assert len(_rows(response)) == Channel.objects.count()
-    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    many = queries_of(lambda: client.get("/channels/"))
+    assert len(_rows(many.result)) == Channel.objects.count()
+    assert_same_queries(few, many)
 
 
 # --- the detail -------------------------------------------------------------------------------
@@ -105,8 +102,7 @@ def test_non_managers_see_no_forms(client_as):
 def test_detail_constant_queries(client_as, demo):
     client = client_as("dana")
     client.get("/channels/mastodon-main/")
-    with CaptureQueriesContext(connection) as few:
-        client.get("/channels/mastodon-main/")
+    few = queries_of(lambda: client.get("/channels/mastodon-main/"))
     channel = _channel()
     User = type(demo["bob"])
     for i in range(20):
@@ -114,10 +110,9 @@ def test_detail_constant_queries(client_as, demo):
         actions.grant_permission(channel, actor=None, perm=permissions.DRAFT, user=user)
         group = Group.objects.create(name=f"agency group {i}")
         actions.grant_permission(channel, actor=None, perm=permissions.REVIEW, group=group)
-    with CaptureQueriesContext(connection) as many:
-        response = client.get("/channels/mastodon-main/")
-    assert response.content.decode().count('data-testid="revoke"') > 40
-    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    many = queries_of(lambda: client.get("/channels/mastodon-main/"))
+    assert many.result.content.decode().count('data-testid="revoke"') > 40
+    assert_same_queries(few, many)
 
 
 # --- grant and revoke -------------------------------------------------------------------------

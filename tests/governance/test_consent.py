@@ -4,8 +4,6 @@ and its API."""
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from approvals import actions as approvals_actions
@@ -15,6 +13,7 @@ from core.errors import Conflict, PermissionDenied, StaleVersion, ValidationFail
 from governance import actions, selectors
 from governance.demo import VALID_CONSENT_REFERENCE
 from governance.models import Channel, Consent
+from tests.support.queries import assert_same_queries, exact_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 V1 = "/api/v1"
@@ -227,10 +226,10 @@ class TestVisibility:
             selectors.consent_for(demo["alice"], video.pk)
         assert exc.value.status_code == 404
 
-    def test_one_query(self, demo, django_assert_num_queries):
+    def test_one_query(self, demo):
         alice = demo["alice"]
         cache.answers(alice)["roles"] = frozenset()  # nothing cached that the query could lean on
-        with django_assert_num_queries(1):
+        with exact_queries(1):
             list(selectors.consents_visible_to(alice).values_list("pk", flat=True))
 
 
@@ -306,10 +305,9 @@ class TestApi:
         client = api_as("alice")
 
         def measured(**params):
-            with CaptureQueriesContext(connection) as ctx:
-                response = client.get(f"{V1}/consents/", {"person": "Listed", **params})
-            assert response.status_code == 200, response.content
-            return len(ctx.captured_queries), response.json()
+            measured = queries_of(lambda: client.get(f"{V1}/consents/", {"person": "Listed", **params}))
+            assert measured.result.status_code == 200, measured.result.content
+            return measured, measured.result.json()
 
         record(carol, [channels["patient-stories"], channels["youtube-main"]], person="Listed 00")
         one, body = measured()
@@ -317,7 +315,8 @@ class TestApi:
         for i in range(1, 20):
             record(carol, [channels["patient-stories"], channels["podcast"]], person=f"Listed {i:02}")
         twenty, body = measured()
-        assert len(body["results"]) == 20 and one == twenty
+        assert len(body["results"]) == 20
+        assert_same_queries(one, twenty)
         assert [c["person_name"] for c in body["results"]] == [f"Listed {i:02}" for i in range(20)]
 
         record(carol, [channels["youtube-main"]], person="Listed video only")  # alice cannot see it

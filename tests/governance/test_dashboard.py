@@ -1,18 +1,16 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from governance import actions
 from governance.models import Channel, Department
+from tests.support.queries import assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 
 
 def _get(client):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get("/dashboard/")
-    assert response.status_code == 200
-    return len(ctx.captured_queries), response.content.decode().count('data-testid="channel-row"')
+    measured = queries_of(lambda: client.get("/dashboard/"))
+    assert measured.result.status_code == 200
+    return measured, measured.result.content.decode().count('data-testid="channel-row"')
 
 
 def test_dashboard_shows_channels_in_constant_queries(client, demo):
@@ -23,7 +21,8 @@ def test_dashboard_shows_channels_in_constant_queries(client, demo):
     for i in range(19):
         actions.create_channel(actor=None, slug=f"m-{i}", name=f"M {i}", platform="blog", owning_department=marketing)
     twenty, rows = _get(client)
-    assert rows == 20 and one == twenty
+    assert rows == 20
+    assert_same_queries(one, twenty)
 
 
 def test_dashboard_escapes_channel_names(client, demo):

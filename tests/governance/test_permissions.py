@@ -6,6 +6,7 @@ from core.errors import PermissionDenied, StaleVersion, ValidationFailed
 from governance import actions, permissions
 from governance.models import Channel
 from governance.permissions import DRAFT, MANAGE_CHANNEL, PUBLISH, REVIEW, VIEW_CHANNEL, can, perms_on, visible
+from tests.support.queries import exact_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -134,25 +135,25 @@ def test_superuser_and_inactive_users(org, django_user_model):
     assert list(visible(fresh(author), DRAFT, Channel.objects.all())) == []
 
 
-def test_visible_is_one_query(org, django_assert_num_queries):
+def test_visible_is_one_query(org):
     author = fresh(org["author"])
     for i in range(20):
         actions.create_channel(
             actor=None, slug=f"extra-{i}", name=f"Extra {i}", platform="blog", owning_department=org["a"]
         )
-    with django_assert_num_queries(1):
+    with exact_queries(1):
         names = list(visible(author, DRAFT, Channel.objects.all()).values_list("slug", flat=True))
     assert len(names) == 21 and "other" not in names
     manager_b = fresh(org["manager_b"])
-    with django_assert_num_queries(1):
+    with exact_queries(1):
         assert len(list(visible(manager_b, VIEW_CHANNEL, Channel.objects.all()))) == 1
 
 
-def test_prefetch_then_checks_cost_nothing(org, django_assert_num_queries):
+def test_prefetch_then_checks_cost_nothing(org):
     manager = fresh(org["manager"])
     channels = list(Channel.objects.all())
     permissions.prefetch(manager, channels)
-    with django_assert_num_queries(0):
+    with exact_queries(0):
         for channel in channels:
             perms_on(manager, channel)
             can(manager, DRAFT, channel)

@@ -3,8 +3,6 @@
 from html.parser import HTMLParser
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from core.errors import ValidationFailed
@@ -12,6 +10,7 @@ from governance import actions
 from governance.models import Channel, Department, PostingPolicy, PostingPolicyVersion
 from governance.rules.engine import RULE_KINDS
 from governance.rules.kinds import KINDS
+from tests.support.queries import Measured, assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -430,11 +429,10 @@ def test_a_policy_on_a_channel_the_user_cannot_see_is_404(client, demo):
 # --- performance and escaping ------------------------------------------------------------
 
 
-def _list_queries(client) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get("/policies/")
-    assert response.status_code == 200
-    return len(ctx.captured_queries), response.content.decode().count('data-testid="policy-row"')
+def _list_queries(client) -> tuple[Measured, int]:
+    measured = queries_of(lambda: client.get("/policies/"))
+    assert measured.result.status_code == 200
+    return measured, measured.result.content.decode().count('data-testid="policy-row"')
 
 
 @pytest.mark.parametrize("username", ["admin", "dana"])
@@ -452,7 +450,7 @@ def test_the_list_costs_the_same_queries_for_5_or_25_policies(client, demo, user
     actions.save_policy(actor=demo["admin"], name="Department extra", department=social, rules=[LEXICON_RULE])
     many, rows_after = _list_queries(client)
     assert rows_after >= rows_before + 20
-    assert many == few
+    assert_same_queries(few, many)
 
 
 LEXICON_RULE = {"kind": "lexicon", "severity": "warn", "terms": ["stat"]}

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from approvals import actions as approvals_actions
@@ -18,6 +17,7 @@ from governance.models import Channel
 from publishing import delivery
 from publishing.models import JobStatus, PublishJob
 from tests.publishing.test_delivery import approved_post, publish
+from tests.support.queries import Measured, assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -67,16 +67,15 @@ def test_a_batch_settles_each_job_on_its_own_merits(mastodon, demo):
     assert verify_chain().ok  # events appended in bulk chain like the others
 
 
-def _statements_for(demo, mastodon, count: int) -> int:
+def _statements_for(demo, mastodon, count: int) -> Measured:
     jobs = [job_of(p).pk for p in publishing_posts(demo, count)]
-    with CaptureQueriesContext(connection) as queries:
-        outcome = delivery.deliver_many(jobs)
-    assert set(outcome.values()) == {"done"}
-    return len(queries)
+    measured = queries_of(lambda: delivery.deliver_many(jobs))
+    assert set(measured.result.values()) == {"done"}
+    return measured
 
 
 def test_the_statements_of_a_batch_do_not_grow_with_its_size(mastodon, demo):
-    assert _statements_for(demo, mastodon, 2) == _statements_for(demo, mastodon, 10)
+    assert_same_queries(_statements_for(demo, mastodon, 2), _statements_for(demo, mastodon, 10))
 
 
 def test_one_jobs_unexpected_error_does_not_block_its_batch(mastodon, demo, monkeypatch):
