@@ -5,6 +5,7 @@ are audited, and the htmx suggestion endpoint lists at most ten eligible people,
 who may draft on the channel."""
 
 import re
+from functools import partial
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -15,6 +16,7 @@ from approvals.models import Post, PostState, ReviewDecision
 from audit.models import AuditEvent
 from governance import actions as governance_actions
 from governance.models import Department
+from tests.support import forms
 from tests.support.queries import assert_same_queries, exact_queries, queries_of
 
 pytestmark = pytest.mark.django_db
@@ -43,35 +45,9 @@ def signed_in(user) -> Client:
     return client
 
 
-def compose_data(consent, **changes) -> dict:
-    data = {
-        "channel": "patient-stories",
-        "title": "A garden for patients",
-        "body": "Our new healing garden opens on Friday.",
-        "link": "",
-        "media_url": "",
-        "media_alt_text": "",
-        "scheduled_at": "",
-        "consent": str(consent.pk),
-        "co_authors": "",
-        "save": "1",
-    }
-    data.update(changes)
-    return data
-
-
-def edit_data(post, **changes) -> dict:
-    revision = post.current_revision
-    data = {
-        **{name: getattr(revision, name) for name in ("title", "body", "link", "media_url", "media_alt_text")},
-        "scheduled_at": "",
-        "consent": str(post.consent_id or ""),
-        "version": str(post.version),
-        "co_authors": ", ".join(u.username for u in post.co_authors.order_by("username")),
-        "save": "1",
-    }
-    data.update(changes)
-    return data
+# The forms as these pages post them: with the co-authors field, by the Save button.
+compose_data = partial(forms.compose_data, with_co_authors=True, button="save")
+edit_data = partial(forms.edit_data, with_co_authors=True, button="save")
 
 
 def co_author_names(post) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 
 from approvals import actions
 from approvals.models import Comment, Post, PostState
+from tests.support.forms import compose_data, edit_data
 from tests.support.queries import Measured, assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
@@ -15,33 +16,6 @@ pytestmark = pytest.mark.django_db
 def channel_options(html: str) -> list[str]:
     select = re.search(r'<select name="channel".*?</select>', html, re.S).group(0)
     return [v for v in re.findall(r'<option value="([^"]*)"', select) if v]
-
-
-def compose_data(consent, **changes) -> dict:
-    data = {
-        "channel": "patient-stories",
-        "title": "A garden for patients",
-        "body": "Our new healing garden opens on Friday.",
-        "link": "",
-        "media_url": "",
-        "media_alt_text": "",
-        "scheduled_at": "",
-        "consent": str(consent.pk),
-    }
-    data.update(changes)
-    return data
-
-
-def edit_data(post, **changes) -> dict:
-    revision = post.current_revision
-    data = {
-        **{name: getattr(revision, name) for name in ("title", "body", "link", "media_url", "media_alt_text")},
-        "scheduled_at": "",
-        "consent": str(post.consent_id or ""),
-        "version": str(post.version),
-    }
-    data.update(changes)
-    return data
 
 
 def ids_in(html: str) -> set[str]:
