@@ -6,27 +6,17 @@ import json
 import re
 
 import pytest
-from django.db import connection
 
 import audit
 from approvals import actions
 from audit.models import AuditEvent
 from governance.models import Channel
 from tests.support.queries import assert_same_queries, numbered, queries_of
+from tests.support.tamper import tamper
 
 pytestmark = pytest.mark.django_db
 
 LOG = "/audit/"
-
-
-def _raw(sql: str, params=()) -> None:
-    """Tamper with the table in SQL, as an attacker with database access would (tests/audit/test_chain.py)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
 
 
 @pytest.fixture
@@ -179,7 +169,7 @@ def test_verify_ok_then_broken(carol):
     assert partial.content.decode().lstrip().startswith('<div id="verify-result"')
 
     target = AuditEvent.objects.filter(action="tests.page.event").order_by("seq")[2].seq
-    _raw("UPDATE audit_auditevent SET data = %s WHERE seq = %s", ['{"n": 99}', target])
+    tamper("UPDATE audit_auditevent SET data = %s WHERE seq = %s", ['{"n": 99}', target])
     html = carol.post(f"{LOG}verify/").content.decode()
     assert 'data-ok="false"' in html and f'data-first-broken="{target}"' in html
     assert f"broken at event #{target}" in html

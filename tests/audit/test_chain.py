@@ -8,20 +8,11 @@ from django.db import DatabaseError, connection, connections, transaction
 import audit
 from audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from audit.verify import verify_chain
+from tests.support.tamper import tamper
 
 
 def _write_events(n: int) -> list[AuditEvent]:
     return [audit.record("tests.thing.happen", actor=None, data={"n": i, "note": "café ✓"}) for i in range(n)]
-
-
-def _raw(sql: str, params=()) -> None:
-    """Tamper with the table in SQL, as an attacker with database access would."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
 
 
 @pytest.mark.django_db
@@ -71,7 +62,7 @@ class TestVerify:
 
     def test_altered_row(self):
         _write_events(5)
-        _raw("UPDATE audit_auditevent SET action = 'tests.thing.hidden' WHERE seq = 3")
+        tamper("UPDATE audit_auditevent SET action = 'tests.thing.hidden' WHERE seq = 3")
         result = verify_chain()
         assert not result.ok and result.first_broken_seq == 3
         with pytest.raises(CommandError, match="seq 3"):
@@ -80,22 +71,22 @@ class TestVerify:
     def test_altered_data(self):
         _write_events(5)
         event = AuditEvent.objects.get(seq=4)
-        _raw("UPDATE audit_auditevent SET data = %s WHERE seq = 4", ['{"n": 99}'])
+        tamper("UPDATE audit_auditevent SET data = %s WHERE seq = 4", ['{"n": 99}'])
         assert event.data != {"n": 99}
         assert verify_chain().first_broken_seq == 4
 
     def test_removed_row(self):
         _write_events(5)
-        _raw("DELETE FROM audit_auditevent WHERE seq = 2")
+        tamper("DELETE FROM audit_auditevent WHERE seq = 2")
         result = verify_chain()
         assert not result.ok and result.first_broken_seq == 2 and result.checked == 1
 
     def test_reordered_rows(self):
         _write_events(5)
         # Swap the content of events 2 and 4 by renumbering them.
-        _raw("UPDATE audit_auditevent SET seq = -2 WHERE seq = 2")
-        _raw("UPDATE audit_auditevent SET seq = 2 WHERE seq = 4")
-        _raw("UPDATE audit_auditevent SET seq = 4 WHERE seq = -2")
+        tamper("UPDATE audit_auditevent SET seq = -2 WHERE seq = 2")
+        tamper("UPDATE audit_auditevent SET seq = 2 WHERE seq = 4")
+        tamper("UPDATE audit_auditevent SET seq = 4 WHERE seq = -2")
         assert verify_chain().first_broken_seq == 2
 
     def test_rehashed_row_still_breaks_the_next_link(self):
@@ -106,12 +97,12 @@ class TestVerify:
         event = AuditEvent.objects.get(seq=2)
         event.action = "tests.thing.hidden"
         new_hash = event_hash(event.prev_hash, tuple(getattr(event, f) for f in HASHED_FIELDS))
-        _raw("UPDATE audit_auditevent SET action = %s, hash = %s WHERE seq = 2", [event.action, new_hash])
+        tamper("UPDATE audit_auditevent SET action = %s, hash = %s WHERE seq = 2", [event.action, new_hash])
         assert verify_chain().first_broken_seq == 3
 
     def test_truncated_tail(self):
         _write_events(5)
-        _raw("DELETE FROM audit_auditevent WHERE seq >= 4")
+        tamper("DELETE FROM audit_auditevent WHERE seq >= 4")
         result = verify_chain()
         assert not result.ok and result.first_broken_seq == 4 and result.checked == 3
 

@@ -8,7 +8,6 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from rest_framework.test import APIClient
 
 import audit
@@ -16,22 +15,9 @@ from accounts import roles
 from audit.chain import HASHED_FIELDS, event_hash
 from audit.models import AuditChainHead, AuditEvent
 from audit.verify import verify_chain
+from tests.support.tamper import tamper
 
 VERIFY_URL = "/api/v1/audit-events/verify/"
-GUARDED = ("audit_auditevent", "audit_auditcheckpoint")
-
-
-def tamper(sql: str, params=()) -> None:
-    """Run SQL against the log with the append-only triggers off, inside the test's transaction
-    (ALTER TABLE is transactional on PostgreSQL: the rollback at the end restores them)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for table in GUARDED:
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            for table in GUARDED:
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 def run_verify_audit(*args) -> tuple[int, str]:
