@@ -47,13 +47,10 @@ def api():
 @pytest.fixture
 def api_as(demo):
     """`api_as("alice")`: an API client authenticated with alice's token."""
-    from rest_framework.authtoken.models import Token
+    from tests.support.clients import token_client
 
     def make(username: str) -> APIClient:
-        client = APIClient()
-        token, _ = Token.objects.get_or_create(user=demo[username])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
+        return token_client(demo[username])
 
     return make
 

@@ -2,6 +2,7 @@ import pytest
 
 from governance import actions
 from governance.models import Channel, Department
+from tests.support.clients import token_client
 from tests.support.queries import assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
@@ -191,13 +192,9 @@ class TestConstantQueries:
 
     def test_departments(self, db):
         from django.contrib.auth import get_user_model
-        from rest_framework.authtoken.models import Token
-        from rest_framework.test import APIClient
 
         actions.create_department(actor=None, slug="d-0", name="D 0")
-        user = get_user_model().objects.create_user("viewer", password="a-long-password-1")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        client = token_client(get_user_model().objects.create_user("viewer", password="a-long-password-1"))
         one, body = count_queries(lambda: client.get(f"{V1}/departments/"))
         assert len(body["results"]) == 1
         for i in range(1, 20):

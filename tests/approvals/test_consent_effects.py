@@ -14,6 +14,7 @@ from audit.models import AuditEvent
 from core.errors import PermissionDenied, ValidationFailed
 from governance import actions as governance_actions
 from governance.models import Channel, Department
+from tests.support.clients import token_client
 from tests.support.queries import assert_same_queries, queries_of
 
 pytestmark = pytest.mark.django_db
@@ -163,11 +164,7 @@ class TestRetractionRequestsApi:
         post = published(demo, channel, revoked)
         published(demo, channel, consent)  # its consent stays valid: no request
         revoke(demo, revoked)
-        from rest_framework.authtoken.models import Token
-        from rest_framework.test import APIClient
-
-        mia_client = APIClient()
-        mia_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=mia).key}")
+        mia_client = token_client(mia)
         [row] = mia_client.get(f"{V1}/retraction-requests/").json()["results"]
         assert row["post"] == post.pk and row["channel"] == "patient-stories" and row["state"] == "published"
         assert row["consent"] == revoked.pk and row["document_reference"] == "DMS-CONSENT-ANA"

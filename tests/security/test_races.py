@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytest
 from django.db import connections
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from approvals import actions
@@ -22,6 +21,7 @@ from audit.verify import verify_chain
 from governance import actions as governance_actions
 from governance.models import Channel, CrisisIncident
 from publishing.models import PublishJob
+from tests.support.clients import token_client
 from tests.support.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -44,10 +44,7 @@ def org(demo):
 @pytest.fixture
 def client_for(org):
     def make(username: str) -> APIClient:
-        client = APIClient()
-        token, _ = Token.objects.get_or_create(user=org[username])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
+        return token_client(org[username])
 
     return make
 
