@@ -20,6 +20,8 @@ class DeliverySerializer(serializers.ModelSerializer):
     approved_hash = serializers.CharField(source="revision.content_hash")
     sent_hash = serializers.CharField(source="payload_hash")
     hashes_match = serializers.SerializerMethodField()
+    by_hand = serializers.SerializerMethodField(help_text="Marked published by a person: nothing was sent")
+    marked_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = PublishJob
@@ -39,13 +41,21 @@ class DeliverySerializer(serializers.ModelSerializer):
             "approved_hash",
             "sent_hash",
             "hashes_match",
+            "by_hand",
+            "marked_by",
             "idempotency_key",
         ]
 
     def get_hashes_match(self, job) -> bool | None:
         """Whether what was sent is what was approved (the job's revision: outbox rows are only
-        written for approved revisions), as the post's page and the evidence page say it."""
+        written for approved revisions), as the post's page and the evidence page say it.
+        Null for a job marked done by hand: nothing was sent."""
+        if self.get_by_hand(job):
+            return None
         return hashes_match(job.revision.content_hash, job.payload_hash)
+
+    def get_by_hand(self, job) -> bool:
+        return job.marked_by_id is not None
 
 
 @extend_schema(tags=["posts"])
@@ -56,7 +66,7 @@ class PostDeliveriesView(APIView):
     @extend_schema(responses=paginated_schema(DeliverySerializer), parameters=PAGINATION_PARAMETERS)
     def get(self, request, post_id):
         post = approval_selectors.post_for(request.user, post_id)
-        jobs = PublishJob.objects.filter(post=post).select_related("revision")
+        jobs = PublishJob.objects.filter(post=post).select_related("revision", "marked_by")
         return paginate(self, request, jobs, DeliverySerializer, ordering="-id")
 
 

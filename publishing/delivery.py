@@ -154,13 +154,21 @@ def deliver_many(job_ids: list[int]) -> dict[int, str]:
                 outcome[job.pk] = f"nothing to do ({job.status})"
         if not live:
             return outcome
+        # Holding the jobs, never wait for a post: whoever holds one (a publisher marking it
+        # published by hand, a crisis holding it) locked it first and may be waiting for its
+        # job. Its job goes back to the queue and comes round again at the next beat.
         posts = {
             post.pk: post
-            for post in Post.objects.select_for_update(of=("self",))
+            for post in Post.objects.select_for_update(of=("self",), skip_locked=True)
             .select_related("channel", "current_revision", "consent")
             .filter(pk__in=[job.post_id for job in live])
             .order_by("pk")
         }
+        busy = [job for job in live if job.post_id not in posts]
+        for job in busy:
+            job.status = JobStatus.PENDING
+            job.save(update_fields=["status"])
+        live = [job for job in live if job.post_id in posts]
         going = _screen(live, posts, outcome)
         due_now = [post.pk for job, post in going if post.state == PostState.SCHEDULED]
         if due_now:
@@ -305,9 +313,15 @@ def _fail(job: PublishJob, post: Post, reason: str) -> None:
     actions.mark_failed(post, actor=None, reason=reason)
 
 
-def record_manual_publication(post: Post) -> None:
-    """A publisher pasted the live address of a post (manual channels): the job is done."""
+def record_manual_publication(post: Post, *, actor) -> None:
+    """A publisher marked the post published by hand, with the live address they gave (manual
+    channels, or a connector whose delivery kept failing): the job is done, marked by them.
+    Nothing was sent by a connector, so no sent hash is recorded.
+
+    Called under the post's lock (the manual mark), this locks the job second; a worker
+    holding the job never waits for a locked post (`deliver_many`), so the two cannot deadlock."""
     job = PublishJob.objects.select_for_update().filter(post=post, revision_id=post.current_revision_id).first()
     if job is not None and job.status != JobStatus.DONE:
-        _mark_done(job, Delivered(post.remote_id, post.remote_url), payload_hash=post.current_revision.content_hash)
-        job.save(update_fields=_DONE_FIELDS)
+        _mark_done(job, Delivered(post.remote_id, post.remote_url), payload_hash="")
+        job.marked_by = actor
+        job.save(update_fields=[*_DONE_FIELDS, "marked_by"])

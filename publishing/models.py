@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -68,6 +69,11 @@ class PublishJob(models.Model):
     remote_id = models.CharField(max_length=200, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
     payload_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the content sent")
+    # Who marked the post published by hand (a publisher pasting the live address): then
+    # nothing was sent by a connector and `payload_hash` stays empty.
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -17,4 +17,4 @@ def write_outbox_row(sender, post, actor, **kwargs):
 def close_job(sender, post, actor, **kwargs):
     if actor is None:  # published by delivery, which closed the job itself
         return
-    delivery.record_manual_publication(post)
+    delivery.record_manual_publication(post, actor=actor)

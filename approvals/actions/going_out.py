@@ -116,10 +116,20 @@ def mark_published(
     remote_url: str = "",
     sent_hash: str = "",
 ) -> Post:
-    """Record that the post is live. Who: delivery (actor None), or a publisher of the channel
-    pasting the live address of a post published by hand."""
+    """Record that the post is live. Who: delivery (actor None), reporting the hash of what its
+    connector sent; or a publisher of the channel marking it published by hand, with the live
+    address they give (manual channels, or a connector whose delivery keeps failing).
+
+    Only a connector reports a sent hash: a post marked by hand records who marked it and
+    where (the audit event's actor and `remote_url`, `by_hand: true`), never a sent hash."""
     post = lock_post(post)
     guard(post, Action.MARK_PUBLISHED, actor, expected_version)
+    if actor is not None and sent_hash:
+        raise ValidationFailed(
+            "Only a connector reports what it sent: a post marked published by hand has no sent hash.",
+            errors={"sent_hash": ["Not accepted from a person."]},
+        )
+    sent = {"by_hand": True} if actor is not None else {"sent_hash": sent_hash}
     before_state = post.state
     post.state = PostState.PUBLISHED
     post.published_at = timezone.now()
@@ -133,7 +143,7 @@ def mark_published(
         before_state=before_state,
         remote_id=remote_id,
         remote_url=remote_url,
-        sent_hash=sent_hash,
+        **sent,
     )
     signals.post_published.send(sender=Post, post=post, actor=actor)
     return post

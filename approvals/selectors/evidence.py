@@ -8,7 +8,9 @@ approved", read by the post's page, the compliance officers' evidence page and (
   edit voids earlier ones and sends the post back to draft), a holding statement's issue (its
   text was approved beforehand), or breaking the glass (the holder's emergency authorisation).
 - The **sent hash** is the hash of what the connector sent, recorded by delivery in the
-  `mark_published` event (a post recorded as published by hand has none: "cannot tell").
+  `mark_published` event. A post **marked published by hand** (a publisher gave its live
+  address: a manual channel, or a connector whose delivery kept failing) has none: nothing
+  was sent, the evidence says "marked by hand" by whom, and never that the hashes match.
 - The **platform id and address** are the ones recorded in that same event.
 """
 
@@ -53,10 +55,16 @@ class Publication:
     remote_id: str
     remote_url: str
     published_hash: str | None  # the post's current revision when it was recorded as published
+    by_hand: bool = False  # marked published by a person (the event's actor), not sent by a connector
+
+    @property
+    def method(self) -> str:
+        return "by_hand" if self.by_hand else "connector"
 
     @property
     def matches(self) -> bool | None:
-        return hashes_match(self.approved_hash, self.sent_hash)
+        """None for a post marked by hand: nothing was sent, there is nothing to compare."""
+        return None if self.by_hand else hashes_match(self.approved_hash, self.sent_hash)
 
     @property
     def safe_url(self) -> str | None:
@@ -102,10 +110,13 @@ def evidence_for(post_id: int, *, events: list[AuditEvent] | None = None) -> Evi
         elif event.action == SUBMITTED:
             evidence.submissions.append(Approval(event, data.get("content_hash"), None))
         elif event.action == PUBLISHED:
+            # A person's mark (older events carry no `by_hand`: the actor tells) never has a sent hash.
+            by_hand = bool(data.get("by_hand")) or event.actor_id is not None
             evidence.publications.append(
                 Publication(
                     event=event,
-                    sent_hash=data.get("sent_hash") or "",
+                    by_hand=by_hand,
+                    sent_hash="" if by_hand else data.get("sent_hash") or "",
                     approved_hash=authorised,
                     remote_id=data.get("remote_id") or "",
                     remote_url=data.get("remote_url") or "",

@@ -433,6 +433,7 @@ def _timeline(post: Post) -> tuple[list[dict], dict | None]:
         "approved_hash": latest.approved_hash,
         "sent_hash": latest.sent_hash,
         "match": latest.matches,
+        "by_hand": latest.by_hand,
     }
 
 
