@@ -161,12 +161,8 @@ def retraction_requested(request_id: int) -> int:
         post=post,
         message=f"A post published on {post.channel.name} must be taken down: {post.title}",
     )
-    # Mail leaves the portal: name the consent by its document reference, not the person or why.
-    why = (
-        f"The consent it cites ({request.consent.document_reference}) was revoked."
-        if request.consent_id
-        else "It must come down."
-    )
+    # Mail leaves the portal: no consent details (not the person, the document or why).
+    why = "The consent it cites was revoked." if request.consent_id else "It must come down."
     where = f"It is live at {post.remote_url}\n\n" if post.remote_url else ""
     body = (
         f"A post published on {post.channel.name} must be taken down. {why}\n\n{where}"

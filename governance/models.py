@@ -284,15 +284,18 @@ class Consent(models.Model):
 
     def problem_on(self, day, channel=None) -> str | None:
         """Why the consent does not cover a post on `channel` on `day` (None: it does).
-        With prefetched `channels` this asks nothing of the database."""
+        With prefetched `channels` this asks nothing of the database.
+
+        The message never names the person: it reaches whoever sees a post citing the consent
+        (its status, findings, a refusal to publish), who may not see the consent itself."""
         if self.revoked_at is not None:
-            return f"The consent of {self.person_name} was revoked."
+            return "The cited consent was revoked."
         if self.granted_on > day:
-            return f"The consent of {self.person_name} starts on {self.granted_on:%Y-%m-%d}."
+            return f"The cited consent starts on {self.granted_on:%Y-%m-%d}."
         if self.expires_on is not None and self.expires_on < day:
-            return f"The consent of {self.person_name} expired on {self.expires_on:%Y-%m-%d}."
+            return f"The cited consent expired on {self.expires_on:%Y-%m-%d}."
         if channel is not None and not any(c.pk == channel.pk for c in self.channels.all()):
-            return f"The consent of {self.person_name} does not cover {channel.name}."
+            return f"The cited consent does not cover {channel.name}."
         return None
 
 

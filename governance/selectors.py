@@ -193,6 +193,12 @@ def consents_visible_to(user) -> QuerySet:
     return consents.filter(roles.is_compliance_officer_sql(user) | Exists(in_scope))
 
 
+def may_see_consent(user, consent) -> bool:
+    """Whether the user may see `consent`'s details (who consented, where the form is): the
+    rule `consent_for` answers 404 by."""
+    return consent is not None and consents_visible_to(user).filter(pk=consent.pk).exists()
+
+
 def consent_for(user, consent_id):
     """The consent, or NotVisible when it is missing or the user may not see it."""
     try:

@@ -103,7 +103,8 @@ def revoke_consent(consent: Consent, *, actor, expected_version: int | None, rea
 def _act_on_revoked_consent(consent: Consent, post_ids: list[int]) -> None:
     """Hold what of `post_ids` (locked, citing `consent`) has not gone out; ask for the published
     ones to be retracted."""
-    reason = f"The consent of {consent.person_name} ({consent.document_reference}) was revoked."
+    # Shown to everyone who sees the post (its status): the consent's details are not.
+    reason = "The consent it cites was revoked."
     for post in Post.objects.filter(pk__in=post_ids).order_by("id"):
         if allowed(post.state, Action.HOLD):
             hold(post, actor=None, reason=f"Held: {reason}")

@@ -89,9 +89,13 @@ class StageProgressSerializer(serializers.Serializer):
 
 
 class CitedConsentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    person_name = serializers.CharField()
-    document_reference = serializers.CharField()
+    """The caller who may not see the consent itself (the consent endpoints answer 404) gets only
+    `cited`, `valid` and `problem`: not the consent's id, person or document reference."""
+
+    cited = serializers.BooleanField(help_text="The post cites a consent")
+    id = serializers.IntegerField(required=False, help_text="Only for those who may see the consent")
+    person_name = serializers.CharField(required=False, help_text="Only for those who may see the consent")
+    document_reference = serializers.CharField(required=False, help_text="Only for those who may see the consent")
     valid = serializers.BooleanField(help_text="Covers the post's channel today")
     problem = serializers.CharField(allow_null=True, help_text="Why it does not (null: it does)")
 
@@ -158,10 +162,11 @@ class PostDetailSerializer(PostSummarySerializer):
 
     @extend_schema_field(CitedConsentSerializer(allow_null=True))
     def get_consent(self, post) -> dict | None:
-        """The consent the post cites, and whether it covers the post today (null: none cited)."""
+        """The consent the post cites, and whether it covers the post today (null: none cited);
+        its details only for callers who may see the consent."""
         from ..selectors import consent_summary
 
-        return consent_summary(post)
+        return consent_summary(post, self.context["request"].user)
 
 
 class CommentSerializer(serializers.ModelSerializer):

@@ -113,19 +113,18 @@ def stage_progress(post: Post) -> list[dict]:
     return progress
 
 
-def consent_summary(post: Post) -> dict | None:
-    """The consent a post cites, as its detail shows it: whether it covers the post today."""
+def consent_summary(post: Post, user) -> dict | None:
+    """The consent a post cites, as its detail shows it to `user`: that one is cited and whether
+    it covers the post today; its id, person and document reference only to those who may see
+    the consent itself (`governance.selectors.may_see_consent`, the consent endpoints' rule)."""
     consent = post.consent
     if consent is None:
         return None
     problem = consent.problem_on(timezone.localdate(), post.channel)
-    return {
-        "id": consent.pk,
-        "person_name": consent.person_name,
-        "document_reference": consent.document_reference,
-        "valid": problem is None,
-        "problem": problem,
-    }
+    summary = {"cited": True, "valid": problem is None, "problem": problem}
+    if governance_selectors.may_see_consent(user, consent):
+        summary.update(id=consent.pk, person_name=consent.person_name, document_reference=consent.document_reference)
+    return summary
 
 
 def holding_statements_visible_to(user, *, channel: Channel | None = None) -> QuerySet[HoldingStatement]:

@@ -473,7 +473,7 @@ def _detail_context(request, post: Post) -> dict:
         "segments": highlighted(revision.body, findings),
         "stages": selectors.stage_progress(post),
         "decisions": list(post.decisions.all()),
-        "consent": selectors.consent_summary(post),
+        "consent": selectors.consent_summary(post, request.user),
         "requires_consent": post.channel.requires_consent,
         "comments": _comment_tree(comments),
         "comment_count": len(comments),

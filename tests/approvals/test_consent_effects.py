@@ -78,7 +78,8 @@ class TestRevocation:
 
         post.refresh_from_db()
         assert post.state == PostState.HELD and post.held_from == state and post.version == 2
-        assert "The consent of Ana Ferreira (DMS-CONSENT-ANA) was revoked." in post.status_reason
+        # Everyone who sees the post reads its status: it does not say whose consent, nor where the form is.
+        assert post.status_reason == "Held: The consent it cites was revoked."
         [hold] = events("approvals.post.hold", post)
         assert hold.actor_id is None and hold.data["before"]["state"] == state
         bystander.refresh_from_db()
@@ -120,14 +121,14 @@ class TestRevocation:
         assert post.state == PostState.PUBLISHED  # still live: a person takes it down
         [request] = RetractionRequest.objects.all()
         assert (request.post, request.consent, request.done_at) == (post, consent, None)
-        assert "Joan Whitaker" in request.reason and "take her story down" in request.reason
+        assert "Joan Whitaker" not in request.reason and "take her story down" in request.reason
         [event] = events("approvals.post.request_retraction", post)
         assert event.data["retraction_request_id"] == request.pk and event.data["consent_id"] == consent.pk
         # The channel's managers are told, nobody else.
         retract_mail = [m for m in mail.outbox if "Retract" in m.subject]
         assert [m.to for m in retract_mail] == [["mia@stmarys.example.org"]]
         assert "https://stories.stmarys.example.org/joan" in retract_mail[0].body
-        assert "DMS-CONSENT-JOA" in retract_mail[0].body
+        assert "DMS-CONSENT-JOA" not in retract_mail[0].body  # no consent details leave the portal
         assert "Joan Whitaker" not in retract_mail[0].body and "take her story down" not in retract_mail[0].body
         assert Post.objects.get(pk=draft.pk).state == PostState.DRAFT
 
@@ -291,6 +292,7 @@ class TestCiting:
         made = alice.post(f"{V1}/posts/", body, format="json")
         assert made.status_code == 201, made.content
         assert made.json()["consent"] == {
+            "cited": True,
             "id": consent.pk,
             "person_name": "Joan Whitaker",
             "document_reference": consent.document_reference,

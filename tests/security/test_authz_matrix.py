@@ -1456,3 +1456,42 @@ def test_calendar_feed_scope(world, db, role):
     uids = {int(pk) for pk in re.findall(r"UID:post-(\d+)@clearpost", response.content.decode())}
     assert uids <= _oracle_posts(world, role), uids - _oracle_posts(world, role)
     assert world["b_scheduled"] in uids or world["b_scheduled"] not in _oracle_posts(world, role)
+
+
+# --- issue 13, finding 7: a consent's details only for those who may see the consent ------------
+# A post citing a consent shows its person and document reference (API and page) exactly to the
+# callers to whom the consent endpoint answers 200 (CONSENT_CHANNELS: those who draft on, review
+# or manage a channel it covers; compliance). Others who see the post (the crisis team) see only
+# that a consent is cited and whether it is valid.
+
+
+def _sees_consent(role: str, slugs: set[str]) -> bool:
+    scope = CONSENT_CHANNELS[role]
+    return scope == "*" or bool(scope & slugs)
+
+
+@pytest.mark.parametrize("api", [True, False], ids=["api", "page"])
+@pytest.mark.parametrize("post_key", ["a_fresh", "a_published"])
+@pytest.mark.parametrize("role", USERS)
+def test_consent_details_follow_the_consent_rule(world, db, role, post_key, api):
+    from governance.models import Consent
+
+    joan = Consent.objects.get(pk=world["joan"])
+    sees = _sees_consent(role, {"patient-stories"})
+    consent_answer = _client(world, role, api=True).get(f"{API}/consents/{world['joan']}/").status_code
+    assert consent_answer == (200 if sees else 404), (role, consent_answer)
+
+    path = f"{API}/posts/{world[post_key]}/" if api else f"/posts/{world[post_key]}/"
+    response = _client(world, role, api=api).get(path)
+    assert response.status_code == (200 if sees_post(role, post_key) else 404), (role, response.status_code)
+    if response.status_code != 200:
+        return
+    text = response.content.decode()
+    shown = joan.person_name in text or joan.document_reference in text
+    assert shown == sees, (role, post_key, "details shown" if shown else "details missing")
+    if api:
+        consent = response.json()["consent"]
+        assert consent["cited"] is True and isinstance(consent["valid"], bool)
+        assert ("person_name" in consent) == ("document_reference" in consent) == ("id" in consent) == sees
+    else:
+        assert 'data-testid="consent-status"' in text
