@@ -144,8 +144,13 @@ class Post(models.Model):
 
     @property
     def title(self) -> str:
+        """The post's title as pages, lists, the calendar, notifications and the API name it:
+        its title, or "Untitled post on <channel> #<id>". Never derived from the body, which
+        may name a patient (expects `channel` loaded with the post)."""
         revision = self.current_revision
-        return (revision.title or revision.body[:60]) if revision else ""
+        if revision is not None and revision.title:
+            return revision.title
+        return f"Untitled post on {self.channel.name} #{self.pk}"
 
 
 class Revision(models.Model):

@@ -2,6 +2,10 @@
 
 Each function takes ids and reads what it needs afresh, so that it reports what was
 committed. Delivery uses Django's e-mail backend (console in development).
+
+Mail leaves the portal: a message names the post by its title (`Post.title`, never derived
+from the body), its channel and its state, and links to it. It never carries the post's text,
+findings' excerpts, reviewers' comments or a consent's details: those are read in Clearpost.
 """
 
 import logging
@@ -24,6 +28,14 @@ def _one_line(text: str, limit: int = 80) -> str:
 
 def _post_url(post: Post) -> str:
     return f"{settings.SITE_URL}/posts/{post.pk}/"
+
+
+def _about(post: Post) -> str:
+    """The post as every e-mail names it: title, channel, state and link."""
+    return (
+        f"Post: {post.title}\nChannel: {post.channel.name}\nState: {post.get_state_display().lower()}\n"
+        f"Open it in Clearpost: {_post_url(post)}\n"
+    )
 
 
 def _send(subject: str, body: str, recipients: list[str]) -> int:
@@ -76,17 +88,17 @@ def stage_opened(post_id: int, stage_id: int) -> int:
         f"{post.title}",
     )
     body = (
-        f"{post.author.label} submitted a post on {post.channel.name} that awaits the "
-        f"“{stage.name}” stage.\n\n{post.current_revision.body[:500]}\n\nReview it: {_post_url(post)}\n"
+        f"{post.author.label} submitted a post on {post.channel.name} that awaits the “{stage.name}” stage.\n\n"
+        f"{_about(post)}"
     )
     return _send(subject, body, recipients)
 
 
 def decision_made(decision_id: int) -> int:
     """Tell the post's authors what a reviewer decided."""
-    decision = ReviewDecision.objects.select_related("post__channel", "post__author", "reviewer", "stage").get(
-        pk=decision_id
-    )
+    decision = ReviewDecision.objects.select_related(
+        "post__channel", "post__author", "post__current_revision", "reviewer", "stage"
+    ).get(pk=decision_id)
     post = decision.post
     authors = [post.author, *post.co_authors.all()]
     recipients = [u.email for u in authors if u.email]
@@ -99,9 +111,10 @@ def decision_made(decision_id: int) -> int:
         f"stage; it is now {post.get_state_display().lower()}.",
     )
     subject = _one_line(f"[Clearpost] {decision.reviewer.label} {verdict} your post on {post.channel.name}", 120)
-    body = f"{decision.reviewer.label} {verdict} your post at the “{decision.stage.name}” stage"
-    body += f":\n\n{decision.comment}\n" if decision.comment else ".\n"
-    body += f"\nThe post is now {post.get_state_display().lower()}: {_post_url(post)}\n"
+    body = f"{decision.reviewer.label} {verdict} your post at the “{decision.stage.name}” stage.\n"
+    if decision.comment:
+        body += "Their comment is on the post.\n"
+    body += f"\n{_about(post)}"
     return _send(subject, body, recipients)
 
 
@@ -119,7 +132,9 @@ def break_glass_used(review_id: int) -> int:
 
     from .models import RetrospectiveReview
 
-    review = RetrospectiveReview.objects.select_related("post__channel", "requested_by", "revision").get(pk=review_id)
+    review = RetrospectiveReview.objects.select_related(
+        "post__channel", "post__current_revision", "requested_by", "revision"
+    ).get(pk=review_id)
     post = review.post
     officers = list(compliance_officers())
     recipients = [u.email for u in officers if u.email]
@@ -136,10 +151,9 @@ def break_glass_used(review_id: int) -> int:
     body = (
         f"{who} published a post on {post.channel.name} at once, without the usual "
         f"approvals (break-glass).\n\nReason given:\n{review.reason}\n\n"
-        f"What went out (revision {review.revision.number}, SHA-256 {review.content_hash}):\n"
-        f"{review.revision.body[:500]}\n\n"
+        f"What went out: revision {review.revision.number}, SHA-256 {review.content_hash}.\n\n"
         f"A retrospective review is due by {due:%Y-%m-%d %H:%M %Z}. "
-        f"It stays in your queue until one of you completes it: {_post_url(post)}\n"
+        f"It stays in your queue until one of you completes it.\n\n{_about(post)}"
     )
     return _send(subject, body, recipients)
 
@@ -166,6 +180,6 @@ def retraction_requested(request_id: int) -> int:
     where = f"It is live at {post.remote_url}\n\n" if post.remote_url else ""
     body = (
         f"A post published on {post.channel.name} must be taken down. {why}\n\n{where}"
-        f"Take it down on the platform, then mark it retracted in Clearpost: {_post_url(post)}\n"
+        f"Take it down on the platform, then mark it retracted in Clearpost.\n\n{_about(post)}"
     )
     return _send(subject, body, recipients)

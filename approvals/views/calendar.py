@@ -260,13 +260,11 @@ def feed(request, token: str):
         event.add("dtend", start + timedelta(minutes=15))
         prefix = "HELD: " if post.state == PostState.HELD else ""
         event.add("summary", f"{prefix}{post.channel.name}: {post.title}")
-        revision = post.current_revision
-        event.add(
-            "description",
-            f"{post.get_state_display()} on {post.channel.name}.\n\n{revision.body if revision else ''}",
-        )
+        url = request.build_absolute_uri(f"/posts/{post.pk}/")
+        # Title, channel, state and link only: the feed leaves the portal, never with the post's text.
+        event.add("description", f"{post.title}\n{post.get_state_display()} on {post.channel.name}.\n{url}")
         event.add("status", "TENTATIVE" if post.state == PostState.HELD else "CONFIRMED")
-        event.add("url", request.build_absolute_uri(f"/posts/{post.pk}/"))
+        event.add("url", url)
         cal.add_component(event)
     response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="clearpost.ics"'

@@ -228,7 +228,8 @@ class TestDecisions:
         assert post.state == PostState.CHANGES_REQUESTED and post.current_stage is None
         assert last_event().action == "approvals.post.request_changes"
         assert len(callbacks) == 1 and mail.outbox[-1].to == ["alice@stmarys.example.org"]
-        assert "Name the ward" in mail.outbox[-1].body
+        # The comment is read in Clearpost: e-mail carries no comment, no post text (issue 13).
+        assert "Name the ward" not in mail.outbox[-1].body and "Their comment is on the post." in mail.outbox[-1].body
 
     def test_reject(self, demo, make_post):
         post = make_post("in_review")
@@ -399,7 +400,9 @@ def test_review_stages_are_defined_by_portal_admins_and_audited(demo, channel, c
 
 
 def test_notification_subject_stays_on_one_line(demo, channel, django_capture_on_commit_callbacks):
-    post = actions.create_post(actor=demo["alice"], channel=channel, body="First line\nSecond line\r\nThird")
+    post = actions.create_post(
+        actor=demo["alice"], channel=channel, title="First line\nSecond line\r\nThird", body="A body."
+    )
     with django_capture_on_commit_callbacks(execute=True):
         actions.submit(post, actor=demo["alice"], expected_version=1)
     assert mail.outbox and "\n" not in mail.outbox[-1].subject
