@@ -133,7 +133,8 @@ class PolicyCheckOutput(serializers.Serializer):
 class PolicyCheckView(APIView):
     """Check a draft against the channel's posting policy, as often as the author pauses in typing.
 
-    Nothing is saved. `start`/`end` index the body.
+    Nothing is saved. Every published field is screened (title, body, link, the image's alt
+    text); `start`/`end` index the body, or the field the message names ("In the title: …").
     """
 
     @extend_schema(request=PolicyCheckInput, responses=PolicyCheckOutput)

@@ -63,10 +63,12 @@ _RANK = {"warn": 1, "escalate": 2, "block": 3}
 
 
 def highlighted(body: str, findings) -> list[Segment]:
-    """`body` cut into runs, each marked with the strictest severity of the findings covering it
-    (the template escapes every run)."""
+    """`body` cut into runs, each marked with the strictest severity of the body's findings covering
+    it (the template escapes every run); findings in the other fields are listed, not marked here."""
     marks = [""] * len(body)
     for finding in findings:
+        if finding.field != "body":
+            continue
         for i in range(max(finding.start, 0), min(finding.end, len(body))):
             if _RANK[finding.severity] > _RANK.get(marks[i], 0):
                 marks[i] = finding.severity

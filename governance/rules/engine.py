@@ -22,12 +22,12 @@ form); `rules/kinds/__init__.py` lists them.
 """
 
 from collections.abc import KeysView
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db.models import F
 
-from .findings import BLOCK, ESCALATE, SEVERITIES, WARN, Finding
+from .findings import BLOCK, ESCALATE, FIELDS, SEVERITIES, WARN, Finding
 from .kinds import KINDS, kind_of
 
 # Used by approvals (scheduling, who may draft and review), so importable from here.
@@ -52,6 +52,17 @@ class Draft:
     author: object | None = None
     # The governance.Consent the post cites (channels that require consent); None: none cited.
     consent: object | None = None
+
+    def published_fields(self) -> list[tuple[str, "Draft"]]:
+        """Each published text field that has text, as (field, a draft whose body is that text
+        and which has no other text): what a kind that screens text is given, one at a time."""
+        fields = []
+        for name in FIELDS:
+            text = getattr(self, name)
+            if text:
+                only = replace(self, body=text, title="", link="", media_alt_text="")
+                fields.append((name, only))
+        return fields
 
 
 @dataclass
@@ -83,14 +94,25 @@ def effective_policies(channel) -> list:
 
 
 def check(channel, draft: Draft, *, policies: list | None = None) -> CheckResult:
-    """Every finding of the channel's effective policy (and its platform's length) on `draft`."""
+    """Every finding of the channel's effective policy (and its platform's length) on `draft`.
+
+    Every published field is screened: a kind that screens text (words, links, sensitive
+    information) is given the title, the body, the link and the image's alt text in turn, and
+    its findings say which field they are in (`field`, and their message for fields other than
+    the body; their offsets index that field's text)."""
     from . import length
 
     policies = effective_policies(channel) if policies is None else policies
     findings = list(length.check_length(channel.platform, draft.body, link=draft.link, title=draft.title))
+    fields = draft.published_fields()
     for policy in policies:
         for rule in policy.rules:
-            findings += KINDS[rule["kind"]].check(rule, draft, channel)
+            kind = KINDS[rule["kind"]]
+            if kind.screens_text:
+                for name, text in fields:
+                    findings += [f.in_field(name) for f in kind.check(rule, text, channel)]
+            else:
+                findings += kind.check(rule, draft, channel)
     findings += consent_findings(channel, draft)
     return CheckResult(
         findings=_dedupe(findings),
@@ -102,11 +124,12 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     """The same thing found by several scopes' rules is one finding, at its strictest severity."""
     best: dict[tuple, Finding] = {}
     for finding in findings:
-        key = (finding.rule, finding.start, finding.end, finding.message)
+        key = (finding.rule, finding.field, finding.start, finding.end, finding.message)
         kept = best.get(key)
         if kept is None or _SEVERITY_RANK[finding.severity] > _SEVERITY_RANK[kept.severity]:
             best[key] = finding
-    return sorted(best.values(), key=lambda f: (-_SEVERITY_RANK[f.severity], f.start, f.rule))
+    order = {name: i for i, name in enumerate(("", *FIELDS))}
+    return sorted(best.values(), key=lambda f: (-_SEVERITY_RANK[f.severity], order[f.field], f.start, f.rule))
 
 
 def consent_findings(channel, draft: Draft) -> list[Finding]:

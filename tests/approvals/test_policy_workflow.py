@@ -112,3 +112,18 @@ def test_reviewers_need_the_training_the_channel_requires(demo, make_post):
     )
     rachel = type(demo["rachel"]).objects.get(pk=demo["rachel"].pk)
     assert actions.approve(post, actor=rachel, expected_version=post.version).state == "approved"
+
+
+def test_patient_details_in_the_alt_text_escalate_to_compliance(api_as, policies):
+    """Issue 13, finding 9: the review plan's escalations screen the alt text like the body."""
+    alice = api_as("alice")
+    alt = "Maria Lopez, age 7, was diagnosed with leukemia in room 412."
+    data = {"channel": "patient-stories", "body": "Our pediatric ward.", "media_url": "https://x.org/a.jpg"}
+    pid = alice.post(f"{V1}/posts/", {**data, "media_alt_text": alt}, format="json").json()["id"]
+    submitted = alice.post(f"{V1}/posts/{pid}/submit/", {"version": 1}, format="json").json()
+    assert submitted["state"] == "in_review"
+    assert any(e.startswith("sensitive") for e in submitted["escalations"])
+    assert any(
+        f["rule"] == "sensitive" and f["message"].startswith("In the image's alt text: ")
+        for f in submitted["submitted_check"]["findings"]
+    )
