@@ -95,9 +95,11 @@ def live_check(channel, *, body: str, title="", link="", media_url="", media_alt
         author=author,
         consent=consent,
     )
-    findings = engine.check(channel, draft).findings
+    result = engine.check(channel, draft)
+    findings = result.findings
     return {
         "channel": channel,
+        "crisis": result.crisis,
         "count": count,
         "limit": limit,
         "unit": length.unit(channel.platform),
@@ -457,9 +459,11 @@ def _detail_context(request, post: Post) -> dict:
     timeline, evidence = _timeline(post)
     comments = list(Comment.objects.filter(post=post).select_related("author", "revision"))
     available = post_permissions.available_actions(request.user, post)
-    findings = actions.policy_check(post).findings
+    policy = actions.policy_check(post)
+    findings = policy.findings
     return {
         "post": post,
+        "crisis": policy.crisis,
         "revision": revision,
         "previous": previous,
         "diff": content_diff(

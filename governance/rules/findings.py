@@ -31,7 +31,9 @@ class Finding:
         del found["field"]
         return found
 
-    def in_field(self, name: str) -> "Finding":
-        """This finding, found in the published field `name` (its offsets index that field)."""
+    def in_field(self, name: str, length: int) -> "Finding":
+        """This finding, found in the published field `name` of `length` characters (its offsets
+        index that field; a finding about the link as a whole, at 0, 0, spans all of it)."""
         message = self.message if name == "body" else f"In the {FIELDS[name]}: {self.message}"
-        return replace(self, field=name, message=message)
+        start, end = (0, length) if name == "link" and self.start == self.end == 0 else (self.start, self.end)
+        return replace(self, field=name, message=message, start=start, end=end)
