@@ -74,13 +74,14 @@ class ChannelFilter(django_filters.FilterSet):
 
 @extend_schema(tags=["channels"])
 class ChannelListView(generics.ListAPIView):
-    """Channels the caller may see, each with its crisis status and the caller's permissions."""
+    """The channel directory, for any signed-in user: every channel, each with its owning
+    department, its crisis status and the caller's permissions on it (possibly none)."""
 
     serializer_class = ChannelSerializer
     filterset_class = ChannelFilter
 
     def get_queryset(self):
-        return selectors.channels_visible_to(self.request.user)
+        return selectors.channel_directory()
 
     def paginate_queryset(self, queryset):
         self.paginator.ordering = "slug"
@@ -97,7 +98,7 @@ class ChannelDetailView(generics.RetrieveAPIView):
     serializer_class = ChannelSerializer
 
     def get_object(self):
-        return selectors.channel_for(self.request.user, self.kwargs["slug"])
+        return selectors.directory_channel(self.kwargs["slug"])
 
 
 class PolicyCheckInput(serializers.Serializer):
@@ -133,7 +134,8 @@ class PolicyCheckOutput(serializers.Serializer):
 class PolicyCheckView(APIView):
     """Check a draft against the channel's posting policy, as often as the author pauses in typing.
 
-    Nothing is saved. `start`/`end` index the body.
+    Nothing is saved. Every published field is screened (title, body, link, the image's alt
+    text); `start`/`end` index the body, or the field the message names ("In the title: …").
     """
 
     @extend_schema(request=PolicyCheckInput, responses=PolicyCheckOutput)

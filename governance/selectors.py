@@ -22,6 +22,20 @@ def channel_for(user, slug: str) -> Channel:
     return channel
 
 
+def channel_directory() -> QuerySet[Channel]:
+    """The channel directory, open to every signed-in user (API.md): every channel, with the
+    department that owns it. Who may act on a channel is its permissions, not this."""
+    return Channel.objects.select_related("owning_department")
+
+
+def directory_channel(slug: str) -> Channel:
+    """The channel of the directory, or NotVisible when there is none by that slug."""
+    channel = channel_directory().filter(slug=slug).first()
+    if channel is None:
+        raise NotVisible("No such channel.")
+    return channel
+
+
 def departments() -> QuerySet[Department]:
     """The organization chart is open to every signed-in user."""
     return Department.objects.all()

@@ -36,9 +36,10 @@ from .base import (
 )
 
 
-def _check_posting_windows(channel: Channel, when: datetime) -> None:
+def _check_posting_windows(channel: Channel, when: datetime, *, now: bool = False) -> None:
     """A time outside the channel's posting windows (or on a blackout date) is refused,
-    with the allowed windows in the message."""
+    with the allowed windows in the message: a schedule's time, or (`now`) publishing now and
+    retrying, which only break-glass (a reason, audited) may do outside them."""
     problems = [
         problem
         for policy in engine.effective_policies(channel)
@@ -47,8 +48,12 @@ def _check_posting_windows(channel: Channel, when: datetime) -> None:
         and rule.get("severity") == "block"
         and (problem := engine.window_problem(rule, when))
     ]
-    if problems:
-        raise ValidationFailed(problems[0], code="outside_posting_window", errors={"scheduled_at": problems})
+    if not problems:
+        return
+    if now:
+        detail = f"{problems[0]} Schedule it for an allowed time, or publish by break-glass with a reason."
+        raise ValidationFailed(detail, code="outside_posting_window", errors={"non_field_errors": problems})
+    raise ValidationFailed(problems[0], code="outside_posting_window", errors={"scheduled_at": problems})
 
 
 @performs(Action.SCHEDULE)
@@ -85,14 +90,17 @@ def schedule(post: Post, *, actor, expected_version: int | None, scheduled_at: d
 @transaction.atomic
 def publish_now(post: Post, *, actor, expected_version: int | None) -> Post:
     """Send an approved or scheduled post out now. Who: publishers of the channel. On a channel
-    that requires consent, the post must cite a valid one."""
+    that requires consent, the post must cite a valid one; outside the channel's posting windows
+    (or on a blackout date) it is refused, as a schedule is: only break-glass sends it then."""
     return _send_out(post, Action.PUBLISH, actor=actor, expected_version=expected_version)
 
 
 def _send_out(post: Post, action: Action, *, actor, expected_version: int | None) -> Post:
-    """Publishing now and retrying: on its way to the platform, with a valid consent."""
+    """Publishing now and retrying: on its way to the platform, with a valid consent, inside the
+    channel's posting windows."""
     post = lock_post(post)
     guard(post, action, actor, expected_version)
+    _check_posting_windows(post.channel, timezone.now(), now=True)
     require_valid_consent(post)
     before_state, reason = post.state, post.status_reason
     post.state = PostState.PUBLISHING
@@ -207,7 +215,7 @@ def mark_failed(post: Post, *, actor=None, reason: str) -> Post:
 @transaction.atomic
 def retry(post: Post, *, actor, expected_version: int | None) -> Post:
     """Send a failed post again, exactly as approved. Who: publishers of the channel. On a
-    channel that requires consent, the post must cite a valid one."""
+    channel that requires consent, the post must cite a valid one; inside its posting windows."""
     return _send_out(post, Action.RETRY, actor=actor, expected_version=expected_version)
 
 

@@ -94,7 +94,9 @@ class PostListCreateView(generics.ListAPIView):
     def post(self, request):
         data = _valid(PostCreateInput, request)
         try:
-            channel = governance_selectors.channel_for(request.user, data.pop("channel"))
+            # The directory is open to everyone: a channel one may not draft on is refused (403)
+            # by the action, only a channel that does not exist is a field error.
+            channel = governance_selectors.directory_channel(data.pop("channel"))
         except NotVisible:
             raise ValidationFailed(errors={"channel": ["No such channel."]}) from None
         co_authors = _co_authors(data.pop("co_authors", []))

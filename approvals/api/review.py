@@ -35,12 +35,24 @@ class ReviewQueuePagination(KeysetPagination):
     ordering = ("awaiting_since", "id")
 
     def fetch(self, queryset, after, limit):
-        return selectors.review_queue_page(self.request.user, after=after, limit=limit)
+        # The queue page's filters, read as the page reads them (`QueueFilters.from_query`).
+        filters = selectors.QueueFilters.from_query(self.request.query_params)
+        return selectors.queue_page(self.request.user, filters, after=after, limit=limit)
 
 
-@extend_schema(tags=["review"])
+@extend_schema(
+    tags=["review"],
+    parameters=[
+        OpenApiParameter("channel", str, description="A channel's slug"),
+        OpenApiParameter("department", str, description="The owning department's slug"),
+        OpenApiParameter("waiting", str, enum=["1d", "3d", "7d"], description="Waiting longer than"),
+        OpenApiParameter("flagged", bool, description="Only posts whose policy check found something"),
+    ],
+)
 class ReviewQueueView(generics.ListAPIView):
-    """Posts awaiting a decision the caller is eligible to give, oldest first."""
+    """Posts awaiting a decision the caller may give now, oldest first: not those on channels whose
+    required training certification the caller lacks. The queue page's filters: `channel`,
+    `department`, `waiting` (1d, 3d, 7d), `flagged`."""
 
     serializer_class = PostSummarySerializer
     pagination_class = ReviewQueuePagination

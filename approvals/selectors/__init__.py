@@ -41,10 +41,12 @@ from .queue import (
     queue_key,
     queue_page,
     queue_scope,
+    queue_withheld_for_training,
     review_queue_counts,
     review_queue_for,
     review_queue_page,
     review_queue_scope,
+    uncertified_channels,
 )
 
 __all__ = [
@@ -72,6 +74,7 @@ __all__ = [
     "queue_key",
     "queue_page",
     "queue_scope",
+    "queue_withheld_for_training",
     "recent_decisions_of",
     "retraction_requests_visible_to",
     "retrospective_review_for",
@@ -81,6 +84,7 @@ __all__ = [
     "review_queue_for",
     "review_queue_page",
     "review_queue_scope",
+    "uncertified_channels",
     "stage_progress",
     "users_named",
 ]

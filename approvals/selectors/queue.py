@@ -45,12 +45,19 @@ def review_queue_for(user) -> QuerySet[Post]:
     """Posts awaiting a decision `user` is eligible to give, oldest first.
 
     In review; the open stage is decided by a group the user is in, or by a channel
-    permission the user holds on the post's channel; the user is not an author; and the
-    user has not already decided this stage, nor approved another stage, of this revision.
-    One query, however many channels, grants or posts.
+    permission the user holds on the post's channel; the user holds every training
+    certification the channel's policy requires of reviewers (`uncertified_channels`); the
+    user is not an author; and the user has not already decided this stage, nor approved
+    another stage, of this revision. One query, however many channels, grants or posts (and
+    the constant few of `uncertified_channels`).
     """
     if not (user.is_authenticated and user.is_active):
         return Post.objects.none()
+    return _eligible_queue(user).exclude(channel_id__in=list(uncertified_channels(user)))
+
+
+def _eligible_queue(user) -> QuerySet[Post]:
+    """`review_queue_for` before the training the channels' policies require of reviewers."""
     eligible = Q(current_stage__eligible_group__in=user.groups.values("pk"))
     for perm in ReviewStage.EligiblePermission.values:
         channels = permissions.visible(user, perm, Channel.objects.all()).values("pk")
@@ -72,6 +79,65 @@ def review_queue_for(user) -> QuerySet[Post]:
     )
 
 
+def uncertified_channels(user) -> dict[int, tuple[str, ...]]:
+    """{channel id: the training courses its effective policy requires of whoever reviews on it
+    that `user` holds no valid certification of}, for the channels where any is missing: the
+    posts there wait on the user but are not theirs to decide now (approvals.permissions,
+    `missing_training`). At most three queries, whatever the number of posts or channels."""
+    from governance.models import PostingPolicy
+
+    required: list[tuple[int | None, int | None, str]] = [
+        (channel_id, department_id, rule["course"])
+        for channel_id, department_id, rules in PostingPolicy.objects.filter(is_active=True).values_list(
+            "channel_id", "department_id", "rules"
+        )
+        for rule in rules
+        if isinstance(rule, dict) and rule.get("kind") == "training" and rule.get("course")
+    ]
+    if not required:
+        return {}
+    now = timezone.now()
+    held = set(
+        user.certifications.filter(completed_at__lte=now)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values_list("course", flat=True)
+    )
+    missing = [
+        (channel_id, department_id, course) for channel_id, department_id, course in required if course not in held
+    ]
+    if not missing:
+        return {}
+    lacking: dict[int, set[str]] = {}
+    for pk, department_id in Channel.objects.values_list("pk", "owning_department_id"):
+        for scope_channel, scope_department, course in missing:
+            if scope_channel == pk or (scope_channel is None and scope_department in (None, department_id)):
+                lacking.setdefault(pk, set()).add(course)
+    return {pk: tuple(sorted(courses)) for pk, courses in lacking.items()}
+
+
+def queue_withheld_for_training(user, filters: "QueueFilters", *, scope: "QueueScope | None" = None) -> list[dict]:
+    """Posts that wait on `user` but that they may not decide for want of a training
+    certification the channel requires of reviewers, per missing course: [{course, count}]
+    (flag and waiting-time filters applied, as `queue_counts`). No query when nothing is missing
+    (beyond `uncertified_channels`'), one otherwise."""
+    lacking = scope.uncertified if scope is not None else tuple(uncertified_channels(user).items())
+    if not lacking:
+        return []
+    courses = dict(lacking)
+    withheld = _narrowed_queue(
+        _eligible_queue(user).filter(channel_id__in=list(courses)),
+        flagged=filters.flagged,
+        waiting_before=_waiting_before(filters),
+    )
+    counts: dict[str, int] = {}
+    for channel_id, n in (
+        withheld.order_by().values("channel_id").annotate(n=Count("id")).values_list("channel_id", "n")
+    ):
+        for course in courses[channel_id]:
+            counts[course] = counts.get(course, 0) + n
+    return [{"course": course, "count": counts[course]} for course in sorted(counts)]
+
+
 @dataclass(frozen=True)
 class QueueScope:
     """Where a user's review queue lies, as the walks read it: the stages the user decides by
@@ -82,6 +148,13 @@ class QueueScope:
     user_id: int
     by_group: tuple[int, ...] = ()
     by_permission: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = ()  # (channel ids, stage ids)
+    # (channel id, courses): channels whose required training the user lacks (`uncertified_channels`),
+    # left out of every walk.
+    uncertified: tuple[tuple[int, tuple[str, ...]], ...] = ()
+
+    @property
+    def excluded_channels(self) -> list[int]:
+        return [pk for pk, _ in self.uncertified]
 
 
 def review_queue_scope(user) -> QueueScope | None:
@@ -98,19 +171,30 @@ def review_queue_scope(user) -> QueueScope | None:
             by_group.append(pk)
         elif perm:
             stages_by_permission.setdefault(perm, []).append(pk)
+    uncertified = tuple(sorted(uncertified_channels(user).items()))
+    excluded = {pk for pk, _ in uncertified}
     by_permission = []
     for perm, stage_ids in stages_by_permission.items():
-        channel_ids = tuple(permissions.visible(user, perm, Channel.objects.all()).values_list("pk", flat=True))
+        channel_ids = tuple(
+            pk
+            for pk in permissions.visible(user, perm, Channel.objects.all()).values_list("pk", flat=True)
+            if pk not in excluded
+        )
         if channel_ids:
             by_permission.append((channel_ids, tuple(stage_ids)))
-    return QueueScope(user_id=user.pk, by_group=tuple(by_group), by_permission=tuple(by_permission))
+    return QueueScope(
+        user_id=user.pk, by_group=tuple(by_group), by_permission=tuple(by_permission), uncertified=uncertified
+    )
 
 
-def _queue_narrowing(*, after=None, flagged=False, waiting_before=None, channel="", department=""):
+def _queue_narrowing(*, after=None, flagged=False, waiting_before=None, channel="", department="", excluded=()):
     """The SQL conditions (on the post `p`) and parameters of the queue's keyset and filters,
     each the walks' version of a condition of the reference queryset (the filters'
-    `_narrowed_queue`)."""
+    `_narrowed_queue`), and the channels whose required training the user lacks (`excluded`)."""
     conditions, params = [], []
+    if excluded:
+        conditions.append("NOT (p.channel_id = ANY(%s::bigint[]))")
+        params.append(list(excluded))
     if after is not None:
         conditions.append("(p.awaiting_since, p.id) > (%s, %s)")
         params += list(after)
@@ -218,7 +302,12 @@ def review_queue_page(
 
     scope = scope or review_queue_scope(user)
     narrowing = _queue_narrowing(
-        after=after, flagged=flagged, waiting_before=waiting_before, channel=channel, department=department
+        after=after,
+        flagged=flagged,
+        waiting_before=waiting_before,
+        channel=channel,
+        department=department,
+        excluded=scope.excluded_channels,
     )
     branches, params = _queue_branches(
         scope,
@@ -260,7 +349,7 @@ def review_queue_counts(
         scope,
         select="p.channel_id, p.current_stage_id, count(*) AS n",
         tail="GROUP BY p.channel_id, p.current_stage_id",
-        narrowing=_queue_narrowing(flagged=flagged, waiting_before=waiting_before),
+        narrowing=_queue_narrowing(flagged=flagged, waiting_before=waiting_before, excluded=scope.excluded_channels),
         tail_params=[],
         stages_in_channel_walks=False,
     )

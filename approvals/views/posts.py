@@ -63,10 +63,12 @@ _RANK = {"warn": 1, "escalate": 2, "block": 3}
 
 
 def highlighted(body: str, findings) -> list[Segment]:
-    """`body` cut into runs, each marked with the strictest severity of the findings covering it
-    (the template escapes every run)."""
+    """`body` cut into runs, each marked with the strictest severity of the body's findings covering
+    it (the template escapes every run); findings in the other fields are listed, not marked here."""
     marks = [""] * len(body)
     for finding in findings:
+        if finding.field != "body":
+            continue
         for i in range(max(finding.start, 0), min(finding.end, len(body))):
             if _RANK[finding.severity] > _RANK.get(marks[i], 0):
                 marks[i] = finding.severity
@@ -93,9 +95,11 @@ def live_check(channel, *, body: str, title="", link="", media_url="", media_alt
         author=author,
         consent=consent,
     )
-    findings = engine.check(channel, draft).findings
+    result = engine.check(channel, draft)
+    findings = result.findings
     return {
         "channel": channel,
+        "crisis": result.crisis,
         "count": count,
         "limit": limit,
         "unit": length.unit(channel.platform),
@@ -456,9 +460,11 @@ def _detail_context(request, post: Post) -> dict:
     timeline, evidence = _timeline(post)
     comments = list(Comment.objects.filter(post=post).select_related("author", "revision"))
     available = post_permissions.available_actions(request.user, post)
-    findings = actions.policy_check(post).findings
+    policy = actions.policy_check(post)
+    findings = policy.findings
     return {
         "post": post,
+        "crisis": policy.crisis,
         "revision": revision,
         "previous": previous,
         "diff": content_diff(

@@ -4,7 +4,8 @@ awaiting their retrospective review.
 
 A constant number of queries whatever the size of the queue: the user's roles, where the queue
 lies (its stages and channels, shared by what follows), the counts per channel (one statement
-along the queue's walks, and the channels' names), one page of posts (the walk of
+along the queue's walks, and the channels' names), the training the channels require of
+reviewers (a few queries; one more to count what it withholds when the user lacks some), one page of posts (the walk of
 `review_queue_page`, filtered or not), the findings of that page's revisions, and, for
 compliance officers, the open retrospective reviews (count and first rows). On PostgreSQL the
 counts and the page read only the posts of the user's queue, never the organization's.
@@ -47,6 +48,7 @@ def review_queue(request):
     ]
     total = sum(row["count"] for row in in_scope)
     departments = sorted({(row["department_name"], row["department_slug"]) for row in by_channel})
+    withheld = selectors.queue_withheld_for_training(user, filters, scope=scope)
 
     posts = selectors.queue_page(user, filters, after=after, limit=PAGE_SIZE + 1, scope=scope)
     more = len(posts) > PAGE_SIZE
@@ -92,5 +94,6 @@ def review_queue(request):
             "next_url": next_url,
             "first_url": "?" + urlencode(filters.as_query()) if after is not None else None,
             "retrospective": retrospective,
+            "withheld": withheld,
         },
     )

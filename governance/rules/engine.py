@@ -22,12 +22,12 @@ form); `rules/kinds/__init__.py` lists them.
 """
 
 from collections.abc import KeysView
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db.models import F
 
-from .findings import BLOCK, ESCALATE, SEVERITIES, WARN, Finding
+from .findings import BLOCK, ESCALATE, FIELDS, SEVERITIES, WARN, Finding
 from .kinds import KINDS, kind_of
 
 # Used by approvals (scheduling, who may draft and review), so importable from here.
@@ -53,12 +53,32 @@ class Draft:
     # The governance.Consent the post cites (channels that require consent); None: none cited.
     consent: object | None = None
 
+    def published_fields(self) -> list[tuple[str, "Draft"]]:
+        """Each published text field that has text, as (field, a draft whose body is that text
+        and which has no other text): what a kind that screens text is given, one at a time.
+        The link's draft also has it as its link, so that a kind that judges the link field as
+        such (links: an ftp:// link is not https) still sees it."""
+        fields = []
+        for name in FIELDS:
+            text = getattr(self, name)
+            if text:
+                only = replace(self, body=text, title="", link=text if name == "link" else "", media_alt_text="")
+                fields.append((name, only))
+        return fields
+
+
+# The rule of the finding that says a crisis covers the channel.
+CRISIS = "crisis"
+_UNREAD = object()
+
 
 @dataclass
 class CheckResult:
     findings: list[Finding]
     # [{"policy": id, "scope": "organization" | "department x" | "channel y", "version": n}]
     policy_versions: list[dict] = field(default_factory=list)
+    # The active crisis covering the channel (governance.CrisisIncident), None: none.
+    crisis: object | None = None
 
     @property
     def blocks(self) -> list[Finding]:
@@ -66,7 +86,9 @@ class CheckResult:
 
     @property
     def escalations(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ESCALATE]
+        """The escalations that call for the stages applying on escalation. The crisis's own
+        finding is not one: a crisis adds its crisis-team stages itself (the review plan)."""
+        return [f for f in self.findings if f.severity == ESCALATE and f.rule != CRISIS]
 
 
 def effective_policies(channel) -> list:
@@ -82,19 +104,37 @@ def effective_policies(channel) -> list:
     )
 
 
-def check(channel, draft: Draft, *, policies: list | None = None) -> CheckResult:
-    """Every finding of the channel's effective policy (and its platform's length) on `draft`."""
+def check(channel, draft: Draft, *, policies: list | None = None, crisis=_UNREAD) -> CheckResult:
+    """Every finding of the channel's effective policy (and its platform's length) on `draft`.
+
+    Every published field is screened: a kind that screens text (words, links, sensitive
+    information) is given the title, the body, the link and the image's alt text in turn, and
+    its findings say which field they are in (`field`, and their message for fields other than
+    the body; their offsets index that field's text). While a crisis covers the channel, a
+    `crisis` finding says so (`crisis`: the covering crisis when the caller has read it)."""
     from . import length
 
     policies = effective_policies(channel) if policies is None else policies
     findings = list(length.check_length(channel.platform, draft.body, link=draft.link, title=draft.title))
+    fields = draft.published_fields()
     for policy in policies:
         for rule in policy.rules:
-            findings += KINDS[rule["kind"]].check(rule, draft, channel)
+            kind = KINDS[rule["kind"]]
+            if kind.screens_text:
+                for name, text in fields:
+                    findings += [f.in_field(name, len(text.body)) for f in kind.check(rule, text, channel)]
+            else:
+                findings += kind.check(rule, draft, channel)
     findings += consent_findings(channel, draft)
+    if crisis is _UNREAD:
+        from governance.selectors import active_crises, crisis_for
+
+        crisis = crisis_for(channel, active_crises())
+    findings += crisis_findings(crisis)
     return CheckResult(
         findings=_dedupe(findings),
         policy_versions=[{"policy": p.pk, "scope": p.scope_label, "version": p.version} for p in policies],
+        crisis=crisis,
     )
 
 
@@ -102,11 +142,12 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     """The same thing found by several scopes' rules is one finding, at its strictest severity."""
     best: dict[tuple, Finding] = {}
     for finding in findings:
-        key = (finding.rule, finding.start, finding.end, finding.message)
+        key = (finding.rule, finding.field, finding.start, finding.end, finding.message)
         kept = best.get(key)
         if kept is None or _SEVERITY_RANK[finding.severity] > _SEVERITY_RANK[kept.severity]:
             best[key] = finding
-    return sorted(best.values(), key=lambda f: (-_SEVERITY_RANK[f.severity], f.start, f.rule))
+    order = {name: i for i, name in enumerate(("", *FIELDS))}
+    return sorted(best.values(), key=lambda f: (-_SEVERITY_RANK[f.severity], order[f.field], f.start, f.rule))
 
 
 def consent_findings(channel, draft: Draft) -> list[Finding]:
@@ -119,6 +160,24 @@ def consent_findings(channel, draft: Draft) -> list[Finding]:
     if problem is None:
         return []
     return [Finding("consent", WARN, f"{problem} Cite a valid consent before the post is scheduled or published.")]
+
+
+def crisis_findings(crisis) -> list[Finding]:
+    """While a crisis covers the channel: an escalation saying so, its reason and since when, and
+    that the post will need the crisis team's approvals (the crisis stages of the review plan)."""
+    if crisis is None:
+        return []
+    from django.utils import timezone
+
+    since = timezone.localtime(crisis.started_at)
+    return [
+        Finding(
+            CRISIS,
+            ESCALATE,
+            f"A crisis covers this channel ({crisis.scope_label}) since {since:%Y-%m-%d %H:%M %Z}: "
+            f"“{crisis.reason.strip()}”. The post will need the crisis team's approvals before it goes out.",
+        )
+    ]
 
 
 def validate_rules(rules) -> list[str]:

@@ -742,6 +742,7 @@ def check_length(platform: str, body: str, *, link: str = "", title: str = "") -
                     f"shorten by {total - spec.limit:,}.",
                     start=start,
                     end=len(body),
+                    field="body",
                 )
             )
     if spec.title_limit is not None and title:
@@ -753,6 +754,7 @@ def check_length(platform: str, body: str, *, link: str = "", title: str = "") -
                     severity=BLOCK,
                     message=f"Title: {length:,} of {spec.title_limit:,} characters as {spec.label} counts them: "
                     f"shorten by {length - spec.title_limit:,}.",
+                    field="title",
                 )
             )
     return findings

@@ -83,10 +83,11 @@ class TestChannels:
     @pytest.mark.parametrize(
         "username, expected",
         [
-            ("alice", {"patient-stories"}),
-            ("rachel", {"patient-stories"}),
-            ("bob", {"x-news", "facebook-main", "employee-news"}),
-            ("ray", {"x-news", "facebook-main", "employee-news"}),
+            # The channel directory is for any signed-in user (API.md; issue 13, finding 12).
+            ("alice", "all"),
+            ("rachel", "all"),
+            ("bob", "all"),
+            ("ray", "all"),
             ("carol", "all"),
             ("dana", "all"),
             ("admin", "all"),
@@ -104,12 +105,13 @@ class TestChannels:
         assert body["department"] == {"slug": "marketing", "name": "Marketing"}
         assert body["platform"] == "blog" and body["is_regulated"] is True and body["crisis"] is None
 
-    def test_invisible_channel_is_404_like_a_missing_one(self, api_as):
+    def test_a_missing_channel_is_404_and_another_departments_is_in_the_directory(self, api_as):
         client = api_as("alice")
-        hidden = client.get(f"{V1}/channels/x-news/")
+        other = client.get(f"{V1}/channels/x-news/")
         missing = client.get(f"{V1}/channels/no-such-channel/")
-        assert hidden.status_code == missing.status_code == 404
-        assert hidden.json() == missing.json() == {"detail": "No such channel.", "code": "not_found"}
+        assert other.status_code == 200 and other.json()["permissions"] == []
+        assert missing.status_code == 404
+        assert missing.json() == {"detail": "No such channel.", "code": "not_found"}
 
     def test_filters(self, api_as):
         client = api_as("admin")
@@ -174,13 +176,13 @@ class TestConstantQueries:
             )
 
     def test_channels(self, api_as, demo):
-        client = api_as("alice")  # alice: exactly 1 channel
-        one, body = count_queries(lambda: client.get(f"{V1}/channels/"))
-        assert len(body["results"]) == 1
+        client = api_as("alice")  # the whole directory: the demo's channels, then 19 more
+        few, body = count_queries(lambda: client.get(f"{V1}/channels/", {"page_size": 100}))
+        assert len(body["results"]) == Channel.objects.count()
         self._grow_channels(Department.objects.get(slug="marketing"), 19)
-        twenty, body = count_queries(lambda: client.get(f"{V1}/channels/"))
-        assert len(body["results"]) == 20
-        assert_same_queries(one, twenty)
+        many, body = count_queries(lambda: client.get(f"{V1}/channels/", {"page_size": 100}))
+        assert len(body["results"]) == Channel.objects.count()
+        assert_same_queries(few, many)
 
     def test_me(self, api_as, demo):
         client = api_as("alice")
@@ -223,3 +225,25 @@ def test_schema_and_docs(client, db):
     assert schema.status_code == 200 and b"/api/v1/channels/" in schema.content
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+# --- issue 13, finding 12: the channel directory is for any signed-in user ------------------
+
+
+class TestChannelDirectory:
+    def test_every_user_sees_every_channel_with_their_permissions(self, api_as):
+        body = api_as("alice").get(f"{V1}/channels/", {"page_size": 100}).json()
+        rows = {c["slug"]: c for c in body["results"]}
+        assert set(rows) == set(Channel.objects.values_list("slug", flat=True))
+        assert rows["x-news"]["permissions"] == [] and rows["x-news"]["department"]["slug"] == "pr"
+        assert "draft_on_channel" in rows["patient-stories"]["permissions"]
+        assert all({"audience", "voice_guidelines", "crisis"} <= set(row) for row in rows.values())
+        detail = api_as("alice").get(f"{V1}/channels/x-news/")
+        assert detail.status_code == 200 and detail.json()["permissions"] == []
+
+    def test_drafting_on_a_channel_one_may_not_draft_on_is_403(self, api_as):
+        alice = api_as("alice")
+        refused = alice.post(f"{V1}/posts/", {"channel": "x-news", "body": "Hello"}, format="json")
+        assert refused.status_code == 403, refused.content
+        missing = alice.post(f"{V1}/posts/", {"channel": "no-such-channel", "body": "Hello"}, format="json")
+        assert missing.status_code == 400 and missing.json()["errors"] == {"channel": ["No such channel."]}

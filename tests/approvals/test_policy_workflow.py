@@ -112,3 +112,51 @@ def test_reviewers_need_the_training_the_channel_requires(demo, make_post):
     )
     rachel = type(demo["rachel"]).objects.get(pk=demo["rachel"].pk)
     assert actions.approve(post, actor=rachel, expected_version=post.version).state == "approved"
+
+
+def test_patient_details_in_the_alt_text_escalate_to_compliance(api_as, policies):
+    """Issue 13, finding 9: the review plan's escalations screen the alt text like the body."""
+    alice = api_as("alice")
+    alt = "Maria Lopez, age 7, was diagnosed with leukemia in room 412."
+    data = {"channel": "patient-stories", "body": "Our pediatric ward.", "media_url": "https://x.org/a.jpg"}
+    pid = alice.post(f"{V1}/posts/", {**data, "media_alt_text": alt}, format="json").json()["id"]
+    submitted = alice.post(f"{V1}/posts/{pid}/submit/", {"version": 1}, format="json").json()
+    assert submitted["state"] == "in_review"
+    assert any(e.startswith("sensitive") for e in submitted["escalations"])
+    assert any(
+        f["rule"] == "sensitive" and f["message"].startswith("In the image's alt text: ")
+        for f in submitted["submitted_check"]["findings"]
+    )
+
+
+# --- issue 13, finding 11: "Publish now" respects the posting windows ------------------------
+
+
+def test_publish_now_and_retry_outside_the_posting_windows_are_refused_unless_break_glass(demo, make_post):
+    """The window check that bounds a schedule bounds publishing now and retrying a failure too;
+    only break-glass (a reason, audited) sends a post out on a blackout date."""
+    today = timezone.now().date()
+    governance_actions.save_policy(
+        actor=None,
+        name="Quiet days",
+        channel=Channel.objects.get(slug="patient-stories"),
+        rules=[
+            {
+                "kind": "posting_window",
+                "severity": "block",
+                "blackout_dates": [(today + timedelta(days=d)).isoformat() for d in (-1, 0, 1)],
+                "timezone": "UTC",
+            }
+        ],
+    )
+    for state, act in (("approved", actions.publish_now), ("failed", actions.retry)):
+        post = make_post(state)
+        with pytest.raises(ValidationFailed) as error:
+            act(post, actor=demo["rachel"], expected_version=post.version)
+        assert error.value.code == "outside_posting_window"
+        assert "is a blackout date on this channel" in error.value.detail and "break-glass" in error.value.detail
+        post.refresh_from_db()
+        assert post.state == state
+    post = make_post("approved")
+    post = actions.break_glass(post, actor=demo["dana"], expected_version=post.version, reason="Boil-water notice")
+    assert post.state == "publishing"

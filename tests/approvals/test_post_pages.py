@@ -289,3 +289,25 @@ def test_the_compose_page_and_the_check_cost_a_constant(client_as, demo):
     short = queries_of(lambda: client.post("/posts/check/", {"channel": "x-news", "body": "short"}))
     long = queries_of(lambda: client.post("/posts/check/", {"channel": "x-news", "body": "long miracle cure " * 40}))
     assert_same_queries(short, long)
+
+
+# --- issue 13, finding 10: an author composing on a channel in crisis is told ----------------
+
+
+def test_compose_and_the_post_page_show_the_crisis_on_the_channel(client_as, demo, make_post):
+    from governance.models import Channel
+
+    channel = Channel.objects.get(slug="patient-stories")
+    post = make_post("draft")
+    actions.start_crisis(
+        actor=demo["dana"], reason="Water main break at the clinic", department=channel.owning_department
+    )
+    live = (
+        client_as("alice").post("/posts/check/", {"channel": "patient-stories", "body": "Our garden."}).content.decode()
+    )
+    assert 'data-testid="crisis-notice"' in live and "Water main break at the clinic" in live
+    assert "crisis team" in live and 'data-rule="crisis"' in live
+    assert 'data-testid="no-findings"' not in live
+    page = client_as("alice").get(f"/posts/{post.pk}/").content.decode()
+    assert 'data-testid="crisis-notice"' in page and "Water main break at the clinic" in page
+    assert 'data-testid="no-findings"' not in page

@@ -285,3 +285,29 @@ def test_a_reviewer_without_the_reviewer_role_gets_the_queue_panel(demo, make_po
     many, response = dashboard()
     assert response.context["panels"][0]
     assert_same_queries(few, many)
+
+
+# --- issue 13, finding 12: a reviewer missing a required certification is told why ----------
+
+
+def test_the_queue_says_which_certification_withholds_how_many_posts(client_as, demo, make_post):
+    import re
+
+    from approvals.selectors import review_queue_counts, review_queue_for, review_queue_page
+    from governance import actions as governance_actions
+    from governance.models import Channel
+
+    make_post("in_review"), make_post("in_review")
+    governance_actions.save_policy(
+        actor=None,
+        name="HIPAA",
+        channel=Channel.objects.get(slug="patient-stories"),
+        rules=[{"kind": "training", "severity": "block", "course": "hipaa-privacy"}],
+    )
+    rachel = demo["rachel"]
+    assert list(review_queue_for(rachel)) == [] and review_queue_page(rachel) == []
+    assert review_queue_counts(rachel) == {}
+    html = client_as("rachel").get("/queue/").content.decode()
+    assert 'data-testid="queue-row"' not in html
+    line = re.search(r'<p[^>]*data-testid="queue-withheld"[^>]*>(.*?)</p>', html, re.S)
+    assert line and "hipaa-privacy" in line.group(1) and "2 posts" in line.group(1)

@@ -25,8 +25,8 @@ RED_HEART = "\u2764\ufe0f"  # ❤️: heart + VS16
 KEYCAP_ONE = "1\ufe0f\u20e3"  # 1️⃣
 
 
-def assert_block(findings, message, start, end):
-    assert findings == [Finding(rule="length", severity=BLOCK, message=message, start=start, end=end)]
+def assert_block(findings, message, start, end, field="body"):
+    assert findings == [Finding(rule="length", severity=BLOCK, message=message, start=start, end=end, field=field)]
 
 
 class TestXCounting:
@@ -313,6 +313,7 @@ class TestYouTube:
             "Title: 101 of 100 characters as YouTube counts them: shorten by 1.",
             start=0,
             end=0,
+            field="title",
         )
 
     def test_title_and_body_both_over(self):

@@ -182,3 +182,116 @@ def test_policy_check_api(api_as, demo):
     hidden = client.post("/api/v1/policy-check/", {"channel": "x-news", "body": "hi"}, format="json")
     assert hidden.status_code == 400 and hidden.json()["errors"] == {"channel": ["No such channel."]}
     assert not Channel.objects.filter(slug="x-news", posts__isnull=False).exists()  # nothing saved
+
+
+class TestEveryPublishedFieldIsScreened:
+    """Issue 13, finding 9: title, body, link and the image's alt text all go through the policy,
+    and a finding says which field it is in (its offsets index that field)."""
+
+    PHI = "Maria Lopez, age 7, was diagnosed with leukemia in room 412."
+
+    def test_a_childs_name_and_diagnosis_in_the_alt_text_are_found(self, blog):
+        policy([{"kind": "sensitive", "severity": "escalate"}])
+        draft = Draft(body="Our pediatric ward.", media_url="https://x.org/a.jpg", media_alt_text=self.PHI)
+        found = [f for f in check(blog, draft).findings if f.rule == "sensitive"]
+        assert found and {f.field for f in found} == {"media_alt_text"}
+        assert all(0 <= f.start < f.end <= len(self.PHI) for f in found)
+        assert any("Maria Lopez" in self.PHI[f.start : f.end] for f in found)
+        assert check(blog, draft).escalations
+
+    def test_title_and_link_are_screened_with_their_own_offsets(self, blog):
+        policy(
+            [
+                {"kind": "lexicon", "severity": "block", "terms": ["miracle cure"]},
+                {"kind": "links", "severity": "block", "deny": ["bit.ly"]},
+            ]
+        )
+        title, link = "The miracle cure", "https://bit.ly/abc"
+        found = {
+            (f.rule, f.field, f.start, f.end) for f in check(blog, Draft(body="Hi.", title=title, link=link)).findings
+        }
+        assert ("lexicon", "title", 4, 16) in found
+        assert ("links", "link", 0, len(link)) in found
+        alt = check(blog, Draft(body="Hi.", media_url="https://x.org/a.jpg", media_alt_text="A miracle cure"))
+        assert [(f.rule, f.field, f.start, f.end) for f in alt.findings] == [("lexicon", "media_alt_text", 2, 14)]
+        assert alt.findings[0].message.startswith("In the image's alt text: ")
+
+    def test_body_findings_say_body(self, blog):
+        policy([{"kind": "lexicon", "severity": "block", "terms": ["miracle cure"]}])
+        finding = check(blog, Draft(body="A miracle cure")).findings[0]
+        assert (finding.field, finding.start, finding.end) == ("body", 2, 14)
+        assert set(finding.as_dict()) == {"rule", "severity", "message", "start", "end"}  # API.md's shape
+
+
+def test_policy_check_api_screens_the_alt_text(api_as, demo):
+    """Issue 13, finding 9: live policy-check uses the same screening as submit."""
+    alt = "Maria Lopez, age 7, was diagnosed with leukemia in room 412."
+    response = api_as("alice").post(
+        "/api/v1/policy-check/",
+        {"channel": "patient-stories", "body": "Our ward.", "media_url": "https://x.org/a.jpg", "media_alt_text": alt},
+        format="json",
+    )
+    assert response.status_code == 200
+    sensitive = [f for f in response.json()["findings"] if f["rule"] == "sensitive"]
+    assert sensitive and {f["severity"] for f in sensitive} == {"escalate"}
+    assert all(f["message"].startswith("In the image's alt text: ") for f in sensitive)
+    assert all(0 <= f["start"] < f["end"] <= len(alt) for f in sensitive)
+
+
+class TestACrisisIsAFinding:
+    """Issue 13, finding 10: while a crisis covers the channel (organization, department or
+    channel), the check says so: rule `crisis`, severity `escalate`, its reason and since when."""
+
+    @pytest.mark.parametrize("scope", ["organization", "department", "channel"])
+    def test_a_crisis_covering_the_channel_is_an_escalation(self, blog, django_user_model, scope):
+        from governance.models import CrisisIncident
+
+        starter = django_user_model.objects.create_user("crisis-lead", password="a-long-password-1")
+        where = {"department": {"department": blog.owning_department}, "channel": {"channel": blog}}.get(scope, {})
+        started = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
+        assert [f.rule for f in check(blog, Draft(body="Hello.")).findings] == []
+        CrisisIncident.objects.create(reason="Power outage downtown", started_by=starter, started_at=started, **where)
+        result = check(blog, Draft(body="Hello."))
+        crisis = [f for f in result.findings if f.rule == "crisis"]
+        assert len(crisis) == 1 and crisis[0].severity == "escalate"
+        assert "Power outage downtown" in crisis[0].message and "crisis team" in crisis[0].message
+        assert "2026-03-04" in crisis[0].message
+        assert result.crisis is not None
+        # The crisis adds its own crisis-team stages, not the escalation stages (compliance).
+        assert result.escalations == []
+
+    def test_an_ended_crisis_says_nothing(self, blog, django_user_model):
+        from governance.models import CrisisIncident
+
+        starter = django_user_model.objects.create_user("crisis-lead", password="a-long-password-1")
+        now = timezone.now()
+        CrisisIncident.objects.create(reason="Over", started_by=starter, started_at=now, ended_at=now, ended_by=starter)
+        assert [f.rule for f in check(blog, Draft(body="Hello.")).findings] == []
+
+
+def test_policy_check_api_reports_the_crisis_on_the_channel(api_as, demo):
+    """Issue 13, finding 10: API.md's shape, rule `crisis`, severity `escalate`."""
+    from approvals.actions import start_crisis
+
+    x_news = Channel.objects.get(slug="x-news")
+    start_crisis(actor=demo["dana"], reason="Shooting near the east entrance", channel=x_news)
+    response = api_as("bob").post(
+        "/api/v1/policy-check/", {"channel": "x-news", "body": "Flu shots today."}, format="json"
+    )
+    assert response.status_code == 200
+    crisis = [f for f in response.json()["findings"] if f["rule"] == "crisis"]
+    assert len(crisis) == 1
+    assert set(crisis[0]) == {"rule", "severity", "message", "start", "end"}
+    assert crisis[0]["severity"] == "escalate" and "Shooting near the east entrance" in crisis[0]["message"]
+
+
+def test_a_link_the_body_regex_misses_is_still_judged_as_the_link(blog):
+    """Issue 13, finding 9: screening the link field on its own keeps the links rule's check of
+    the link as such (an ftp:// link is not https), once, over the whole field."""
+    policy([{"kind": "links", "severity": "block", "https_only": True}])
+    link = "ftp://files.example.org/a"
+    found = [(f.rule, f.field, f.start, f.end) for f in check(blog, Draft(body="Hi.", link=link)).findings]
+    assert found == [("links", "link", 0, len(link))]
+    https = "http://example.org/a"
+    found = [(f.rule, f.field, f.start, f.end) for f in check(blog, Draft(body="Hi.", link=https)).findings]
+    assert found == [("links", "link", 0, len(https))]

@@ -149,3 +149,7 @@ class RuleKind:
     describe: Callable[[dict], str]
     # The policy editor's fieldset for this kind (its KIND is `name`).
     form: type[RuleForm]
+    # True: the kind screens text, and the engine gives it each published field in turn (a draft
+    # whose body is that field's text, nothing else); its findings' offsets index that field.
+    # False: it judges the draft as a whole (once, the whole draft).
+    screens_text: bool = False

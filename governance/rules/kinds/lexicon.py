@@ -66,4 +66,4 @@ class LexiconRuleForm(RuleForm):
         return {"terms": as_lines(rule.get("terms", [])), "message": [str(rule.get("message", ""))]}
 
 
-KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=LexiconRuleForm)
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=LexiconRuleForm, screens_text=True)

@@ -119,4 +119,4 @@ class LinksRuleForm(RuleForm):
         }
 
 
-KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=LinksRuleForm)
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=LinksRuleForm, screens_text=True)

@@ -39,4 +39,4 @@ class SensitiveRuleForm(RuleForm):
     DEFAULT_SEVERITY = ESCALATE
 
 
-KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=SensitiveRuleForm)
+KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=SensitiveRuleForm, screens_text=True)
