@@ -250,6 +250,7 @@ def submit(post: Post, *, actor, expected_version: int | None) -> Post:
             errors={"channel": ["No review stage applies."]},
         )
     void_decisions(post, "resubmitted")
+    post.approved_in_crises = []
     now = timezone.now()
     post.review_plan = [stage.pk for stage in plan]
     post.current_stage = plan[0]
@@ -265,6 +266,7 @@ def submit(post: Post, *, actor, expected_version: int | None) -> Post:
             "current_stage",
             "awaiting_since",
             "submitted_at",
+            "approved_in_crises",
             "holding_statement",
         ]
     )

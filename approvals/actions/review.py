@@ -99,6 +99,12 @@ def approve(post: Post, *, actor, expected_version: int | None, comment: str = "
     opened = None
     consent_problem = None
     if approvals >= stage.approvals_required:
+        if stage.applies == ReviewStage.Applies.IN_CRISIS:
+            # The crisis team vetted it for every crisis covering the channel now (a crisis
+            # declared later reopens the review): delivery lets it through those, and only those.
+            covering = governance_selectors.crises_for(post.channel, governance_selectors.active_crises())
+            post.approved_in_crises = sorted({*post.approved_in_crises, *(incident.pk for incident in covering)})
+            fields.append("approved_in_crises")
         plan = post.review_plan
         position = plan.index(stage.pk) if stage.pk in plan else len(plan) - 1
         if position + 1 < len(plan):
