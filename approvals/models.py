@@ -24,6 +24,14 @@ class PostState(models.TextChoices):
     RETRACTED = "retracted", "Retracted"
 
 
+class HoldCause(models.TextChoices):
+    """Why a post is held: releasing a crisis lets go only of what that crisis held."""
+
+    HAND = "hand", "Held by hand"
+    CRISIS = "crisis", "Held by a crisis"
+    CONSENT = "consent", "Held for want of a valid consent"
+
+
 class ReviewStage(models.Model):
     """A step of review: who may approve, how many approvals it needs, and when it applies.
 
@@ -101,6 +109,17 @@ class Post(models.Model):
     status_reason = models.CharField(max_length=500, blank=True, help_text="Why the post is failed, held or retracted")
     # The state a held post was in, so that releasing it returns it there.
     held_from = models.CharField(max_length=20, choices=PostState.choices, blank=True)
+    # Who or what holds it: a person (`held_by`), a crisis (`held_by_crisis`) or a revoked consent.
+    hold_cause = models.CharField(max_length=10, choices=HoldCause.choices, blank=True)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    held_by_crisis = models.ForeignKey(
+        "governance.CrisisIncident", null=True, blank=True, on_delete=models.PROTECT, related_name="held_posts"
+    )
+    # The crises whose crisis-team stage this review cycle passed (ids): delivery lets the post
+    # through them, and holds it for any other crisis covering its channel.
+    approved_in_crises = models.JSONField(default=list, blank=True)
     remote_id = models.CharField(max_length=200, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
     # On channels that require consent: the consent of the person the post is about.

@@ -95,6 +95,23 @@ def crisis_for(channel: Channel, crises: list) -> object | None:
     return None
 
 
+def crises_for(channel: Channel, crises: list) -> list:
+    """Every active crisis that covers `channel` (its own, its department's, the organization's),
+    the narrowest first: several may overlap."""
+
+    def breadth(incident) -> int:
+        return 0 if incident.channel_id else 1 if incident.department_id else 2
+
+    covering = [
+        incident
+        for incident in crises
+        if incident.channel_id == channel.pk
+        or (incident.channel_id is None and incident.department_id == channel.owning_department_id)
+        or (incident.channel_id is None and incident.department_id is None)
+    ]
+    return sorted(covering, key=lambda incident: (breadth(incident), incident.pk))
+
+
 def crisis_covering(channel: Channel) -> object | None:
     """The active crisis covering `channel`, read under a share lock on the channel's row.
 

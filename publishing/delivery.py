@@ -114,14 +114,29 @@ def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
     return min(cap, max(delay, retry_after or 0))
 
 
-def hold_reason(post: Post, crises: list | None = None) -> str | None:
-    """Why the post may not go out now: a crisis covers its channel, or its consent is not
-    valid. What the crisis itself sends (a holding statement, a post sent by breaking the
-    glass) is not held by it. `crises`: the active ones, when the caller has read them."""
+def holding_crisis(post: Post, crises: list | None = None):
+    """The active crisis covering the post's channel that has not approved it (None: it may go
+    out for every crisis). A post that passed the crisis-team stage while a crisis covered its
+    channel (`Post.approved_in_crises`) goes out during that crisis; what a crisis itself sends
+    (a holding statement, a post sent by breaking the glass) is not held by it. `crises`: the
+    active ones, when the caller has read them."""
     if crises is None:
         crises = governance_selectors.active_crises()
-    incident = governance_selectors.crisis_for(post.channel, crises)
-    if incident is not None and not (post.holding_statement_id is not None or post_permissions.broke_the_glass(post)):
+    covering = [
+        incident
+        for incident in governance_selectors.crises_for(post.channel, crises)
+        if incident.pk not in post.approved_in_crises
+    ]
+    if not covering or post.holding_statement_id is not None or post_permissions.broke_the_glass(post):
+        return None
+    return covering[0]
+
+
+def hold_reason(post: Post, crises: list | None = None) -> str | None:
+    """Why the post may not go out now: a crisis covering its channel has not approved it, or
+    its consent is not valid."""
+    incident = holding_crisis(post, crises)
+    if incident is not None:
         return f"Held at delivery by crisis #{incident.pk}: {incident.reason}"[:500]
     problem = post_permissions.going_out_problem(post)
     if problem:
@@ -240,7 +255,7 @@ def _screen(jobs: list[PublishJob], posts: dict[int, Post], outcome: dict[int, s
             job.save(update_fields=["status", "due_at"])
             outcome[job.pk] = "not due"
         elif reason := hold_reason(post, crises):
-            actions.hold(post, actor=None, reason=reason)
+            actions.hold(post, actor=None, reason=reason, crisis=holding_crisis(post, crises))
             _cancel(job, reason)
             outcome[job.pk] = "held"
         else:

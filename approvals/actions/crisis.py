@@ -19,6 +19,7 @@ from governance import permissions
 from governance.models import Channel, CrisisIncident, Department
 
 from ..models import Post, PostState
+from ..selectors import posts_visible_to
 from .holds import hold, release, reopen_review
 
 # What a crisis changes: scheduled posts are held; approved and in-review ones start their review again.
@@ -93,7 +94,7 @@ def start_crisis(
     )
     for post in Post.objects.filter(pk__in=post_ids).order_by("id"):
         if post.state == PostState.SCHEDULED:
-            hold(post, actor=None, reason=f"Held by crisis #{incident.pk}: {incident.reason}"[:500])
+            hold(post, actor=None, reason=f"Held by crisis #{incident.pk}: {incident.reason}"[:500], crisis=incident)
         else:
             reopen_review(post, actor=None, reason=f"crisis #{incident.pk} started")
     return incident
@@ -120,12 +121,18 @@ def end_crisis(incident: CrisisIncident, *, actor, note: str = "") -> CrisisInci
 
 
 def release_held_posts(incident: CrisisIncident, *, actor) -> dict[str, list]:
-    """Release every held post in the ended crisis's scope, each in its own transaction (one
-    refusal never undoes the others). Who: as for `release`, post by post; posts the actor may
-    not release, or that something else still holds (another crisis, a revoked consent), are
-    reported with the reason and stay held."""
+    """Release what the ended crisis held (scheduled posts it stopped, posts delivery held for
+    it), each in its own transaction (one refusal never undoes the others): never what a person
+    held by hand, a revoked consent holds, or another crisis held. A crisis still active is a
+    Conflict; then, who: the managers of its scope and the crisis team (as for ending it), else
+    PermissionDenied before anything is done. Posts a still-active crisis covers stay held and
+    are reported with the reason; the answer names only posts the actor may see."""
+    incident = CrisisIncident.objects.select_related("channel", "department").get(pk=incident.pk)
+    if incident.is_active:  # the state before the permission (API.md: 409 before 403)
+        raise Conflict("The crisis is still active; end it before releasing what it held.", code="crisis_active")
+    _require_crisis_handler(actor, department=incident.department, channel=incident.channel)
     released, skipped = [], []
-    held = Post.objects.filter(scope_filter(incident), state=PostState.HELD).order_by("id")
+    held = posts_visible_to(actor).filter(held_by_crisis=incident, state=PostState.HELD).order_by("id")
     for post in held:
         try:
             post = release(post, actor=actor, expected_version=post.version)

@@ -151,8 +151,9 @@ def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> 
         check_citation(new_consent, actor=actor, channel=post.channel)
         post.consent = new_consent
         fields.append("consent")
-    if content_changed and post.holding_statement_id:
-        # New words are no longer the pre-approved statement: the full review applies.
+    if post.holding_statement_id:
+        # Changed (its words, time, consent or co-authors): no longer the statement as it was
+        # issued, so the channel's normal review applies.
         post.holding_statement = None
         fields.append("holding_statement")
     if content_changed:
@@ -239,6 +240,9 @@ def submit(post: Post, *, actor, expected_version: int | None) -> Post:
             extra={"findings": [f.as_dict() for f in result.findings]},
         )
     post.escalations = escalations(post, result)
+    # A submission is never the holding-statement path (only issuing one during its crisis is):
+    # a statement sent back and resubmitted gets the channel's normal review.
+    post.holding_statement = None
     plan = review_plan(post, crisis=crisis)
     if not plan:
         raise ValidationFailed(
@@ -246,6 +250,7 @@ def submit(post: Post, *, actor, expected_version: int | None) -> Post:
             errors={"channel": ["No review stage applies."]},
         )
     void_decisions(post, "resubmitted")
+    post.approved_in_crises = []
     now = timezone.now()
     post.review_plan = [stage.pk for stage in plan]
     post.current_stage = plan[0]
@@ -261,6 +266,8 @@ def submit(post: Post, *, actor, expected_version: int | None) -> Post:
             "current_stage",
             "awaiting_since",
             "submitted_at",
+            "approved_in_crises",
+            "holding_statement",
         ]
     )
     PolicyCheck.objects.create(

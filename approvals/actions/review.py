@@ -41,17 +41,24 @@ def review_plan(post: Post, *, crisis=_UNREAD) -> list[ReviewStage]:
     that apply on escalation join when the post is escalated (a regulated channel always
     is). Crisis stages join while a crisis covers the channel (`crisis`: the one covering it,
     when the caller has read it under the channel's lock; else it is read here). A holding
-    statement issued in a crisis passes the holding-statement stages only: its text was
-    approved beforehand.
+    statement issued during a crisis that still covers its channel passes the holding-statement
+    stages instead of the channel's ordinary and crisis stages (its text was approved
+    beforehand), plus, like any post, the stages its escalations add: its policy findings are
+    never skipped. Once no crisis covers the channel it gets the normal plan.
     """
     channel = post.channel
     stages = ReviewStage.objects.filter(is_active=True).filter(covering(channel))
-    if post.holding_statement_id:
-        return list(stages.filter(applies=ReviewStage.Applies.HOLDING_STATEMENT).order_by("position", "id"))
     escalated = bool(post.escalations)
     if crisis is _UNREAD:
         crisis = governance_selectors.crisis_covering(channel)
     in_crisis = crisis is not None
+    if post.holding_statement_id and in_crisis:
+        return [
+            stage
+            for stage in stages.order_by("position", "id")
+            if stage.applies == ReviewStage.Applies.HOLDING_STATEMENT
+            or (stage.applies == ReviewStage.Applies.ON_ESCALATION and escalated)
+        ]
     return [
         stage
         for stage in stages.order_by("position", "id")
@@ -92,6 +99,12 @@ def approve(post: Post, *, actor, expected_version: int | None, comment: str = "
     opened = None
     consent_problem = None
     if approvals >= stage.approvals_required:
+        if stage.applies == ReviewStage.Applies.IN_CRISIS:
+            # The crisis team vetted it for every crisis covering the channel now (a crisis
+            # declared later reopens the review): delivery lets it through those, and only those.
+            covering = governance_selectors.crises_for(post.channel, governance_selectors.active_crises())
+            post.approved_in_crises = sorted({*post.approved_in_crises, *(incident.pk for incident in covering)})
+            fields.append("approved_in_crises")
         plan = post.review_plan
         position = plan.index(stage.pk) if stage.pk in plan else len(plan) - 1
         if position + 1 < len(plan):

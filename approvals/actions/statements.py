@@ -20,8 +20,9 @@ from governance.models import Channel
 from governance.rules import engine
 
 from .. import tasks
-from ..models import HoldingStatement, Post, PostState, Revision
+from ..models import HoldingStatement, PolicyCheck, Post, PostState, ReviewStage, Revision
 from .base import new_revision
+from .drafting import escalations, policy_check
 from .review import review_plan
 
 STATEMENT_FIELDS = ("name", "title", "body", "link", "is_active")
@@ -135,8 +136,19 @@ def issue_holding_statement(statement: HoldingStatement, *, actor) -> Post:
         channel=channel, author=actor, state=PostState.DRAFT, holding_statement=statement, submitted_at=now
     )
     post.current_revision = new_revision(post, actor=actor, number=1, content=statement.content())
+    # The policy as it is now, as for any submission: a block refuses the issue (nothing is
+    # saved); each escalation adds its stage to the statement's plan (`review_plan`).
+    result = policy_check(post, author=actor)
+    if result.blocks:
+        raise ValidationFailed(
+            f"The posting policy blocks this statement: {result.blocks[0].message}",
+            code="policy_blocked",
+            errors={"body": [f.message for f in result.blocks]},
+            extra={"findings": [f.as_dict() for f in result.findings]},
+        )
+    post.escalations = escalations(post, result)
     plan = review_plan(post, crisis=incident)
-    if not plan:
+    if not plan or not any(stage.applies == ReviewStage.Applies.HOLDING_STATEMENT for stage in plan):
         raise ValidationFailed(
             "No holding-statement review stage is defined, so nothing could approve it. Ask a portal admin.",
             errors={"statement": ["No holding-statement stage applies."]},
@@ -144,7 +156,14 @@ def issue_holding_statement(statement: HoldingStatement, *, actor) -> Post:
     post.review_plan = [stage.pk for stage in plan]
     post.current_stage, post.awaiting_since = plan[0], now
     post.state = PostState.IN_REVIEW
-    post.save(update_fields=["current_revision", "review_plan", "current_stage", "awaiting_since", "state"])
+    post.save(
+        update_fields=["current_revision", "escalations", "review_plan", "current_stage", "awaiting_since", "state"]
+    )
+    PolicyCheck.objects.create(
+        revision=post.current_revision,
+        policy_versions=result.policy_versions,
+        findings=[f.as_dict() for f in result.findings],
+    )
     audit.record(
         "approvals.post.issue_holding_statement",
         actor=actor,
@@ -159,6 +178,8 @@ def issue_holding_statement(statement: HoldingStatement, *, actor) -> Post:
             "revision_id": post.current_revision_id,
             "content_hash": post.current_revision.content_hash,
             "stages": [stage.slug for stage in plan],
+            "escalations": post.escalations,
+            "findings": [f.as_dict() for f in result.findings],
         },
     )
     after_commit(tasks.notify_stage_opened, post.pk, plan[0].pk)

@@ -153,8 +153,10 @@ class CrisisTimelineView(APIView):
 
 @extend_schema(tags=["crises"])
 class ReleaseHeldView(APIView):
-    """Release every post held in an ended crisis's scope that the caller may release; the
-    others are listed with the reason they stay held."""
+    """Release what an ended crisis held (never what a person held by hand or another crisis
+    holds): the managers of its scope and the crisis team (others 403). Posts a still-active
+    crisis covers stay held and are listed with the reason; only posts the caller may see are
+    named."""
 
     @extend_schema(request=None, responses=ReleaseHeldOutput)
     def post(self, request, crisis_id):

@@ -68,8 +68,9 @@ def test_a_crisis_on_x_news_holds_voids_and_adds_the_crisis_team(api_as, demo):
     scheduled.refresh_from_db()
     assert scheduled.state == "held"  # ending leaves held posts held until released
     released = dana.post(f"{V1}/posts/{scheduled.pk}/release/", {"version": scheduled.version}, format="json")
-    assert released.status_code == 200 and released.json()["state"] == "scheduled"
-    assert Post.objects.get(pk=scheduled.pk).state == "scheduled"
+    # Held by the crisis: its pre-crisis approvals are void, so it goes back to review (issue 13).
+    assert released.status_code == 200 and released.json()["state"] == "in_review"
+    assert Post.objects.get(pk=scheduled.pk).state == "in_review"
 
 
 def test_channel_list_keeps_constant_queries_with_crises(api_as, demo):

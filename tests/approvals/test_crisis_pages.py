@@ -79,7 +79,7 @@ def test_dana_declares_ends_and_releases_from_the_console(client, demo, mastodon
     )
     assert released.status_code == 200 and "released" in released.content.decode()
     post.refresh_from_db()
-    assert post.state == "scheduled"
+    assert post.state == "in_review"  # held by the crisis: back to review (its approvals predate it)
     timeline = client.get(f"/crisis/{incident.pk}/").content.decode()
     for action in ("governance.crisis.start", "approvals.post.hold", "governance.crisis.end", "approvals.post.release"):
         assert f'data-testid="timeline-event" data-action="{action}"' in timeline
@@ -93,7 +93,7 @@ def test_release_all_reports_what_stays_held(client, demo, mastodon, scheduled_o
     signed_in(client, demo, "dana")
     response = client.post(f"/crisis/{incident.pk}/release-all/", follow=True)
     assert response.status_code == 200 and "Released 2 posts." in response.content.decode()
-    assert set(Post.objects.filter(pk__in=[first.pk, second.pk]).values_list("state", flat=True)) == {"scheduled"}
+    assert set(Post.objects.filter(pk__in=[first.pk, second.pk]).values_list("state", flat=True)) == {"in_review"}
 
     third = scheduled_on(mastodon, body="Third post.")
     incident = actions.start_crisis(actor=demo["dana"], channel=mastodon, reason="Again")

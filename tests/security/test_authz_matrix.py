@@ -1503,3 +1503,59 @@ def test_consent_details_follow_the_consent_rule(world, db, role, post_key, api)
         assert ("person_name" in consent) == ("document_reference" in consent) == ("id" in consent) == sees
     else:
         assert 'data-testid="consent-status"' in text
+
+
+# --- issue 13, finding 4: releasing what an ended crisis held --------------------------------
+# `POST crises/{id}/release-held/` checks the caller as the crisis page does (the managers of
+# the crisis's scope and the crisis team; others 403, or 404 when they cannot see the crisis),
+# changes nothing when refused, and names only posts the caller may see. An organization-wide
+# crisis is visible to everyone, so alice and rachel get 403 (not the ids of posts they cannot
+# see); on x-news, the post dana held by hand before the crisis (`b_held`) stays held.
+
+RELEASE_HELD_13 = {
+    "organization": expect(403, anon=401, dana=200, admin=200),
+    "x-news": channel_visible("x-news", 403, dana=200, admin=200),
+}
+
+
+def _ended_crisis_13(world, scope: str) -> int:
+    from django.contrib.auth import get_user_model
+
+    from approvals import actions
+    from governance.models import Channel
+
+    sam = get_user_model().objects.get(username="sam")
+    channel = Channel.objects.get(slug="x-news") if scope == "x-news" else None
+    incident = actions.start_crisis(actor=sam, channel=channel, reason="Issue 13: release after the end.")
+    actions.end_crisis(incident, actor=sam)
+    return incident.pk
+
+
+@pytest.mark.parametrize(
+    ("scope", "role"),
+    [pytest.param(scope, role, id=f"{scope} | {role}") for scope in RELEASE_HELD_13 for role in ROLES],
+)
+def test_release_held_of_an_ended_crisis_13(world, db, scope: str, role: str):
+    from approvals.models import Post
+    from approvals.selectors import posts_visible_to
+
+    crisis_id = _ended_crisis_13(world, scope)
+    held_by_it = set(Post.objects.filter(held_by_crisis_id=crisis_id, state="held").values_list("pk", flat=True))
+    assert held_by_it  # the crisis held the scheduled posts in its scope
+    wanted = RELEASE_HELD_13[scope][role]
+    before = _fingerprint()
+    response = _client(world, role, api=True).post(f"{API}/crises/{crisis_id}/release-held/", format="json")
+    assert response.status_code == wanted, (scope, role, response.status_code, response.content[:300])
+    if wanted != 200:
+        assert _fingerprint() == before, f"refused release-held by {role} changed {_diff(before, _fingerprint())}"
+        assert b'"released"' not in response.content and b'"skipped"' not in response.content
+        return
+    body = response.json()
+    named = {item["id"] for item in body["released"] + body["skipped"]}
+    from django.contrib.auth import get_user_model
+
+    caller = get_user_model().objects.get(username=role)
+    assert named <= set(posts_visible_to(caller).values_list("pk", flat=True))
+    assert {item["id"] for item in body["released"]} == held_by_it
+    assert world["b_held"] not in named  # held by hand: not the crisis's to release
+    assert Post.objects.get(pk=world["b_held"]).state == "held"

@@ -442,9 +442,11 @@ def test_a_post_released_as_a_new_crisis_is_declared_stays_held(demo, as_user, h
     event, before it commits. Before the refactor the release read the active crises without
     waiting for it and sent the post back to scheduled, and the crisis (which had seen it
     held) left it there: scheduled under an active crisis. `release`: the release is stopped
-    after its event; the crisis must wait for it and hold the post again. Required: the post
-    ends held while the new crisis is active (the release refused with 409 `crisis_active`,
-    or released and held again)."""
+    after its event; the crisis must wait for it and see it as released. A post a crisis held
+    goes back to review when released (its approvals predate the crisis, issue 13). Required:
+    nothing goes out while the new crisis is active: the release refused with 409
+    `crisis_active` (still held), or released to review and reopened by the new crisis (its
+    crisis-team stage in the plan)."""
     post = scheduled_on_mastodon(as_user)
     earlier = crisis_on(as_user, "mastodon-main", "Outage")
     post_to(as_user("sam"), f"crises/{earlier['id']}/end/", {})
@@ -468,11 +470,18 @@ def test_a_post_released_as_a_new_crisis_is_declared_stays_held(demo, as_user, h
             item["id"] == post["id"] and item["code"] == "crisis_active" for item in released.json()["skipped"]
         ), released.json()
     assert CrisisIncident.objects.filter(pk=crisis.json()["id"], ended_at=None).exists()
-    stored = assert_nothing_goes_out(post["id"])
-    assert stored.held_from == PostState.SCHEDULED, stored.held_from
-    # Released and held again by the new crisis, or never released.
+    if went:  # released to review, then reopened by the new crisis: its crisis team decides
+        stored = Post.objects.get(pk=post["id"])
+        assert stored.state == PostState.IN_REVIEW, (stored.state, stored.status_reason)
+        assert "crisis-team" in [s.slug for s in ReviewStage.objects.filter(pk__in=stored.review_plan)]
+        for job in PublishJob.objects.filter(post=stored):
+            assert job.status != JobStatus.PENDING or delivery.deliver(job.pk) not in ("done", "awaiting url")
+        assert events("approvals.post.reopen", post["id"]) == 1
+    else:
+        stored = assert_nothing_goes_out(post["id"])
+        assert stored.held_from == PostState.SCHEDULED, stored.held_from
     assert events("approvals.post.release", post["id"]) == int(went)
-    assert events("approvals.post.hold", post["id"]) == 1 + int(went)
+    assert events("approvals.post.hold", post["id"]) == 1
     assert_chain_verifies()
 
 
@@ -484,7 +493,7 @@ def test_releasing_what_a_crisis_held_as_it_ends_gives_one_outcome(demo, as_user
     while dana asks to release what it held. The release sees the crisis active (409
     `crisis_active`, the post stays held) or waits for the end and releases the post; never
     an error, never a post released while its crisis is still on. This held before the
-    refactor too: a guarantee to keep."""
+    refactor too: a guarantee to keep. Released, the post goes back to review (issue 13)."""
     post = scheduled_on_mastodon(as_user)
     crisis = crisis_on(as_user, "mastodon-main", "Outage")
     end = request(as_user("sam"), f"crises/{crisis['id']}/end/", {"note": "Resolved"})
@@ -497,15 +506,15 @@ def test_releasing_what_a_crisis_held_as_it_ends_gives_one_outcome(demo, as_user
     stored = Post.objects.get(pk=post["id"])
     if released:
         assert [item["id"] for item in release_held.json()["released"]] == [post["id"]], release_held.json()
-        assert stored.state == PostState.SCHEDULED, stored.state
+        assert stored.state == PostState.IN_REVIEW, stored.state
     else:
         assert stored.state == PostState.HELD, stored.state
         # Nothing is stuck: asked again, now that the end has committed, it is released.
         again = post_to(as_user("dana"), f"crises/{crisis['id']}/release-held/")
         assert [item["id"] for item in again["released"]] == [post["id"]], again
         stored.refresh_from_db()
-        assert stored.state == PostState.SCHEDULED, stored.state
-    assert PublishJob.objects.filter(post=stored, status=JobStatus.PENDING).count() == 1
+        assert stored.state == PostState.IN_REVIEW, stored.state
+    assert stored.current_stage.slug == "channel-review"
     assert events("approvals.post.release", post["id"]) == 1
     assert_chain_verifies()
 
