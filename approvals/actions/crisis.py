@@ -103,9 +103,21 @@ def start_crisis(
 @transaction.atomic
 def end_crisis(incident: CrisisIncident, *, actor, note: str = "") -> CrisisIncident:
     """End an active crisis. Who: as for starting it. What it held stays held until released
-    (`release_held_posts`, or post by post)."""
-    incident = CrisisIncident.objects.select_for_update().get(pk=incident.pk)
+    (`release_held_posts`, or post by post). A holding statement still in review in its scope
+    leaves the statement path (the path applies only while its crisis is active): its review
+    starts again with the channel's normal plan."""
+    incident = CrisisIncident.objects.select_related("channel", "department").get(pk=incident.pk)
     _require_crisis_handler(actor, department=incident.department, channel=incident.channel)
+    # The order of every action: the channels in scope, the statements in review there, then the
+    # crisis's own row. A statement being approved now is waited for, and then seen as it is.
+    list(_channels_in_scope(incident).select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+    statements = list(
+        Post.objects.select_for_update(of=("self",))
+        .filter(scope_filter(incident), state=PostState.IN_REVIEW, holding_statement__isnull=False)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    incident = CrisisIncident.objects.select_for_update().get(pk=incident.pk)
     if incident.ended_at is not None:
         raise Conflict("This crisis has already ended.", code="crisis_ended")
     incident.ended_at, incident.ended_by, incident.end_note = timezone.now(), actor, note.strip()
@@ -117,7 +129,17 @@ def end_crisis(incident: CrisisIncident, *, actor, note: str = "") -> CrisisInci
         channel_id=incident.channel_id,
         data={"scope": incident.scope_label, "note": incident.end_note},
     )
+    for post in Post.objects.filter(pk__in=statements).order_by("id"):
+        reopen_review(post, actor=None, reason=f"crisis #{incident.pk} ended", leave_statement_path=True)
     return incident
+
+
+def _channels_in_scope(incident):
+    if incident.channel_id:
+        return Channel.objects.filter(pk=incident.channel_id)
+    if incident.department_id:
+        return Channel.objects.filter(owning_department_id=incident.department_id)
+    return Channel.objects.all()
 
 
 def release_held_posts(incident: CrisisIncident, *, actor) -> dict[str, list]:

@@ -132,13 +132,18 @@ def release(post: Post, *, actor, expected_version: int | None = None) -> Post:
 
 
 @transaction.atomic
-def reopen_review(post: Post, *, actor=None, reason: str) -> Post:
+def reopen_review(post: Post, *, actor=None, reason: str, leave_statement_path: bool = False) -> Post:
     """Void the approvals given so far and start the review again with the plan that applies
-    now (a crisis adds its stage). Who: the system, when a crisis starts."""
+    now (a crisis adds its stage). Who: the system, when a crisis starts, or ends while a
+    holding statement is in review (`leave_statement_path`: it gets the normal plan)."""
     post = lock_post(post)
     guard(post, Action.REOPEN, actor, post.version)
     before_state = post.state
     voided = void_decisions(post, reason[:200])
+    fields = [*FIELDS_ON_CHANGE, "review_plan", "current_stage", "awaiting_since", "approved_in_crises"]
+    if leave_statement_path:
+        post.holding_statement = None
+        fields.append("holding_statement")
     plan = review_plan(post)
     now = timezone.now()
     post.review_plan = [stage.pk for stage in plan]
@@ -147,7 +152,7 @@ def reopen_review(post: Post, *, actor=None, reason: str) -> Post:
     post.state = PostState.IN_REVIEW
     post.approved_in_crises = []
     post.version += 1
-    post.save(update_fields=[*FIELDS_ON_CHANGE, "review_plan", "current_stage", "awaiting_since", "approved_in_crises"])
+    post.save(update_fields=fields)
     record_transition(
         "reopen",
         post,

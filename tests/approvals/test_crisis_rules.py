@@ -77,6 +77,22 @@ def test_any_edit_of_an_issued_statement_leaves_the_statement_path(demo):
     assert slugs(actions.review_plan(post)) == ["channel-review", "crisis-team"]
 
 
+def test_a_statement_still_in_review_when_its_crisis_ends_leaves_the_statement_path(demo):
+    dana, sam = demo["dana"], demo["sam"]
+    channel = Channel.objects.get(slug="mastodon-main")
+    statement = actions.save_holding_statement(None, actor=dana, channel=channel, name="S", body="We are aware.")
+    incident = actions.start_crisis(actor=dana, channel=channel, reason="Fire")
+    post = actions.issue_holding_statement(statement, actor=dana)
+    actions.end_crisis(incident, actor=sam)
+    post = Post.objects.get(pk=post.pk)
+    # No crisis-team approval sends it out now: it is reviewed like any post on the channel.
+    assert post.state == PostState.IN_REVIEW and post.holding_statement_id is None
+    assert post.current_stage.slug == "channel-review" and slugs(actions.review_plan(post)) == ["channel-review"]
+    with pytest.raises(PermissionDenied):
+        actions.approve(post, actor=sam, expected_version=post.version)
+    assert Post.objects.get(pk=post.pk).state == PostState.IN_REVIEW
+
+
 # --- finding 4: release --------------------------------------------------------------------
 
 
