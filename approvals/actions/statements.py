@@ -21,7 +21,7 @@ from governance.rules import engine
 
 from .. import tasks
 from ..models import HoldingStatement, Post, PostState, Revision
-from .base import new_revision
+from .base import add_writers, new_revision
 from .review import review_plan
 
 STATEMENT_FIELDS = ("name", "title", "body", "link", "is_active")
@@ -135,6 +135,7 @@ def issue_holding_statement(statement: HoldingStatement, *, actor) -> Post:
         channel=channel, author=actor, state=PostState.DRAFT, holding_statement=statement, submitted_at=now
     )
     post.current_revision = new_revision(post, actor=actor, number=1, content=statement.content())
+    add_writers(post, [actor, statement.approved_by])  # the issuer, and who saved the statement's words
     plan = review_plan(post, crisis=incident)
     if not plan:
         raise ValidationFailed(
