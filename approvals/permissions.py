@@ -86,7 +86,7 @@ def _stage_reviewers(user, post: Post) -> str | None:
     if stage is None:
         return "No review stage is open."
     if wrote(user, post):
-        return "Nobody who wrote or co-authored a post reviews it, even after leaving its co-authors."
+        return "Nobody who wrote or co-authored a post reviews it."
     if not is_eligible_for_stage(user, stage, channel):
         return f"The “{stage.name}” stage is decided by {stage.eligibility_label}."
     missing = missing_training(user, channel)

@@ -1005,6 +1005,26 @@ PAGES: list[Row] = [
         write=True,
         api=False,
     ),
+    # Issue 13, finding 5: break-glass is given only by a portal admin or compliance officer,
+    # never to oneself. dana manages youtube-main: she may grant draft there, not break-glass.
+    Row(
+        "page grant break-glass on youtube-main",
+        "POST",
+        "/channels/youtube-main/grant/",
+        channel_visible("youtube-main", 403, api=False, admin=302),
+        data={"user": "bob", "perm": "break_glass_on_channel"},
+        write=True,
+        api=False,
+    ),
+    Row(
+        "page grant break-glass to admin on youtube-main (admin: to himself)",
+        "POST",
+        "/channels/youtube-main/grant/",
+        channel_visible("youtube-main", 403, api=False),  # admin too: nobody grants themselves
+        data={"user": "admin", "perm": "break_glass_on_channel"},
+        write=True,
+        api=False,
+    ),
     Row("page crisis console", "GET", "/crisis/", expect(200, anon=LOGIN), api=False),
     Row(
         "page crisis on pr channel",
