@@ -94,6 +94,10 @@ class Post(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="posts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_posts")
     co_authors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="co_authored_posts")
+    # Everyone whose words the post may carry: its author, everyone who was ever its co-author
+    # and everyone who created one of its revisions. Only ever added to (removing a co-author
+    # leaves them here): none of them approves the post (separation of duties).
+    writers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     state = models.CharField(max_length=20, choices=PostState.choices, default=PostState.DRAFT)
     current_revision = models.ForeignKey("Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # The review plan fixed at submission (stage ids in order) and the stage now open.

@@ -25,6 +25,19 @@ def is_author(user, post: Post) -> bool:
     return post.co_authors.filter(pk=user.pk).exists()
 
 
+def wrote(user, post: Post) -> bool:
+    """Is `user` one of the post's writers: its author, anyone who was ever its co-author, or
+    who created one of its revisions (`Post.writers`)? A writer never approves the post, even
+    after leaving its co-authors: the words under review may still be hers. Uses prefetched
+    writers when present; otherwise one query, which an action makes after locking the post."""
+    if post.author_id == user.pk:
+        return True
+    cache = getattr(post, "_prefetched_objects_cache", {})
+    if "writers" in cache:
+        return any(u.pk == user.pk for u in cache["writers"])
+    return post.writers.filter(pk=user.pk).exists()
+
+
 def may_view(user, post: Post) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
@@ -72,8 +85,8 @@ def _stage_reviewers(user, post: Post) -> str | None:
     channel, stage = post.channel, post.current_stage
     if stage is None:
         return "No review stage is open."
-    if is_author(user, post):
-        return "Authors never review their own post."
+    if wrote(user, post):
+        return "Nobody who wrote or co-authored a post reviews it."
     if not is_eligible_for_stage(user, stage, channel):
         return f"The “{stage.name}” stage is decided by {stage.eligibility_label}."
     missing = missing_training(user, channel)

@@ -23,12 +23,17 @@ FIELDS_ON_CHANGE = ["state", "version", "updated_at"]
 
 
 def lock_post(post: Post) -> Post:
-    """The post, locked for this transaction (only its own row: `of=("self",)`)."""
-    return (
-        Post.objects.select_for_update(of=("self",))
-        .select_related("channel", "current_revision", "current_stage", "current_stage__eligible_group")
-        .get(pk=post.pk)
-    )
+    """The post, locked for this transaction, then read afresh with what the checks need.
+
+    Two statements, not one `select_for_update().select_related(...)`: on PostgreSQL a locking
+    read that waited for another transaction re-reads only the locked row and keeps the joined
+    rows it read before waiting (or drops the row when the join no longer matches), so a
+    reviewer who waited on an edit would be judged on the revision and stage that were there
+    before it."""
+    Post.objects.select_for_update().filter(pk=post.pk).values_list("pk", flat=True).get()
+    return Post.objects.select_related(
+        "channel", "current_revision", "current_stage", "current_stage__eligible_group"
+    ).get(pk=post.pk)
 
 
 def lock_posts(post_ids) -> list[Post]:
@@ -82,6 +87,7 @@ def record_transition(action: str, post: Post, *, actor, before_state: str, **da
 
 
 def new_revision(post: Post, *, actor, number: int, content: dict) -> Revision:
+    """A new revision of `post` by `actor`; the caller records `actor` among its writers."""
     revision = Revision(post=post, number=number, created_by=actor, content_hash=Revision.hash_content(content))
     for name, value in content.items():
         setattr(revision, name, value)
@@ -91,6 +97,17 @@ def new_revision(post: Post, *, actor, number: int, content: dict) -> Revision:
         raise ValidationFailed(errors=exc.message_dict) from exc
     revision.save()
     return revision
+
+
+def add_writers(post: Post, users) -> None:
+    """Record `users` among the post's writers (its author, every co-author it ever had, every
+    creator of one of its revisions): none of them approves it. Only ever added to."""
+    through = Post.writers.through
+    if not users:
+        return
+    through.objects.bulk_create(
+        [through(post_id=post.pk, user_id=user.pk) for user in users if user is not None], ignore_conflicts=True
+    )
 
 
 def void_decisions(post: Post, reason: str) -> int:

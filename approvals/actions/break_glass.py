@@ -1,8 +1,9 @@
 """Break-glass publishing: in an emergency, a post goes out at once, approved or not.
 
-Holders of the break-glass permission on the channel (the crisis team everywhere, anyone it
-is granted to on one channel) may send a post out now with a reason, skipping whatever
-review it still needed. That is the control given up; what replaces it comes after:
+Holders of the break-glass permission on the channel (the crisis team everywhere, anyone a
+portal admin or compliance officer gave it to on one channel: `governance.break_glass`) may
+send a post out now with a reason, skipping whatever review it still needed, never what the
+posting policy blocks. That is the control given up; what replaces it comes after:
 compliance officers are e-mailed at once and must complete a retrospective review within
 24 hours (it stays in their queue until then), and every use is audited with what it skipped.
 
@@ -58,7 +59,8 @@ def break_glass(post: Post, *, actor, expected_version: int | None, reason: str)
     """Publish `post` now, approved or not (from draft, changes requested, in review, approved,
     scheduled, held or failed). Who: holders of the break-glass permission on its channel, its
     authors included. A reason is required; a post on a consent channel still needs a valid
-    consent. Closes the open review, requests delivery, and opens a retrospective review for
+    consent; a `block` finding of the posting policy refuses it (it skips review, not the
+    policy). Closes the open review, requests delivery, and opens a retrospective review for
     compliance officers, due in 24 hours, whom it e-mails once the change has committed."""
     post = lock_post(post)
     guard(post, Action.BREAK_GLASS, actor, expected_version)
@@ -69,7 +71,19 @@ def break_glass(post: Post, *, actor, expected_version: int | None, reason: str)
     if problem:
         raise ValidationFailed(problem, code="consent_required", errors={"consent": [problem]})
     before_state, skipped_stage = post.state, post.current_stage
-    check = policy_check(post)
+    # It goes out now: the time it was scheduled for is not when it is published.
+    check = policy_check(post, going_out_now=True)
+    if check.blocks:
+        # Break-glass skips the review, never the posting policy's blocks (a banned term,
+        # a missing certification, anything a rule says must not go out).
+        first = check.blocks[0]
+        more = f" ({len(check.blocks) - 1} more problem(s).)" if len(check.blocks) > 1 else ""
+        raise ValidationFailed(
+            f"Break-glass skips the review, never what the posting policy blocks: {first.message}{more}",
+            code="policy_blocked",
+            errors={"body": [f.message for f in check.blocks]},
+            extra={"findings": [f.as_dict() for f in check.findings]},
+        )
     unapproved = _unapproved_stages(post, check)
     fields = [*FIELDS_ON_CHANGE, *clear_review(post), "status_reason", "held_from"]
     post.state = PostState.PUBLISHING
@@ -96,8 +110,8 @@ def break_glass(post: Post, *, actor, expected_version: int | None, reason: str)
         skipped_from=before_state,
         open_stage=skipped_stage.slug if skipped_stage else None,
         unapproved_stages=unapproved,
-        # What the posting policy says of the text that went out: a break-glass publication
-        # is not stopped by it, but compliance should see what it overrode.
+        # What the posting policy says of the text that went out (warnings and escalations:
+        # a block refuses break-glass): compliance should see what the skipped review would have seen.
         findings=[f.as_dict() for f in check.findings],
         policy_versions=check.policy_versions,
         retrospective_review_id=review.pk,

@@ -24,6 +24,7 @@ from ..models import (
 from ..workflow import Action, performs
 from .base import (
     FIELDS_ON_CHANGE,
+    add_writers,
     check_schedule,
     clear_review,
     guard,
@@ -91,6 +92,7 @@ def create_post(
     post.save(update_fields=["current_revision"])
     if co_authors:
         post.co_authors.set(co_authors)
+    add_writers(post, [actor, *co_authors])
     audit.record(
         "approvals.post.create",
         actor=actor,
@@ -161,6 +163,8 @@ def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> 
         fields.append("current_revision")
     if co_authors_changed:
         post.co_authors.set(wanted)
+    # The revision's creator and new co-authors; a removed co-author stays one: her words may remain.
+    add_writers(post, [*([actor] if content_changed else []), *(added if co_authors_changed else [])])
     voided = void_decisions(post, "edited")
     post.state = PostState.DRAFT
     post.version += 1
@@ -191,8 +195,9 @@ def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> 
     return post
 
 
-def policy_check(post: Post, *, author=None) -> engine.CheckResult:
-    """The channel's effective posting policy applied to the post's current revision."""
+def policy_check(post: Post, *, author=None, going_out_now: bool = False) -> engine.CheckResult:
+    """The channel's effective posting policy applied to the post's current revision (as if
+    it went out now rather than at its scheduled time, with `going_out_now`)."""
     revision = post.current_revision
     draft = engine.Draft(
         body=revision.body,
@@ -200,7 +205,7 @@ def policy_check(post: Post, *, author=None) -> engine.CheckResult:
         link=revision.link,
         media_url=revision.media_url,
         media_alt_text=revision.media_alt_text,
-        scheduled_at=post.scheduled_at,
+        scheduled_at=None if going_out_now else post.scheduled_at,
         author=author or post.author,
         consent=post.consent,
     )

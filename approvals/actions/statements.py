@@ -21,7 +21,7 @@ from governance.rules import engine
 
 from .. import tasks
 from ..models import HoldingStatement, PolicyCheck, Post, PostState, ReviewStage, Revision
-from .base import new_revision
+from .base import add_writers, new_revision
 from .drafting import escalations, policy_check
 from .review import review_plan
 
@@ -136,6 +136,7 @@ def issue_holding_statement(statement: HoldingStatement, *, actor) -> Post:
         channel=channel, author=actor, state=PostState.DRAFT, holding_statement=statement, submitted_at=now
     )
     post.current_revision = new_revision(post, actor=actor, number=1, content=statement.content())
+    add_writers(post, [actor, statement.approved_by])  # the issuer, and who saved the statement's words
     # The policy as it is now, as for any submission: a block refuses the issue (nothing is
     # saved); each escalation adds its stage to the statement's plan (`review_plan`).
     result = policy_check(post, author=actor)

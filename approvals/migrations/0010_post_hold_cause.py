@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0008_notification"),
+        ("approvals", "0009_post_writers"),
         ("governance", "0004_consent_and_break_glass"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

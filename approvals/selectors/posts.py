@@ -36,6 +36,10 @@ def _co_author(user) -> Exists:
     return Exists(Post.co_authors.through.objects.filter(post_id=OuterRef("pk"), user_id=user.pk))
 
 
+def _writer(user) -> Exists:
+    return Exists(Post.writers.through.objects.filter(post_id=OuterRef("pk"), user_id=user.pk))
+
+
 def posts_visible_to(user) -> QuerySet[Post]:
     """Posts the user may see: their own (as author or co-author), every post on channels they
     review, publish on or manage, and everything for compliance officers and the crisis team."""
@@ -59,6 +63,7 @@ def post_for(user, post_id) -> Post:
         .select_related("current_stage__eligible_group", "channel__owning_department", "consent")
         .prefetch_related(
             "co_authors",
+            "writers",
             "consent__channels",
             Prefetch(
                 "decisions",

@@ -38,7 +38,7 @@ from ..models import (
     ReviewDecision,
     ReviewStage,
 )
-from .posts import _LIST_RELATED, _co_author
+from .posts import _LIST_RELATED, _writer
 
 
 def review_queue_for(user) -> QuerySet[Post]:
@@ -47,8 +47,9 @@ def review_queue_for(user) -> QuerySet[Post]:
     In review; the open stage is decided by a group the user is in, or by a channel
     permission the user holds on the post's channel; the user holds every training
     certification the channel's policy requires of reviewers (`uncertified_channels`); the
-    user is not an author; and the user has not already decided this stage, nor approved
-    another stage, of this revision. One query, however many channels, grants or posts (and
+    user is not one of its writers (author, any co-author it ever had, creators of its
+    revisions); and the user has not already decided this stage, nor approved another stage,
+    of this revision. One query, however many channels, grants or posts (and
     the constant few of `uncertified_channels`).
     """
     if not (user.is_authenticated and user.is_active):
@@ -73,7 +74,7 @@ def _eligible_queue(user) -> QuerySet[Post]:
         .filter(state=PostState.IN_REVIEW)
         .filter(eligible)
         .exclude(author=user)
-        .exclude(_co_author(user))
+        .exclude(_writer(user))
         .exclude(Exists(already_decided))
         .order_by("awaiting_since", "id")
     )
@@ -236,7 +237,7 @@ def _queue_branches(
     where, where_params = narrowing
     walk = _QUEUE_POSTS.format(
         post=Post._meta.db_table,
-        co_authors=Post.co_authors.through._meta.db_table,
+        writers=Post.writers.through._meta.db_table,
         decisions=ReviewDecision._meta.db_table,
     )
     exclusion_params = [scope.user_id] * 3
@@ -382,16 +383,17 @@ def _narrowed_queue(queue: QuerySet[Post], *, flagged=False, waiting_before=None
 
 
 # The posts of one walk of the queue: in review, at the walk's {scope}, narrowed by the page's
-# keyset and filters ({narrowing}), leaving out what the user may not decide (authors and
-# co-authors; a stage the user already decided, or any stage once they approved one, of
-# this revision). Doubled braces survive the first .format (table names); {scope} and
-# {narrowing} are filled per branch. Only table names from the models' metadata and fixed
-# fragments are formatted into the SQL; every value travels as a query parameter.
+# keyset and filters ({narrowing}), leaving out what the user may not decide (the post's
+# writers: author, any co-author it ever had, creators of its revisions; a stage the user
+# already decided, or any stage once they approved one, of this revision). Doubled braces
+# survive the first .format (table names); {scope} and {narrowing} are filled per branch.
+# Only table names from the models' metadata and fixed fragments are formatted into the SQL;
+# every value travels as a query parameter.
 _QUEUE_POSTS = """
     FROM {post} p
     WHERE p.state = 'in_review' AND {{scope}} AND {{narrowing}}
       AND p.author_id <> %s
-      AND NOT EXISTS (SELECT 1 FROM {co_authors} ca WHERE ca.post_id = p.id AND ca.user_id = %s)
+      AND NOT EXISTS (SELECT 1 FROM {writers} w WHERE w.post_id = p.id AND w.user_id = %s)
       AND NOT EXISTS (
           SELECT 1 FROM {decisions} d
           WHERE d.post_id = p.id AND d.revision_id = p.current_revision_id AND d.reviewer_id = %s

@@ -5,11 +5,12 @@ from guardian.shortcuts import assign_perm, remove_perm
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 import audit
-from core.errors import ValidationFailed
+from core.errors import PermissionDenied, ValidationFailed
 
-from .. import permissions
+from .. import break_glass, permissions
 from ..models import Channel, Department
 from ..permissions import (
+    BREAK_GLASS,
     CHANNEL_PERMISSIONS,
     DEPARTMENT_PERMISSIONS,
     MANAGE_CHANNEL,
@@ -40,7 +41,9 @@ def _channel_id(obj) -> int | None:
 
 @transaction.atomic
 def grant_permission(obj: Channel | Department, *, actor, perm: str, user=None, group=None) -> bool:
-    """Grant `perm` on a channel or department to a user or a group. Managers of the object.
+    """Grant `perm` on a channel or department to a user or a group. Managers of the object;
+    break-glass only portal admins and compliance officers, never to themselves (or a group
+    they are in), and compliance officers are told of it.
 
     Returns False (and records nothing) when the grantee already held it directly.
     """
@@ -57,11 +60,23 @@ def _change_grant(obj, *, actor, perm: str, user, group, grant: bool) -> bool:
     allowed, manage_perm = _grant_target(obj)
     if perm not in allowed:
         raise ValidationFailed(errors={"perm": [f"Unknown permission “{perm}”."]})
-    require(actor, manage_perm, obj)
     grantee, described = _grantee(user, group)
+    if grant and actor is not None and _includes(actor, user=user, group=group):
+        raise PermissionDenied(
+            "Nobody gives themselves a permission; ask another manager or a portal admin.", code="self_grant"
+        )
+    if perm == BREAK_GLASS and grant:
+        break_glass.require_granter(actor, users=[user] if user is not None else (), group=group)
+    elif perm == BREAK_GLASS and break_glass.may_grant(actor):
+        pass  # whoever may give break-glass may take it back, on any channel (so may managers)
+    else:
+        require(actor, manage_perm, obj)
     if (perm in _direct_perms(obj, user=user, group=group)) == grant:
         return False  # nothing to change
     (assign_perm if grant else remove_perm)(perm, grantee, obj)
+    if perm == BREAK_GLASS and grant:
+        name = user.get_username() if user is not None else f"the group {group.name}"
+        break_glass.announce(actor=actor, grantee=name, where=f"on {obj.name}")
     if user is not None:
         permissions.forget(user)
     audit.record(
@@ -72,6 +87,13 @@ def _change_grant(obj, *, actor, perm: str, user, group, grant: bool) -> bool:
         data={"perm": perm, **described},
     )
     return True
+
+
+def _includes(actor, *, user, group) -> bool:
+    """Would the grant reach `actor` (granted to them, or to a group they are in)?"""
+    if user is not None:
+        return user.pk == actor.pk
+    return actor.groups.filter(pk=group.pk).exists()
 
 
 def _direct_perms(obj, *, user=None, group=None) -> set[str]:

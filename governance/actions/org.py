@@ -9,9 +9,9 @@ from guardian.utils import get_group_obj_perms_model
 
 import audit
 from accounts import roles
-from core.errors import StaleVersion, ValidationFailed
+from core.errors import PermissionDenied, StaleVersion, ValidationFailed
 
-from .. import permissions
+from .. import break_glass, permissions
 from ..models import Channel, Department
 from ..permissions import (
     DEPARTMENT_GROUP_DEPARTMENT_GRANTS,
@@ -195,8 +195,13 @@ def _change_membership(department: Department, *, actor, user, role: str, add: b
     groups = department.groups_by_role()
     if role not in groups:
         raise ValidationFailed(errors={"role": [f"Choose one of {', '.join(groups)}."]})
+    gives_break_glass = add and break_glass.group_holds_it(groups[role])
+    if gives_break_glass:  # joining a group that holds break-glass somewhere is being given it
+        break_glass.require_granter(actor, users=[user])
     if not _change_group(user, groups[role], add=add):
         return False
+    if gives_break_glass:
+        break_glass.announce(actor=actor, grantee=user.get_username(), where=f"as {role} of {department.name}")
     audit.record(
         f"governance.department.{'add_member' if add else 'remove_member'}",
         actor=actor,
@@ -222,9 +227,16 @@ def assign_role(user, *, actor, role: str) -> bool:
     require_portal_admin(actor)
     if role not in roles.ALL_ROLES:
         raise ValidationFailed(errors={"role": [f"Choose one of {', '.join(roles.ALL_ROLES)}."]})
+    if actor is not None and actor.pk == user.pk:
+        raise PermissionDenied("Nobody gives themselves a role; ask another portal admin.", code="self_grant")
     group, _ = Group.objects.get_or_create(name=role)
+    gives_break_glass = break_glass.group_holds_it(group)
+    if gives_break_glass:  # the Crisis Team holds break-glass everywhere
+        break_glass.require_granter(actor, users=[user])
     if not _change_group(user, group, add=True):
         return False
+    if gives_break_glass:
+        break_glass.announce(actor=actor, grantee=user.get_username(), where=f"on every channel (role {role})")
     audit.record("accounts.role.assign", actor=actor, target=user, data={"role": role})
     return True
 

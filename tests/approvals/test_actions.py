@@ -105,7 +105,7 @@ class TestCreateAndEdit:
         post = actions.create_post(actor=demo["alice"], channel=channel, body="Together", co_authors=[fresh(cory)])
         post = actions.edit_post(post, actor=fresh(cory), expected_version=1, body="Together, edited")
         post = actions.submit(post, actor=fresh(cory), expected_version=2)
-        with pytest.raises(PermissionDenied, match="Authors never review"):
+        with pytest.raises(PermissionDenied, match="Nobody who wrote"):
             actions.approve(post, actor=fresh(cory), expected_version=post.version)
 
 

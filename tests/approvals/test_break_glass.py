@@ -192,13 +192,45 @@ class TestBreakGlass:
         actions.break_glass(post, actor=demo["dana"], expected_version=post.version, reason=REASON)
         assert events("approvals.post.break_glass")[0].data["unapproved_stages"] == []
 
-    def test_policy_findings_are_recorded_not_enforced(self, demo):
+    def test_a_banned_term_is_refused_not_skipped(self, demo):
+        """Break-glass skips review stages, never a `block` finding (issue 13, finding 5)."""
         research = Channel.objects.get(slug="research-blog")
         post = actions.create_post(actor=demo["dana"], channel=research, body="A miracle cure, see bit.ly/x")
+        with pytest.raises(ValidationFailed, match="never what the posting policy blocks") as error:
+            actions.break_glass(post, actor=demo["dana"], expected_version=post.version, reason=REASON)
+        assert error.value.code == "policy_blocked"
+        assert {f["severity"] for f in error.value.extra["findings"]} >= {"block"}
+        post.refresh_from_db()
+        assert post.state == PostState.DRAFT and not RetrospectiveReview.objects.exists()
+        assert not events("approvals.post.break_glass")
+
+    def test_a_missing_certification_is_refused_not_skipped(self, demo, channel, story_consent):
+        governance_actions.save_policy(
+            actor=None,
+            name="HIPAA",
+            channel=channel,
+            rules=[{"kind": "training", "severity": "block", "course": "hipaa-privacy"}],
+        )
+        post = new_post(demo["alice"], channel, story_consent)  # alice holds no certification
+        with pytest.raises(ValidationFailed, match="hipaa-privacy") as error:
+            actions.break_glass(post, actor=demo["dana"], expected_version=post.version, reason=REASON)
+        assert error.value.code == "policy_blocked"
+        assert Post.objects.get(pk=post.pk).state == PostState.DRAFT
+
+    def test_warnings_and_escalations_are_recorded_for_compliance(self, demo):
+        research = Channel.objects.get(slug="research-blog")
+        governance_actions.save_policy(
+            actor=None,
+            name="Careful words",
+            channel=research,
+            rules=[{"kind": "lexicon", "severity": "escalate", "terms": ["embargo"]}],
+        )
+        post = actions.create_post(actor=demo["dana"], channel=research, body="The embargo ends at noon.")
         post = actions.break_glass(post, actor=demo["dana"], expected_version=post.version, reason=REASON)
         assert post.state == PostState.PUBLISHING
         findings = events("approvals.post.break_glass")[0].data["findings"]
-        assert {f["severity"] for f in findings} >= {"block"}
+        severities = {f["severity"] for f in findings}
+        assert "escalate" in severities and "block" not in severities
 
     def test_a_consent_channel_still_needs_a_valid_consent(self, demo, channel, make_post, story_consent):
         channel = governance_actions.update_channel(channel, actor=None, requires_consent=True)

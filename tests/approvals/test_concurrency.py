@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from approvals import actions
-from approvals.models import Post, PostState, ReviewDecision
-from core.errors import Conflict, StaleVersion
+from approvals import permissions as post_permissions
+from approvals.models import Decision, Post, PostState, ReviewDecision
+from core.errors import Conflict, DomainError, StaleVersion
 from governance import actions as governance_actions
 from governance.models import Channel
 from tests.support.concurrency import race
@@ -77,3 +78,50 @@ def test_an_edit_racing_an_approval_never_leaves_an_approval_on_unapproved_conte
         if post.state == PostState.DRAFT:  # the edit won: a new revision, nothing approved on it
             assert not ReviewDecision.objects.filter(post=post, voided_at__isnull=True).exists()
     assert outcomes <= {PostState.DRAFT, PostState.IN_REVIEW}
+
+
+def test_a_co_author_leaving_while_submitted_and_approved_never_approves_her_words(org):
+    """Separation of duties across revisions: cory co-authors alice's post and rewrites it, then
+    removes herself from the co-authors while alice submits and cory tries to approve. Whatever
+    the interleaving, no approval by anyone who wrote one of its revisions is ever recorded."""
+    channel, users = org
+    cory = get_user_model().objects.create_user("cory", password="a-long-password-1")
+    for role in ("authors", "reviewers"):
+        governance_actions.add_department_member(channel.owning_department, actor=None, user=cory, role=role)
+    for _ in range(6):
+        post = actions.create_post(actor=users["alice"], channel=channel, body="Garden news", co_authors=[fresh(cory)])
+        post = actions.edit_post(post, actor=fresh(cory), expected_version=post.version, body="Garden news, by cory")
+
+        def leave():
+            current = Post.objects.get(pk=post.pk)
+            return actions.edit_post(current, actor=fresh(cory), expected_version=current.version, co_authors=[])
+
+        def submit():
+            current = Post.objects.get(pk=post.pk)
+            return actions.submit(current, actor=fresh(users["alice"]), expected_version=current.version)
+
+        def approve():
+            outcomes = []
+            for _ in range(30):
+                current = Post.objects.get(pk=post.pk)
+                if current.state != PostState.IN_REVIEW:
+                    continue
+                try:
+                    outcomes.append(actions.approve(current, actor=fresh(cory), expected_version=current.version))
+                except DomainError as exc:
+                    outcomes.append(exc)
+            return outcomes
+
+        race(leave, submit, approve)
+        writers = {users["alice"].pk, cory.pk, *post.revisions.values_list("created_by_id", flat=True)}
+        approvers = ReviewDecision.objects.filter(post=post, decision=Decision.APPROVE).values_list(
+            "reviewer_id", flat=True
+        )
+        assert not set(approvers) & writers
+        # And after the race, in whatever state it left the post, cory still may not approve.
+        current = Post.objects.get(pk=post.pk)
+        if current.state != PostState.IN_REVIEW:
+            if current.state != PostState.DRAFT:
+                continue
+            current = actions.submit(current, actor=fresh(users["alice"]), expected_version=current.version)
+        assert "approve" not in post_permissions.available_actions(fresh(cory), Post.objects.get(pk=current.pk))

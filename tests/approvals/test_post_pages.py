@@ -186,7 +186,7 @@ def test_a_refused_action_is_403(client_as, make_post):
     post = make_post("in_review")
     response = client_as("alice").post(f"/posts/{post.pk}/approve/", {"version": post.version})
     assert response.status_code == 403
-    assert "Authors never review their own post." in response.content.decode()
+    assert "Nobody who wrote or co-authored a post reviews it." in response.content.decode()
 
 
 def test_comment_and_reply(client_as, make_post):

@@ -135,6 +135,14 @@ def _build_world() -> dict:
     ).pk
     w["hs_x"] = HoldingStatement.objects.filter(channel=channels["x-news"]).order_by("pk").first().pk
 
+    # Issue 13, finding 1: a post in review that rachel once co-authored (a plain row: she left
+    # the co-authors since). She reviews patient-stories, and still may not approve it.
+    written = actions.create_post(
+        actor=users["alice"], channel=channels["patient-stories"], body="Our choir sings on Sunday.", consent=joan
+    )
+    written.writers.add(users["rachel"])
+    w["a_written_by_rachel"] = actions.submit(written, actor=users["alice"], expected_version=written.version).pk
+
     for slug in ("podcast", "patient-stories"):
         w[f"policy_{slug}"] = PostingPolicy.objects.get(channel=channels[slug]).pk
     w["policy_org"] = PostingPolicy.objects.get(channel=None, department=None).pk
@@ -240,10 +248,13 @@ AUTHOR_OF = {  # post key -> author (the visibility of posts not named here is b
     "d_draft": "dana",
     "glass_post": "dana",
     "d_published": "dana",
+    "a_written_by_rachel": "alice",
 }
 CO_AUTHORS = {"b_coauthored": {"alice"}}
 POST_CHANNEL = {
-    **dict.fromkeys(["a_draft", "a_review", "a_compliance", "a_published", "a_fresh"], "patient-stories"),
+    **dict.fromkeys(
+        ["a_draft", "a_review", "a_compliance", "a_published", "a_fresh", "a_written_by_rachel"], "patient-stories"
+    ),
     **dict.fromkeys(["b_review", "b_scheduled", "b_held", "b_published", "b_draft", "b_coauthored"], "x-news"),
     **dict.fromkeys(["b_approved", "b_failed"], "facebook-main"),
     "b_publishing": "employee-news",
@@ -482,6 +493,14 @@ ROWS: list[Row] = [
         # rachel approved the channel stage: one person approves one stage only.
         visible("a_compliance", 403, carol=200),
         data=version_of("a_compliance"),
+        write=True,
+    ),
+    Row(
+        "api approve a post its reviewer once co-authored",
+        "POST",
+        f"{API}/posts/{{a_written_by_rachel}}/approve/",
+        visible("a_written_by_rachel", 403, admin=200),  # rachel: 403, she wrote it
+        data=version_of("a_written_by_rachel"),
         write=True,
     ),
     Row(
@@ -905,6 +924,15 @@ PAGES: list[Row] = [
         api=False,
     ),
     Row(
+        "page approve a post its reviewer once co-authored",
+        "POST",
+        "/posts/{a_written_by_rachel}/approve/",
+        visible("a_written_by_rachel", 403, api=False, admin=302),  # rachel: 403, she wrote it
+        data=version_of("a_written_by_rachel"),
+        write=True,
+        api=False,
+    ),
+    Row(
         "page approve pr post",
         "POST",
         "/posts/{b_review}/approve/",
@@ -975,6 +1003,26 @@ PAGES: list[Row] = [
         "/channels/youtube-main/grant/",
         channel_visible("youtube-main", 403, api=False, dana=302, admin=302),
         data={"user": "bob", "perm": "draft_on_channel"},
+        write=True,
+        api=False,
+    ),
+    # Issue 13, finding 5: break-glass is given only by a portal admin or compliance officer,
+    # never to oneself. dana manages youtube-main: she may grant draft there, not break-glass.
+    Row(
+        "page grant break-glass on youtube-main",
+        "POST",
+        "/channels/youtube-main/grant/",
+        channel_visible("youtube-main", 403, api=False, admin=302),
+        data={"user": "bob", "perm": "break_glass_on_channel"},
+        write=True,
+        api=False,
+    ),
+    Row(
+        "page grant break-glass to admin on youtube-main (admin: to himself)",
+        "POST",
+        "/channels/youtube-main/grant/",
+        channel_visible("youtube-main", 403, api=False),  # admin too: nobody grants themselves
+        data={"user": "admin", "perm": "break_glass_on_channel"},
         write=True,
         api=False,
     ),
@@ -1300,7 +1348,7 @@ QUEUES = {
     "ray": {"b_review"},
     "carol": {"a_compliance"},
     "dana": set(),
-    "admin": {"a_review", "b_review"},
+    "admin": {"a_review", "b_review", "a_written_by_rachel"},  # rachel wrote it: not in her queue
 }
 
 
