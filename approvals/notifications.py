@@ -63,14 +63,15 @@ def _notify_in_app(users, *, kind: str, message: str, post: Post | None = None) 
 
 
 def eligible_reviewers(post: Post, stage: ReviewStage):
-    """Active users who may decide `stage` of `post`, authors excluded."""
+    """Active users who may decide `stage` of `post`, its writers (author, any co-author it ever
+    had, creators of its revisions) excluded."""
     from django.contrib.auth import get_user_model
 
     if stage.eligible_group_id:
         users = get_user_model().objects.filter(groups=stage.eligible_group_id, is_active=True)
     else:
         users = permissions.users_with(stage.eligible_permission, post.channel)
-    return users.exclude(pk=post.author_id).exclude(co_authored_posts=post)
+    return users.exclude(pk=post.author_id).exclude(pk__in=post.writers.values("pk"))
 
 
 def stage_opened(post_id: int, stage_id: int) -> int:

@@ -28,6 +28,7 @@ from .serializers import (
     RetrospectiveCompleteInput,
     RetrospectiveFilters,
     RetrospectiveReviewSerializer,
+    ReviewQueueFilters,
 )
 
 
@@ -35,7 +36,9 @@ class ReviewQueuePagination(KeysetPagination):
     ordering = ("awaiting_since", "id")
 
     def fetch(self, queryset, after, limit):
-        # The queue page's filters, read as the page reads them (`QueueFilters.from_query`).
+        # The queue page's filters, read as the page reads them (`QueueFilters.from_query`), once
+        # they are known to be valid (a bad value is a 400, not silently no filter).
+        ReviewQueueFilters(data=self.request.query_params).is_valid(raise_exception=True)
         filters = selectors.QueueFilters.from_query(self.request.query_params)
         return selectors.queue_page(self.request.user, filters, after=after, limit=limit)
 

@@ -345,6 +345,15 @@ class QueryBooleanField(serializers.BooleanField):
     NULL_VALUES = set()  # `?open=null` is not a boolean: a 400, not "no filter"
 
 
+class ReviewQueueFilters(serializers.Serializer):
+    """The queue page's filters, checked strictly (the page ignores a bad value; the API says so)."""
+
+    channel = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    department = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    waiting = serializers.ChoiceField(choices=["1d", "3d", "7d"], required=False, allow_blank=True)
+    flagged = QueryBooleanField(required=False, allow_null=True, default=None)
+
+
 class RetrospectiveFilters(serializers.Serializer):
     # allow_null: a missing query parameter is "no filter", not False.
     open = QueryBooleanField(required=False, allow_null=True, default=None)

@@ -152,6 +152,10 @@ def test_review_queue_accepts_the_queue_pages_filters(api_as, demo, channel):
     assert ids(flagged="1") == [flagged.pk]
     assert ids(channel="patient-stories") == [old.pk, flagged.pk, plain.pk]
     assert ids(channel="x-news") == []
+    # The page ignores a value it does not know; the API says so.
+    for bad in ({"waiting": "2d"}, {"flagged": "maybe"}):
+        refused = client.get(f"{V1}/review-queue/", bad)
+        assert refused.status_code == 400 and set(refused.json()["errors"]) == set(bad), refused.json()
 
 
 def test_review_queue_leaves_out_what_a_reviewer_lacking_training_may_not_decide(api_as, demo, channel):
