@@ -241,6 +241,16 @@ class CrisisIncident(models.Model):
     def scope_label(self) -> str:
         return scope_label(self)
 
+    @property
+    def scope_words(self) -> str:
+        """Where it was declared, in people's words (the pages and findings; `scope_label` is
+        the log's)."""
+        if self.channel_id:
+            return f"declared on {self.channel.name}"
+        if self.department_id:
+            return f"declared for every channel of {self.department.name}"
+        return "declared organization-wide"
+
 
 class Consent(models.Model):
     """A person's written consent to be featured on some channels (patient stories).

@@ -174,7 +174,7 @@ def crisis_findings(crisis) -> list[Finding]:
         Finding(
             CRISIS,
             ESCALATE,
-            f"A crisis covers this channel ({crisis.scope_label}) since {since:%Y-%m-%d %H:%M %Z}: "
+            f"A crisis covers this channel ({crisis.scope_words}) since {since:%Y-%m-%d %H:%M %Z}: "
             f"“{crisis.reason.strip()}”. The post will need the crisis team's approvals before it goes out.",
         )
     ]

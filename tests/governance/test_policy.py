@@ -256,6 +256,13 @@ class TestACrisisIsAFinding:
         assert len(crisis) == 1 and crisis[0].severity == "escalate"
         assert "Power outage downtown" in crisis[0].message and "crisis team" in crisis[0].message
         assert "2026-03-04" in crisis[0].message
+        # Where it was declared, in people's words (names, never slugs).
+        said = {
+            "organization": "declared organization-wide",
+            "department": f"declared for every channel of {blog.owning_department.name}",
+            "channel": f"declared on {blog.name}",
+        }[scope]
+        assert said in crisis[0].message and blog.slug not in crisis[0].message
         assert result.crisis is not None
         # The crisis adds its own crisis-team stages, not the escalation stages (compliance).
         assert result.escalations == []
