@@ -8,6 +8,8 @@ from django.dispatch import Signal
 
 # user, tokens_revoked (int)
 password_changed = Signal()
+# user: the current password typed on the password page was wrong (counted by the lockout)
+password_check_failed = Signal()
 # user, device
 otp_device_confirmed = Signal()
 # user, device

@@ -2,6 +2,7 @@ from base64 import b32encode
 from urllib.parse import urlencode
 
 import segno
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -14,7 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from . import actions
+from . import signals as account_signals
 from .forms import ConfirmPasswordForm, OneTimeCodeForm, SignInCodeForm
+from .lockout import lockout_response
 from .two_factor import (
     FEW_BACKUP_CODES_LEFT,
     backup_codes_left,
@@ -38,6 +41,24 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("dashboard")
+
+    def post(self, request, *args, **kwargs):
+        # Guessing the current password counts like guessing it at sign-in: the same lockout
+        # (django-axes, by username and by address), and every wrong guess is audited.
+        if not AxesProxyHandler.is_allowed(request, self._credentials()):
+            return lockout_response(request, credentials=self._credentials())
+        return super().post(request, *args, **kwargs)
+
+    def _credentials(self) -> dict:
+        return {"username": self.request.user.get_username()}
+
+    def form_invalid(self, form):
+        if "old_password" in form.errors:
+            account_signals.password_check_failed.send(sender=type(self), user=self.request.user)
+            AxesProxyHandler.user_login_failed(sender=type(self), credentials=self._credentials(), request=self.request)
+            if not AxesProxyHandler.is_allowed(self.request, self._credentials()):
+                return lockout_response(self.request, credentials=self._credentials())
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         actions.change_password(form.user, new_password=form.cleaned_data["new_password1"])

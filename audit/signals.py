@@ -48,6 +48,11 @@ def record_password_changed(sender, user, tokens_revoked=0, **kwargs):
     record("accounts.password.changed", actor=user, target=user, data={"tokens_revoked": tokens_revoked})
 
 
+@receiver(account_signals.password_check_failed, dispatch_uid="audit_password_check_failed")
+def record_password_check_failed(sender, user, **kwargs):
+    record("accounts.password.wrong_current", actor=user, target=user)
+
+
 @receiver(account_signals.otp_device_confirmed, dispatch_uid="audit_otp_device_confirmed")
 def record_otp_device_confirmed(sender, user, device, **kwargs):
     record("accounts.otp.device_confirmed", actor=user, target=user, data={"device": device.persistent_id})
