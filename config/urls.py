@@ -83,3 +83,4 @@ urlpatterns = [
 
 # Unrouted addresses under /api/ answer JSON like every other API error.
 handler404 = "config.not_found.not_found"
+handler400 = "config.not_found.bad_request"
