@@ -11,6 +11,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
@@ -139,6 +140,15 @@ class CursorPagination(pagination.CursorPagination):
 
     def get_page_size(self, request):
         return page_size_from(request, default=self.page_size, maximum=self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """A forged cursor whose position is not a value of the ordering field (`p=2026` on a
+        datetime, `p=abc` on an id, a number too large for the column) is an invalid cursor
+        (404, as DRF answers a cursor it cannot decode), not a 500."""
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (DjangoValidationError, ValueError, TypeError, OverflowError, DataError):
+            raise exceptions.NotFound("Invalid cursor.") from None
 
     def get_schema_operation_parameters(self, view):
         return [
