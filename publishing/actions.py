@@ -21,8 +21,22 @@ SETTINGS_BY_KIND = {
 MASTODON_VISIBILITIES = {"public", "unlisted", "private", "direct"}
 
 
+def _unstorable(value) -> bool:
+    """Does a setting (a key or value, at any depth) hold text the database cannot store: a NUL
+    character, or a lone surrogate (not valid UTF-8)?"""
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(_unstorable(key) or _unstorable(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_unstorable(item) for item in value)
+    return False
+
+
 def _problems(kind: str, settings: dict) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    if _unstorable(settings):
+        return {"settings": ["Settings may not contain NUL characters or lone surrogates."]}
     unknown = set(settings) - SETTINGS_BY_KIND[kind]
     if unknown:
         errors["settings"] = [f"Not a setting of the {kind} connector: {', '.join(sorted(unknown))}."]

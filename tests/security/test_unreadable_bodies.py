@@ -42,3 +42,22 @@ def test_pages_keep_their_html_400(client, demo, settings):
     big = "a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
     response = client.post("/accounts/login/", data={"username": big, "password": "x"})
     assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"kind": "webhook", "settings": {"url": "https://example.org/h\\u0000"}, "version": 0}',
+        '{"kind": "webhook", "settings": {"url": "https://example.org/\\ud800"}, "version": 0}',
+        '{"kind": "email", "settings": {"recipients": ["a@example.org", "b\\u0000@example.org"]}, "version": 0}',
+    ],
+    ids=["nul", "lone-surrogate", "nul-in-a-list"],
+)
+def test_connector_settings_the_database_cannot_store_are_a_400(api_as, demo, raw):
+    """Issue 14, finding 8 (part): NUL or a lone surrogate in connector settings was a 500."""
+    client = api_as("admin")
+    client.raise_request_exception = False
+    response = client.put(f"{V1}/channels/research-blog/connector/", data=raw, content_type="application/json")
+    assert response.status_code == 400, response.content[:200]
+    assert "NUL characters or lone surrogates" in response.json()["errors"]["settings"][0]
+    assert client.get(f"{V1}/channels/research-blog/connector/").json()["kind"] == "feed"  # unchanged
