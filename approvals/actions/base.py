@@ -99,6 +99,21 @@ def new_revision(post: Post, *, actor, number: int, content: dict) -> Revision:
     return revision
 
 
+def refuse_blocks(result, lead: str, *, more: str = "") -> None:
+    """Refuse (400, `policy_blocked`) when the posting policy's check `result` has a `block`
+    finding: `lead` and the first one's message, then `more` (formatted with `n`, the count of
+    the others) when there are others; every block in `errors`, every finding in the body."""
+    if not result.blocks:
+        return
+    others = len(result.blocks) - 1
+    raise ValidationFailed(
+        f"{lead}{result.blocks[0].message}{more.format(n=others) if more and others else ''}",
+        code="policy_blocked",
+        errors={"body": [f.message for f in result.blocks]},
+        extra={"findings": [f.as_dict() for f in result.findings]},
+    )
+
+
 def add_writers(post: Post, users) -> None:
     """Record `users` among the post's writers (its author, every co-author it ever had, every
     creator of one of its revisions): none of them approves it. Only ever added to."""

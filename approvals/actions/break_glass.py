@@ -27,7 +27,7 @@ from .. import signals, tasks
 from ..models import Decision, Post, PostState, RetrospectiveReview, ReviewStage
 from ..permissions import active_decisions, going_out_problem
 from ..workflow import Action, performs
-from .base import FIELDS_ON_CHANGE, clear_review, guard, lock_post, record_transition
+from .base import FIELDS_ON_CHANGE, clear_review, guard, lock_post, record_transition, refuse_blocks
 from .drafting import escalations, policy_check
 from .review import review_plan
 
@@ -73,17 +73,11 @@ def break_glass(post: Post, *, actor, expected_version: int | None, reason: str)
     before_state, skipped_stage = post.state, post.current_stage
     # It goes out now: the time it was scheduled for is not when it is published.
     check = policy_check(post, going_out_now=True)
-    if check.blocks:
-        # Break-glass skips the review, never the posting policy's blocks (a banned term,
-        # a missing certification, anything a rule says must not go out).
-        first = check.blocks[0]
-        more = f" ({len(check.blocks) - 1} more problem(s).)" if len(check.blocks) > 1 else ""
-        raise ValidationFailed(
-            f"Break-glass skips the review, never what the posting policy blocks: {first.message}{more}",
-            code="policy_blocked",
-            errors={"body": [f.message for f in check.blocks]},
-            extra={"findings": [f.as_dict() for f in check.findings]},
-        )
+    # Break-glass skips the review, never the posting policy's blocks (a banned term, a missing
+    # certification, anything a rule says must not go out).
+    refuse_blocks(
+        check, "Break-glass skips the review, never what the posting policy blocks: ", more=" ({n} more problem(s).)"
+    )
     unapproved = _unapproved_stages(post, check)
     fields = [*FIELDS_ON_CHANGE, *clear_review(post), "status_reason", "held_from"]
     post.state = PostState.PUBLISHING

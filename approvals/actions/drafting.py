@@ -31,6 +31,7 @@ from .base import (
     lock_post,
     new_revision,
     record_transition,
+    refuse_blocks,
     void_decisions,
 )
 from .review import review_plan
@@ -235,15 +236,7 @@ def submit(post: Post, *, actor, expected_version: int | None) -> Post:
     guard(post, Action.SUBMIT, actor, expected_version)
     before_state = post.state
     result = policy_check(post, author=actor)
-    if result.blocks:
-        first = result.blocks[0].message
-        more = f" ({len(result.blocks) - 1} more problem(s) below.)" if len(result.blocks) > 1 else ""
-        raise ValidationFailed(
-            f"The posting policy blocks this post: {first}{more}",
-            code="policy_blocked",
-            errors={"body": [f.message for f in result.blocks]},
-            extra={"findings": [f.as_dict() for f in result.findings]},
-        )
+    refuse_blocks(result, "The posting policy blocks this post: ", more=" ({n} more problem(s) below.)")
     post.escalations = escalations(post, result)
     # A submission is never the holding-statement path (only issuing one during its crisis is):
     # a statement sent back and resubmitted gets the channel's normal review.

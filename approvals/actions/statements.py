@@ -21,7 +21,7 @@ from governance.rules import engine
 
 from .. import tasks
 from ..models import HoldingStatement, PolicyCheck, Post, PostState, ReviewStage, Revision
-from .base import add_writers, new_revision
+from .base import add_writers, new_revision, refuse_blocks
 from .drafting import escalations, policy_check
 from .review import review_plan
 
@@ -88,13 +88,7 @@ def save_holding_statement(
     result = engine.check(
         statement.channel, engine.Draft(body=statement.body, title=statement.title, link=statement.link)
     )
-    if result.blocks:
-        raise ValidationFailed(
-            f"The posting policy blocks this statement: {result.blocks[0].message}",
-            code="policy_blocked",
-            errors={"body": [f.message for f in result.blocks]},
-            extra={"findings": [f.as_dict() for f in result.findings]},
-        )
+    refuse_blocks(result, "The posting policy blocks this statement: ")
     if not creating:
         statement.version += 1
     statement.save()
@@ -140,13 +134,7 @@ def issue_holding_statement(statement: HoldingStatement, *, actor) -> Post:
     # The policy as it is now, as for any submission: a block refuses the issue (nothing is
     # saved); each escalation adds its stage to the statement's plan (`review_plan`).
     result = policy_check(post, author=actor)
-    if result.blocks:
-        raise ValidationFailed(
-            f"The posting policy blocks this statement: {result.blocks[0].message}",
-            code="policy_blocked",
-            errors={"body": [f.message for f in result.blocks]},
-            extra={"findings": [f.as_dict() for f in result.findings]},
-        )
+    refuse_blocks(result, "The posting policy blocks this statement: ")
     post.escalations = escalations(post, result)
     plan = review_plan(post, crisis=incident)
     if not plan or not any(stage.applies == ReviewStage.Applies.HOLDING_STATEMENT for stage in plan):
