@@ -259,7 +259,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's three, with a JSON parser that answers a too deeply nested body with a 400.
     "DEFAULT_PARSER_CLASSES": [
-        "core.api.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -278,7 +278,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"ConnectorKindEnum": "publishing.models.ConnectorKind"},
     # API.md: "JSON in and out". (Form bodies still parse, for the browsable tests, but are
     # not part of the contract.)
-    "PARSER_WHITELIST": ["core.api.JSONParser"],
+    "PARSER_WHITELIST": ["core.parsers.JSONParser"],
     # The error statuses and bodies of API.md, declared once for every operation.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

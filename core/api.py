@@ -15,23 +15,12 @@ from django.db import DataError
 from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
-from rest_framework import exceptions, pagination, parsers, serializers, status
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, with a body nested too deeply for the decoder (RecursionError, a
-    500 before) answered as any other unreadable body: 400 `parse_error`."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
 
 
 def exception_handler(exc, context):
