@@ -23,14 +23,14 @@ import hashlib
 import hmac
 import logging
 import os
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 from django.conf import settings
 from django.utils import timezone
+
+from core import outbound
 
 from .chain import timestamp, verify_extension
 from .models import CHAIN_HEAD_ID, GENESIS_HASH, AuditChainHead, AuditCheckpoint
@@ -247,11 +247,21 @@ def _append(path: str, data: bytes) -> None:
 
 
 def _post(url: str, body: bytes) -> None:
+    """POST the line through the guarded outbound client (core.outbound): public addresses
+    only unless AUDIT_CHECKPOINT_URL_ALLOW_PRIVATE (an operator's internal evidence store), no
+    proxy from the environment, no redirect followed."""
     if not url.startswith(("https://", "http://")):
         raise ValueError("only http(s) URLs are supported")
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url, data=body, method="POST", headers={"Content-Type": "application/json", "User-Agent": "Clearpost"}
-    )
-    with urllib.request.urlopen(request, timeout=URL_TIMEOUT_SECONDS) as response:  # noqa: S310  # nosec B310
-        if not 200 <= response.status < 300:
-            raise urllib.error.URLError(f"HTTP {response.status}")
+    try:
+        answer = outbound.request(
+            "POST",
+            url,
+            headers={"Content-Type": "application/json"},
+            body=body,
+            timeout=URL_TIMEOUT_SECONDS,
+            allow_private=bool(getattr(settings, "AUDIT_CHECKPOINT_URL_ALLOW_PRIVATE", False)),
+        )
+    except outbound.OutboundError as exc:
+        raise ValueError(exc.reason) from exc
+    if not 200 <= answer.status < 300:
+        raise ValueError(f"HTTP {answer.status}")

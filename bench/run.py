@@ -20,6 +20,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clearpost_bench")
 os.environ.update({"DATABASE_URL": BENCH_DB, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings"})
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# The publishing benchmark's webhook sink listens on 127.0.0.1, which the outbound client
+# refuses unless private addresses are allowed (a development switch; DEBUG is on here).
+os.environ.setdefault("OUTBOUND_ALLOW_PRIVATE_ADDRESSES", "true")
 # Notifications go to memory if they run at all: the workflow's e-mail is built and "sent",
 # but nowhere.
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")

@@ -302,12 +302,16 @@ PUBLISHING_PARALLEL_CALLS = env.int("PUBLISHING_PARALLEL_CALLS", default=16)
 # A job handed to a worker and not finished after this long is handed out again.
 PUBLISHING_STUCK_AFTER_SECONDS = env.int("PUBLISHING_STUCK_AFTER_SECONDS", default=120)
 # A post's image is fetched from its approved address and uploaded with it (Mastodon): at most
-# this many bytes, within this many seconds, and from a public address only — an author's URL
-# must not make the worker read the internal network — unless private addresses are allowed
-# (local development and the tests, whose servers listen on 127.0.0.1).
+# this many bytes, within this many seconds (and from a public address only, as every call).
 PUBLISHING_MEDIA_MAX_BYTES = env.int("PUBLISHING_MEDIA_MAX_BYTES", default=40 * 1024 * 1024)
 PUBLISHING_MEDIA_FETCH_SECONDS = env.float("PUBLISHING_MEDIA_FETCH_SECONDS", default=60.0)
-PUBLISHING_MEDIA_ALLOW_PRIVATE = env.bool("PUBLISHING_MEDIA_ALLOW_PRIVATE", default=DEBUG)
+# Every outbound call (connectors, webhooks, media, core/outbound.py) reaches public addresses
+# only: a manager's connector address or an author's image address must not make the worker
+# read the internal network. This development switch lets them reach private, loopback and
+# link-local addresses too (a fake platform on 127.0.0.1). Off unless set, even with DEBUG on;
+# `check --deploy` refuses it with DEBUG off (publishing.E001). It replaces
+# PUBLISHING_MEDIA_ALLOW_PRIVATE, which is no longer read.
+OUTBOUND_ALLOW_PRIVATE_ADDRESSES = env.bool("OUTBOUND_ALLOW_PRIVATE_ADDRESSES", default=False)
 # How long to wait for the platform to finish processing an upload before trying again later.
 PUBLISHING_MEDIA_PROCESSING_SECONDS = env.float("PUBLISHING_MEDIA_PROCESSING_SECONDS", default=60.0)
 
@@ -327,6 +331,10 @@ AUDIT_CHECKPOINT_PREVIOUS_KEYS = env.list("AUDIT_CHECKPOINT_PREVIOUS_KEYS", defa
 AUDIT_CHECKPOINTS = env.bool("AUDIT_CHECKPOINTS", default=not DEBUG or bool(AUDIT_CHECKPOINT_KEY))
 AUDIT_CHECKPOINT_FILE = env.str("AUDIT_CHECKPOINT_FILE", default="")
 AUDIT_CHECKPOINT_URL = env.str("AUDIT_CHECKPOINT_URL", default="")
+# The checkpoint URL goes through the guarded outbound client (public addresses only). An
+# operator's own evidence store is often on the internal network: set this to let that one
+# URL (and only it, never a connector) reach a private address. Redirects are never followed.
+AUDIT_CHECKPOINT_URL_ALLOW_PRIVATE = env.bool("AUDIT_CHECKPOINT_URL_ALLOW_PRIVATE", default=False)
 AUDIT_CHECKPOINT_EVERY_SECONDS = env.float("AUDIT_CHECKPOINT_EVERY_SECONDS", default=300.0)
 if AUDIT_CHECKPOINTS and len(AUDIT_CHECKPOINT_KEY) < 32:
     raise ImproperlyConfigured(

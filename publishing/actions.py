@@ -1,5 +1,7 @@
 """Changes to publishing settings. Delivery itself is in `publishing.delivery`."""
 
+import urllib.parse
+
 from django.db import transaction
 
 import audit
@@ -50,13 +52,24 @@ def _problems(kind: str, settings: dict) -> dict[str, list[str]]:
     return errors
 
 
+def _address(kind: str, settings: dict) -> str:
+    """Where a connector sends its credential: its URL or instance, as compared for a change
+    (scheme and host lower-cased, no trailing slash)."""
+    value = str(settings.get("url") or settings.get("instance") or "").strip()
+    parts = urllib.parse.urlsplit(value)
+    netloc = parts.netloc.lower()
+    return urllib.parse.urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), parts.query, ""))
+
+
 @transaction.atomic
 def configure_connector(
     channel, *, actor, kind: str, settings: dict | None = None, secret: str | None = None, expected_version=None
 ) -> ChannelConnector:
     """Choose how the channel's posts are delivered, and with which credential. Who: the
-    channel's managers. `secret` None keeps the stored credential; "" removes it. The
-    credential is encrypted at rest and never shown again, nor written to the audit log."""
+    channel's managers. `secret` None keeps the stored credential — unless the kind or the
+    address (webhook `url`, Mastodon `instance`) changes: then it is cleared, and the returned
+    row's `secret_cleared` says so; "" removes it. The credential is encrypted at rest and
+    never shown again, nor written to the audit log."""
     if not permissions.can(actor, permissions.MANAGE_CHANNEL, channel):
         raise PermissionDenied("Only the channel's managers configure its delivery.")
     if kind not in CONNECTORS:
@@ -71,6 +84,14 @@ def configure_connector(
             f"The connector changed since you loaded it (version {expected_version}, now {row.version})."
         )
     before = {"kind": row.kind, "settings": row.settings, "has_secret": bool(row.secret_token)} if row else None
+    # A credential belongs to where it is sent: a new address or kind without a new secret
+    # clears the stored one, so that nobody can point a channel's token at a server of theirs.
+    cleared = (
+        row is not None
+        and secret is None
+        and bool(row.secret_token)
+        and (row.kind != kind or _address(row.kind, row.settings) != _address(kind, settings))
+    )
     if row is None:
         row = ChannelConnector(channel=channel)
     else:
@@ -78,6 +99,8 @@ def configure_connector(
     row.kind, row.settings = kind, settings
     if secret is not None:
         row.secret_token = credentials.encrypt(secret)
+    elif cleared:
+        row.secret_token = ""
     row.save()
     audit.record(
         "publishing.connector.configure",
@@ -88,6 +111,8 @@ def configure_connector(
             "before": before,
             "after": {"kind": kind, "settings": settings, "has_secret": bool(row.secret_token)},
             "secret_changed": secret is not None,
+            "secret_cleared": cleared,
         },
     )
+    row.secret_cleared = cleared  # for the caller to tell the person (API: `secret_cleared`)
     return row

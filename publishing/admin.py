@@ -51,5 +51,11 @@ class ChannelConnectorAdmin(admin.ModelAdmin):
                 obj.channel, actor=request.user, kind=data["kind"], settings=data.get("settings") or {}, secret=secret
             )
             obj.pk = saved.pk
+            if saved.secret_cleared:
+                self.message_user(
+                    request,
+                    "The address or kind changed: the stored credential was removed. Enter it again.",
+                    level=messages.WARNING,
+                )
         except DomainError as exc:
             self.message_user(request, exc.detail, level=messages.ERROR)

@@ -77,6 +77,14 @@ class ConnectorSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 
+class ConfiguredConnectorSerializer(ConnectorSerializer):
+    secret_cleared = serializers.BooleanField(
+        read_only=True,
+        help_text="The kind or the address changed without a new secret: the stored one was removed "
+        "(a credential is never sent to an address other than the one it was given for); give it again.",
+    )
+
+
 class ConnectorInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ConnectorKind.choices)
     settings = serializers.DictField(required=False)
@@ -87,7 +95,8 @@ class ConnectorInput(serializers.Serializer):
 @extend_schema(tags=["channels"])
 class ChannelConnectorView(APIView):
     """How the channel's posts are delivered (managers of the channel). The credential is
-    write-only: `has_secret` says whether one is stored."""
+    write-only: `has_secret` says whether one is stored. Changing the kind or the address
+    (`url`, `instance`) without giving a secret clears the stored one (`secret_cleared`)."""
 
     def _channel(self, request, slug):
         channel = governance_selectors.channel_for(request.user, slug)
@@ -113,7 +122,7 @@ class ChannelConnectorView(APIView):
         channel = self._channel(request, slug)
         return Response(self._out(ChannelConnector.objects.filter(channel=channel).first(), channel))
 
-    @extend_schema(request=ConnectorInput, responses=ConnectorSerializer)
+    @extend_schema(request=ConnectorInput, responses=ConfiguredConnectorSerializer)
     def put(self, request, slug):
         channel = self._channel(request, slug)
         data = ConnectorInput(data=request.data)
@@ -127,4 +136,4 @@ class ChannelConnectorView(APIView):
             secret=values.get("secret"),
             expected_version=values.get("version"),
         )
-        return Response(self._out(row, channel))
+        return Response({**self._out(row, channel), "secret_cleared": row.secret_cleared})

@@ -6,4 +6,7 @@ class PublishingConfig(AppConfig):
     name = "publishing"
 
     def ready(self):
-        from . import receivers  # noqa: F401 - connects the workflow's signals
+        from . import (
+            checks,  # noqa: F401 - registers the deployment checks
+            receivers,  # noqa: F401 - connects the workflow's signals
+        )

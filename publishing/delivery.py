@@ -275,7 +275,8 @@ def _call_platforms(calls: list[tuple]) -> list:
             return exc
         except Exception as exc:
             logger.exception("Delivery of publish job %s raised", job.pk)
-            return Retryable(f"Unexpected error: {exc.__class__.__name__}: {exc}"[:1000])
+            # Its text stays in the log: it may hold what a platform or a library said.
+            return Retryable(f"Unexpected error in the connector ({exc.__class__.__name__}); see the worker's log.")
 
     if len(calls) <= 1:
         return [call(item) for item in calls]

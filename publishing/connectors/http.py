@@ -1,71 +1,103 @@
-"""The connectors' outbound HTTP: every request a connector makes goes through this module.
+"""The connectors' outbound HTTP, on top of `core.outbound` (the one guarded client): public
+addresses only, checked on every address the host resolves to before connecting, no proxy from
+the environment, same-host redirects only and never down to http, no credential after a
+redirect, bounded answers.
 
-- `send(request)`: a call to a platform's API or a webhook receiver, its failures classified
-  (`Retryable`, `Permanent`). It opens the request in `_open`, the one place that decides how
-  such a call connects: today urllib's default opener (any address, redirects as urllib
-  follows them). Making every connector call public-only is a change to `_open` alone.
-- `fetch_media(url)`: a post's image, fetched from its approved address through the guarded
-  opener (`_media_opener`): http(s) only, public addresses only (checked on the address
-  actually connected to, before TLS or the request), no proxy from the environment, no
-  redirect to another scheme, a size and a time limit.
+- `send(method, url, ...)`: a call to a platform's API or a webhook receiver, its failures
+  classified (`Retryable`, `Permanent`). Redirects are not followed: an API that redirects a
+  POST is misconfigured, and following it would carry the credential elsewhere.
+- `fetch_media(url)`: a post's image, fetched from its approved address (same-host redirects
+  followed), within a size and a time limit.
 - `multipart_form(...)`: the body of an upload (RFC 7578).
+
+What a failure says is written here, never copied from the platform: the status code and its
+standard phrase, or one neutral "could not reach". The platform's own error text goes to the
+worker's log (bounded), not to the post's `status_reason` or the job's `last_error`, which
+authors, reviewers and the API see.
 """
 
-import http.client
-import ipaddress
+import http
+import logging
 import mimetypes
 import posixpath
 import re
 import secrets
-import socket
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
 
+from core import outbound
+
 from .base import Permanent, Retryable, error_detail, retry_after
 
-USER_AGENT = "Clearpost/1.0 (+https://github.com/clearpost)"
+logger = logging.getLogger(__name__)
+
+USER_AGENT = outbound.USER_AGENT
+
+# Fixed words for an error answer, after its status code (nothing the platform wrote).
+_MEANING = {
+    400: "the request was refused",
+    401: "the credential is invalid or expired",
+    403: "access was refused",
+    404: "the address was not found",
+    409: "the request conflicts with the platform's state",
+    413: "the request is too large",
+    422: "the content was refused",
+    429: "too many requests; retried later",
+}
+
+
+def status_words(code: int) -> str:
+    """ "403 Forbidden: access was refused" — the code, its standard phrase and a fixed meaning."""
+    try:
+        phrase = http.HTTPStatus(code).phrase
+    except ValueError:
+        phrase = "Error"
+    meaning = _MEANING.get(code) or ("the platform had an error" if code >= 500 else "")
+    return f"{code} {phrase}: {meaning}" if meaning else f"{code} {phrase}"
+
+
+def _log_answer(url: str, status: int, body: bytes) -> None:
+    """The platform's own words, for the operators (the worker's log), bounded and quoted."""
+    detail = error_detail(body[:500].decode("utf-8", "replace"))
+    logger.warning("%s answered %s: %r", urllib.parse.urlsplit(url).hostname, status, detail[:200])
 
 
 # --- Platform calls ------------------------------------------------------------------------
 
 
 def send(
-    request: urllib.request.Request, *, refused: str = "{code} from the platform: {detail}"
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    refused: str = "{code} from the platform.",
 ) -> tuple[int, dict, bytes]:
-    """Send `request`; classify failures. Returns (status, headers, body) for 2xx. `refused`
-    words an error answer (`code`, `detail`), e.g. "Mastodon refused the media: {code} {detail}"."""
-    request.add_header("User-Agent", USER_AGENT)
-    if urllib.parse.urlsplit(request.full_url).scheme not in ("http", "https"):
-        raise Permanent(f"The connector's address must be an http(s) URL, not {request.full_url[:100]!r}.")
+    """Send one request; classify failures. Returns (status, headers, body) for 2xx. `refused`
+    words an error answer from its `code` (e.g. "Mastodon refused the media: {code}."), which
+    is the status code and fixed words (`status_words`), never the platform's text."""
+    timeout = settings.PUBLISHING_TIMEOUT_SECONDS
     try:
-        with _open(request, timeout=settings.PUBLISHING_TIMEOUT_SECONDS) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as exc:
-        body = exc.read()[:500].decode("utf-8", "replace")
-        detail = error_detail(body) or exc.reason
-        message = refused.format(code=exc.code, detail=detail)
-        if exc.code == 429 or exc.code >= 500:
-            raise Retryable(message, retry_after=retry_after(exc.headers.get("Retry-After"))) from exc
-        raise Permanent(message) from exc
-    except TimeoutError as exc:
-        raise Retryable(f"No answer within {settings.PUBLISHING_TIMEOUT_SECONDS:g} s.") from exc
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError):
-            raise Retryable(f"No answer within {settings.PUBLISHING_TIMEOUT_SECONDS:g} s.") from exc
-        raise Retryable(f"Could not reach the platform: {exc.reason}") from exc
-    except (ConnectionError, OSError) as exc:
-        raise Retryable(f"Could not reach the platform: {exc}") from exc
-
-
-def _open(request: urllib.request.Request, *, timeout: float):
-    """Where every platform call connects. urllib's default opener: the address is not checked
-    (unlike `fetch_media`'s), proxies come from the environment, redirects are followed."""
-    return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310  # nosec B310 - http(s) only, checked by send()
+        answer = outbound.request(method, url, headers=headers, body=body, timeout=timeout)
+    except outbound.AddressRefused as exc:
+        raise Permanent(f"Not sent: {exc.reason}") from exc
+    except outbound.NoAnswer as exc:
+        raise Retryable(f"No answer within {timeout:g} s.") from exc
+    except outbound.TooLarge as exc:
+        raise Retryable("The platform's answer was larger than allowed.") from exc
+    except outbound.OutboundError as exc:  # unreachable: one neutral message, whatever the cause
+        raise Retryable("Could not reach the platform.") from exc
+    if 200 <= answer.status < 300:
+        return answer.status, dict(answer.headers), answer.body
+    _log_answer(url, answer.status, answer.body)
+    if 300 <= answer.status < 400:
+        raise Permanent(f"{answer.status} from the platform: a redirect, not followed (the address may be wrong).")
+    message = refused.format(code=status_words(answer.status))
+    if answer.status == 429 or answer.status >= 500:
+        raise Retryable(message, retry_after=retry_after(answer.headers.get("Retry-After")))
+    raise Permanent(message)
 
 
 # --- Media: a post's image, fetched from its approved address -----------------------------
@@ -78,77 +110,6 @@ class Media:
     filename: str
 
 
-class _RefusedAddress(OSError):
-    """The media's host is (or resolves to) a private, loopback or otherwise non-public address."""
-
-
-def _address_allowed(address: str) -> bool:
-    if settings.PUBLISHING_MEDIA_ALLOW_PRIVATE:
-        return True
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
-def _connect_public(address, timeout, source_address=None):
-    """socket.create_connection, refusing a peer that is not public. The address checked is the
-    one actually connected to (not a separate lookup a DNS answer could change in between), and
-    it is checked before TLS or the request is sent. Every redirect connects through here too."""
-    sock = socket.create_connection(address, timeout, source_address)
-    peer = sock.getpeername()[0]
-    if not _address_allowed(peer):
-        sock.close()
-        raise _RefusedAddress(f"{address[0]} is a private or local address ({peer})")
-    return sock
-
-
-class _PublicHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._create_connection = _connect_public
-
-
-class _PublicHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._create_connection = _connect_public
-
-
-class _PublicHTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req):
-        return self.do_open(_PublicHTTPConnection, req)
-
-
-class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
-    def https_open(self, req):
-        return self.do_open(_PublicHTTPSConnection, req, context=self._context)
-
-
-class _HttpOnlyRedirectHandler(urllib.request.HTTPRedirectHandler):
-    max_redirections = 5
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):  # urllib would follow ftp://
-            raise Permanent(f"The image address redirects to {newurl[:200]!r}, which is not an http(s) URL.")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _media_opener() -> urllib.request.OpenerDirector:
-    """http(s) only, public addresses only, and no proxy from the environment (the address
-    checked must be the image's host, not a proxy's)."""
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        _PublicHTTPHandler(),
-        _PublicHTTPSHandler(),
-        _HttpOnlyRedirectHandler(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        urllib.request.HTTPErrorProcessor(),
-    ):
-        opener.add_handler(handler)
-    return opener
-
-
 def _media_filename(url: str) -> str:
     name = re.sub(r"[^A-Za-z0-9._-]", "_", posixpath.basename(urllib.parse.urlsplit(url).path))[-100:]
     return name.strip("._") or "media"
@@ -157,56 +118,50 @@ def _media_filename(url: str) -> str:
 def fetch_media(url: str) -> Media:
     """The bytes at a post's media address, as approved. Temporary trouble (timeouts, 429, 5xx,
     an unreachable host) is `Retryable`; an address that is not http(s), not public, not found
-    (4xx) or larger than PUBLISHING_MEDIA_MAX_BYTES is `Permanent`."""
+    (4xx), that redirects elsewhere, or larger than PUBLISHING_MEDIA_MAX_BYTES is `Permanent`."""
     shown = url[:200]
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Permanent(f"The image address must be an http(s) URL, not {shown!r}.")
     limit = settings.PUBLISHING_MEDIA_MAX_BYTES
     too_large = f"The image at {shown} is larger than the {limit / 1024 / 1024:g} MB allowed."
-    no_answer = f"The image at {shown}: no answer within {settings.PUBLISHING_TIMEOUT_SECONDS:g} s."
-    deadline = time.monotonic() + settings.PUBLISHING_MEDIA_FETCH_SECONDS
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})  # noqa: S310 - http(s) only, checked above
     try:
-        with _media_opener().open(request, timeout=settings.PUBLISHING_TIMEOUT_SECONDS) as response:
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > limit:  # refused before reading it
-                raise Permanent(f"{too_large[:-1]}: it is {int(declared) / 1024 / 1024:.1f} MB.")
-            chunks, size = [], 0
-            while chunk := response.read(64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise Permanent(too_large)
-                if time.monotonic() > deadline:
-                    raise Retryable(
-                        f"The image at {shown} took longer than {settings.PUBLISHING_MEDIA_FETCH_SECONDS:g} s to fetch."
-                    )
-                chunks.append(chunk)
-            final_url = response.geturl()
-            content_type = (
-                response.headers.get_content_type()
-                if response.headers.get("Content-Type")
-                else mimetypes.guess_type(urllib.parse.urlsplit(final_url).path)[0] or ""
-            )
-            # It goes into the upload's part header: a plain type/subtype or nothing.
-            if not re.fullmatch(r"[\w.+-]+/[\w.+-]+", content_type, flags=re.ASCII):
-                content_type = "application/octet-stream"
-    except urllib.error.HTTPError as exc:
-        message = f"The image at {shown} could not be fetched: {exc.code} {exc.reason}."
-        if exc.code == 429 or exc.code >= 500:
-            raise Retryable(message, retry_after=retry_after(exc.headers.get("Retry-After"))) from exc
-        raise Permanent(message) from exc
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, _RefusedAddress):
-            raise Permanent(f"The image at {shown} was not fetched: {exc.reason}.") from exc
-        if isinstance(exc.reason, TimeoutError):
-            raise Retryable(no_answer) from exc
+        answer = outbound.request(
+            "GET",
+            url,
+            timeout=settings.PUBLISHING_TIMEOUT_SECONDS,
+            follow_redirects=True,
+            max_bytes=limit,
+            total_seconds=settings.PUBLISHING_MEDIA_FETCH_SECONDS,
+        )
+    except outbound.AddressRefused as exc:
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            raise Permanent(f"The image address must be an http(s) URL, not {shown!r}.") from exc
+        raise Permanent(f"The image at {shown} was not fetched: {exc.reason}") from exc
+    except outbound.RedirectRefused as exc:
+        raise Permanent(f"The image at {shown} was not fetched: {exc.reason}") from exc
+    except outbound.TooLarge as exc:
+        if exc.declared is not None:  # refused before reading it
+            raise Permanent(f"{too_large[:-1]}: it is {exc.declared / 1024 / 1024:.1f} MB.") from exc
+        raise Permanent(too_large) from exc
+    except outbound.NoAnswer as exc:
+        raise Retryable(
+            f"The image at {shown}: no answer within {settings.PUBLISHING_TIMEOUT_SECONDS:g} s "
+            f"(or longer than {settings.PUBLISHING_MEDIA_FETCH_SECONDS:g} s to fetch)."
+        ) from exc
+    except outbound.OutboundError as exc:
         raise Retryable(f"The image at {shown} could not be fetched: {exc.reason}") from exc
-    except TimeoutError as exc:
-        raise Retryable(no_answer) from exc
-    except (http.client.HTTPException, OSError) as exc:
-        raise Retryable(f"The image at {shown} could not be fetched: {exc}") from exc
-    return Media(data=b"".join(chunks), content_type=content_type, filename=_media_filename(final_url))
+    if not 200 <= answer.status < 300:
+        message = f"The image at {shown} could not be fetched: {status_words(answer.status)}."
+        if answer.status == 429 or answer.status >= 500:
+            raise Retryable(message, retry_after=retry_after(answer.headers.get("Retry-After")))
+        raise Permanent(message)
+    content_type = (
+        answer.headers.get_content_type()
+        if answer.headers.get("Content-Type")
+        else mimetypes.guess_type(urllib.parse.urlsplit(answer.url).path)[0] or ""
+    )
+    # It goes into the upload's part header: a plain type/subtype or nothing.
+    if not re.fullmatch(r"[\w.+-]+/[\w.+-]+", content_type, flags=re.ASCII):
+        content_type = "application/octet-stream"
+    return Media(data=answer.body, content_type=content_type, filename=_media_filename(answer.url))
 
 
 # --- Uploads ---------------------------------------------------------------------------------

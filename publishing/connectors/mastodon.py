@@ -2,7 +2,6 @@
 
 import time
 import urllib.parse
-import urllib.request
 
 from django.conf import settings
 
@@ -38,13 +37,12 @@ class MastodonConnector(Connector):
             parts.append(content["link"])
         return "\n\n".join(part for part in parts if part)
 
-    def _request(self, url: str, *, data: bytes | None = None, content_type: str = "") -> urllib.request.Request:
-        # http(s) only: `publish` checks the instance address before any call.
-        request = urllib.request.Request(url, data=data, method="GET" if data is None else "POST")  # noqa: S310
+    def _headers(self, content_type: str = "") -> dict[str, str]:
+        """The access token goes only to the instance: the guarded client follows no redirect."""
+        headers = {"Authorization": f"Bearer {self.secret}"}
         if content_type:
-            request.add_header("Content-Type", content_type)
-        request.add_header("Authorization", f"Bearer {self.secret}")
-        return request
+            headers["Content-Type"] = content_type
+        return headers
 
     def upload_media(self, instance: str, content: dict) -> str:
         """Upload the post's image with its alt text, wait until Mastodon has processed it,
@@ -53,9 +51,9 @@ class MastodonConnector(Connector):
         media = fetch_media(content["media_url"])
         fields = {"description": content["media_alt_text"]} if content.get("media_alt_text") else {}
         body, content_type = multipart_form(fields, file_field="file", media=media)
-        refused = "Mastodon refused the media: {code} {detail}"
-        upload = self._request(f"{instance}/api/v2/media", data=body, content_type=content_type)
-        _, _, answer = send(upload, refused=refused)
+        refused = "Mastodon refused the media: {code}."
+        upload = f"{instance}/api/v2/media"
+        _, _, answer = send("POST", upload, headers=self._headers(content_type), body=body, refused=refused)
         attachment = json_object(answer)
         media_id = str(attachment.get("id") or "")
         if not media_id:
@@ -71,7 +69,7 @@ class MastodonConnector(Connector):
             time.sleep(wait)
             wait = min(wait * 2, 5.0)
             url = f"{instance}/api/v1/media/{urllib.parse.quote(media_id, safe='')}"
-            _, _, answer = send(self._request(url), refused=refused)
+            _, _, answer = send("GET", url, headers=self._headers(), refused=refused)
             attachment = json_object(answer)
         return media_id
 
@@ -93,13 +91,9 @@ class MastodonConnector(Connector):
         )
         if spoiler:
             fields.append(("spoiler_text", spoiler))
-        request = self._request(
-            f"{instance}/api/v1/statuses",
-            data=urllib.parse.urlencode(fields).encode(),
-            content_type="application/x-www-form-urlencoded",
-        )
-        request.add_header("Idempotency-Key", idempotency_key)
-        _, _, answer = send(request)
+        headers = {**self._headers("application/x-www-form-urlencoded"), "Idempotency-Key": idempotency_key}
+        body = urllib.parse.urlencode(fields).encode()
+        _, _, answer = send("POST", f"{instance}/api/v1/statuses", headers=headers, body=body)
         data = json_object(answer)
         if not data.get("id"):
             raise Retryable("Mastodon answered without a status id.")

@@ -169,8 +169,10 @@ class _Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def receiver():
-    """A local HTTP server recording what is POSTed to it."""
+def receiver(settings):
+    """A local HTTP server recording what is POSTed to it. It listens on 127.0.0.1, which the
+    outbound client refuses unless the checkpoint URL may be private: the fixture allows it."""
+    settings.AUDIT_CHECKPOINT_URL_ALLOW_PRIVATE = True
     handler = type("Receiver", (_Receiver,), {"received": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

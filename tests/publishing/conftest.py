@@ -19,6 +19,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import standardwebhooks
 
 from governance.models import Channel
 from publishing import credentials
@@ -161,6 +162,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.server.hold_answers.wait(30)
             return self._answer(200, status)
         if self.path == "/hook":
+            # Standard Webhooks, checked with the reference library; and the deprecated header.
+            try:
+                standardwebhooks.Webhook(WEBHOOK_SECRET.encode()).verify(raw, dict(self.headers))
+            except standardwebhooks.WebhookVerificationError:
+                return self._answer(401, {"error": "bad signature"})
             expected = hmac.new(WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
             if self.headers.get("X-Clearpost-Signature") != f"sha256={expected}":
                 return self._answer(401, {"error": "bad signature"})
@@ -173,7 +179,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def platform():
+def platform(settings):
+    """The fake platform listens on 127.0.0.1, which the outbound client refuses unless private
+    addresses are allowed: the fixture allows them (the guard stays on for every other test)."""
+    settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES = True
     server = FakePlatform()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -257,9 +266,9 @@ class MediaFileHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def media_files(settings):
-    """A local server for the posts' images. It listens on 127.0.0.1, which the connectors
-    refuse unless private addresses are allowed: the fixture allows them."""
-    settings.PUBLISHING_MEDIA_ALLOW_PRIVATE = True
+    """A local server for the posts' images. It listens on 127.0.0.1, which the outbound client
+    refuses unless private addresses are allowed: the fixture allows them."""
+    settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES = True
     server = MediaFiles()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -23,7 +23,13 @@ def test_managers_configure_delivery_and_the_credential_is_never_shown(api_as, d
     }
     saved = dana.put(url, body, format="json")
     assert saved.status_code == 200, saved.json()
-    assert saved.json() == {"kind": "mastodon", "settings": body["settings"], "has_secret": True, "version": 1}
+    assert saved.json() == {
+        "kind": "mastodon",
+        "settings": body["settings"],
+        "has_secret": True,
+        "version": 1,
+        "secret_cleared": False,
+    }
     row = ChannelConnector.objects.get(channel__slug="mastodon-main")
     assert "s3cret-token" not in row.secret_token and credentials.decrypt(row.secret_token) == "s3cret-token"
     event = AuditEvent.objects.get(action="publishing.connector.configure")
@@ -33,10 +39,13 @@ def test_managers_configure_delivery_and_the_credential_is_never_shown(api_as, d
         url, {**body, "secret": None, "version": 1} | {"settings": {"instance": "https://h.social"}}, format="json"
     )
     assert kept.status_code == 400  # `secret` may be omitted, not null
+    # Same address, other settings, no secret: the stored one is kept.
     kept = dana.put(
-        url, {"kind": "mastodon", "settings": {"instance": "https://h.social"}, "version": 1}, format="json"
+        url,
+        {"kind": "mastodon", "settings": {**body["settings"], "visibility": "unlisted"}, "version": 1},
+        format="json",
     )
-    assert kept.status_code == 200 and kept.json()["has_secret"] is True
+    assert kept.status_code == 200 and kept.json()["has_secret"] is True and kept.json()["secret_cleared"] is False
     assert credentials.decrypt(ChannelConnector.objects.get(pk=row.pk).secret_token) == "s3cret-token"
     stale = dana.put(url, {"kind": "manual", "version": 1}, format="json")
     assert stale.status_code == 409

@@ -66,6 +66,8 @@ class Worker:
             "PUBLISHING_SWEEP_EVERY_SECONDS": "1",
             "PUBLISHING_STUCK_AFTER_SECONDS": "3",
             "CELERY_VISIBILITY_TIMEOUT": "30",
+            # The fake platform listens on 127.0.0.1 (see the `platform` fixture).
+            "OUTBOUND_ALLOW_PRIVATE_ADDRESSES": "true",
         }
         self.process = subprocess.Popen(  # noqa: S603 - our own worker
             [
