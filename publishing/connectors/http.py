@@ -73,7 +73,7 @@ def send(
     *,
     headers: dict[str, str] | None = None,
     body: bytes | None = None,
-    refused: str = "{code} from the platform.",
+    refused: str = "The platform answered {code}.",
 ) -> tuple[int, dict, bytes]:
     """Send one request; classify failures. Returns (status, headers, body) for 2xx. `refused`
     words an error answer from its `code` (e.g. "Mastodon refused the media: {code}."), which
