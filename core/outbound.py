@@ -272,6 +272,10 @@ def request(
             return Response(answer.status, answer.headers, _read(answer, max_bytes, deadline), url)
         except OutboundError:
             raise
+        except http.client.InvalidURL as exc:  # a space or a control character in the address
+            raise AddressRefused() from exc
+        except ValueError as exc:  # a header value with a line break, a body of the wrong type
+            raise OutboundError() from exc
         except TimeoutError as exc:
             # Connecting timed out inside create_connection → Unreachable; here: connected, no answer.
             raise NoAnswer() from exc

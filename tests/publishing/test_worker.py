@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -66,8 +67,9 @@ class Worker:
             "PUBLISHING_SWEEP_EVERY_SECONDS": "1",
             "PUBLISHING_STUCK_AFTER_SECONDS": "3",
             "CELERY_VISIBILITY_TIMEOUT": "30",
-            # The fake platform listens on 127.0.0.1 (see the `platform` fixture).
-            "OUTBOUND_ALLOW_PRIVATE_ADDRESSES": "true",
+            # As the test's own settings: the fake-platform fixtures allow private addresses
+            # (their servers listen on 127.0.0.1); otherwise the guard is on, as in production.
+            "OUTBOUND_ALLOW_PRIVATE_ADDRESSES": str(bool(settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES)).lower(),
         }
         self.process = subprocess.Popen(  # noqa: S603 - our own worker
             [

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core import checks
 
+import audit
 from approvals.models import Post
 from audit import checkpoints
 from audit.models import AuditEvent
@@ -24,10 +25,9 @@ from core import outbound
 from governance.models import Channel
 from publishing import credentials, delivery
 from publishing.models import ChannelConnector, ConnectorKind, PublishJob
-from tests.audit.test_checkpoints import KEY
-from tests.audit.test_tamper import write_events
 from tests.publishing.conftest import TOKEN, mastodon, platform, webhook  # noqa: F401 - fixtures used below
 from tests.publishing.test_delivery import approved_post, publish
+from tests.publishing.test_worker import Worker, redis_broker, wait_for  # noqa: F401 - a fixture
 
 # Every way of writing "this machine" an assessment tried, and a few more. {port} is the listener's.
 LOOPBACK_SPELLINGS = [
@@ -416,15 +416,49 @@ def test_check_deploy_refuses_the_switch_with_debug_off(settings):
 
 @pytest.mark.django_db
 def test_the_checkpoint_url_reaches_a_private_address_only_when_the_operator_allows_it(listener, settings, tmp_path):
-    settings.AUDIT_CHECKPOINTS, settings.AUDIT_CHECKPOINT_KEY = True, KEY
+    settings.AUDIT_CHECKPOINTS = True
+    settings.AUDIT_CHECKPOINT_KEY = "outbound-test-checkpoint-key-0123456789abcdef"
     settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.jsonl")
     settings.AUDIT_CHECKPOINT_URL = f"http://0x7f000001:{listener.port}/checkpoints"
     settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES = True  # the connectors' switch does not open the checkpoint URL
-    write_events(1)
+    audit.record("tests.thing.happen", actor=None, data={"n": 1})
     with pytest.raises(checkpoints.CheckpointExportError, match="not a public"):
         checkpoints.write_checkpoint()
     assert listener.connections == []
     settings.AUDIT_CHECKPOINT_URL_ALLOW_PRIVATE = True
-    write_events(1)
+    audit.record("tests.thing.happen", actor=None, data={"n": 2})
     checkpoints.write_checkpoint()
     assert len(listener.connections) == 1
+
+
+# --- Production-like: a real worker, DEBUG off, the guard as deployed -------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_never_connects_to_the_loopback_by_any_spelling(
+    listener,
+    redis_broker,  # noqa: F811 - the fixture
+    tmp_path,
+    demo,
+    settings,
+):
+    """The Celery worker (its own process, production settings: DEBUG off, no switch) delivers
+    posts whose Mastodon connector points at the loopback, spelled every way: each post fails
+    with the fixed reason and the listener never sees a connection."""
+    assert settings.DEBUG is False and settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES is False
+    worker = Worker(tmp_path / "worker.log")
+    worker.start()
+    try:
+        for spelling in LOOPBACK_SPELLINGS:
+            configure("mastodon-main", ConnectorKind.MASTODON, f"https://{spelling}:{listener.port}", TOKEN)
+            post = publish(approved_post(demo, body=f"Flu clinic update via {spelling}."), demo)
+            failed = wait_for(
+                lambda post=post: Post.objects.filter(pk=post.pk, state="failed").first(),
+                timeout=30,
+                what=f"the delivery to {spelling}",
+            )
+            assert failed.status_reason == f"Not sent: {outbound.AddressRefused.reason}", spelling
+    finally:
+        worker.stop()
+    assert listener.connections == []
