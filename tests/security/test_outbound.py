@@ -10,6 +10,7 @@ with it on (`OUTBOUND_ALLOW_PRIVATE_ADDRESSES`, as the fake-platform fixtures do
 listeners are reached.
 """
 
+import secrets
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +26,7 @@ from core import outbound
 from governance.models import Channel
 from publishing import credentials, delivery
 from publishing.models import ChannelConnector, ConnectorKind, PublishJob
+from tests.config.test_settings import manage
 from tests.publishing.conftest import TOKEN, mastodon, platform, webhook  # noqa: F401 - fixtures used below
 from tests.publishing.test_delivery import approved_post, publish
 from tests.publishing.test_worker import Worker, redis_broker, wait_for  # noqa: F401 - a fixture
@@ -412,6 +414,20 @@ def test_check_deploy_refuses_the_switch_with_debug_off(settings):
     settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES = False
     found = [m.id for m in checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.security])]
     assert "publishing.E001" not in found
+
+
+def test_manage_check_deploy_fails_under_production_settings_with_the_switch_on():
+    production = {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "clearpost.example.org",
+        "AUDIT_CHECKPOINT_KEY": secrets.token_urlsafe(48),
+        "AUDIT_CHECKPOINT_FILE": "/var/lib/clearpost/audit-checkpoints.jsonl",
+    }
+    on = manage("check", "--deploy", "--fail-level", "WARNING", OUTBOUND_ALLOW_PRIVATE_ADDRESSES="true", **production)
+    assert on.returncode != 0 and "publishing.E001" in on.stdout + on.stderr
+    off = manage("check", "--deploy", "--fail-level", "WARNING", OUTBOUND_ALLOW_PRIVATE_ADDRESSES="false", **production)
+    assert "publishing.E001" not in off.stdout + off.stderr
 
 
 @pytest.mark.django_db
