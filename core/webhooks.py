@@ -26,7 +26,7 @@ import secrets
 import time
 from collections.abc import Mapping
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # nosec B105 - the Standard Webhooks prefix, not a secret
 DEFAULT_TOLERANCE_SECONDS = 5 * 60
 
 
