@@ -67,7 +67,7 @@ def scan(text: str) -> list[Hit]:
     if not text:
         return []
     hits: list[Hit] = []
-    masked = _masked_spans(text)
+    masked = _Spans(_masked_spans(text))
     hits += _emails(text)
     hits += _ssns(text, masked)
     hits += _mrns(text, masked)
@@ -115,8 +115,28 @@ def _masked_spans(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _URL_RE.finditer(text)]
 
 
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s < end and start < e for s, e in spans)
+class _Spans:
+    """Spans of the text, for the question "does [start, end) overlap one of them?" in O(log n)."""
+
+    def __init__(self, spans):
+        self.spans = sorted(spans)
+        self.starts = [s for s, _ in self.spans]
+        self.reach = []  # reach[i]: the furthest end of spans[0..i]
+        furthest = -1
+        for _, e in self.spans:
+            furthest = max(furthest, e)
+            self.reach.append(furthest)
+
+    def __add__(self, other) -> "_Spans":
+        return _Spans(self.spans + list(other))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        k = bisect.bisect_left(self.starts, end)  # spans[:k] start before `end`
+        return k > 0 and self.reach[k - 1] > start
+
+
+def _overlaps(spans: _Spans, start: int, end: int) -> bool:
+    return spans.overlaps(start, end)
 
 
 _ABBREVIATIONS = frozenset(
@@ -124,7 +144,8 @@ _ABBREVIATIONS = frozenset(
     "lt col capt sgt fr etc approx jan feb mar apr jun jul aug sep sept oct nov dec a.m p.m e.g i.e u.s "
     "d.o.b inc co corp univ est min max fig".split()
 )
-_SENT_BREAK_RE = re.compile(r"[.!?]+[\"'’”)\]]*\s+|\n\s*")
+# Each run of stops is tried once, from its start (a run of 20,000 dots is one attempt, not 20,000).
+_SENT_BREAK_RE = re.compile(r"(?<![.!?])[.!?]++[\"'’”)\]]*+\s+|\n\s*+")
 _PREV_WORD_RE = re.compile(r"([A-Za-z.]+)\.$")
 
 
@@ -213,7 +234,7 @@ def _mrns(text: str, masked) -> list[Hit]:
 
 _DOB_RE = re.compile(
     r"(?:\b(?i:dob|date\s+of\s+birth|birth\s*date|born)\b|\b(?i:d\.o\.b)\.?)"
-    r"(?:\s*[:(,-]?\s*)(?:(?:is|was|on|of|listed\s+as)\s+)?\(?"
+    r"\s*+(?:[:(,-]\s*+)?(?:(?:is|was|on|of|listed\s+as)\s+)?\(?"
     rf"(?P<date>{_WEEKDAY}?{_DATE})"
 )
 
@@ -689,6 +710,11 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
     return names
 
 
+# The longest run of text before a name that a context pattern reads (the longest context is a few words:
+# "Happy 10th birthday to "); bounding it bounds the patterns' work on a long run of spaces or symbols.
+_CONTEXT_REACH = 80
+
+
 class _Context:
     """The words just before token `index`: `ends(pattern, k1, k2)` is the offset of the k-th previous word
     (k1 <= k <= k2, nearest first) from which `pattern` matches all the text up to the token, or None."""
@@ -702,6 +728,8 @@ class _Context:
             if self.index - k < 0:
                 return None
             start = self.tokens[self.index - k][0]
+            if self.end - start > _CONTEXT_REACH:  # words this far before a name are not its context
+                return None
             if pattern.fullmatch(self.text, start, self.end):
                 return start
         return None
@@ -741,8 +769,10 @@ def _extend_name(text: str, tokens, i: int) -> tuple[int, int, int]:
 
 
 def _is_sentence_start(text: str, pos: int) -> bool:
-    before = text[:pos].rstrip()
-    return not before or before[-1] in ".!?:\n"
+    i = pos - 1
+    while i >= 0 and text[i].isspace():  # only the run of spaces just before the name
+        i -= 1
+    return i < 0 or text[i] in ".!?:\n"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -842,6 +872,7 @@ def _names_with_health(text: str, names: list[_Name], sentences: _Sentences) -> 
         for m in _HEALTH_RE.finditer(text)
         if not _TOPIC_AFTER_RE.match(text, m.end()) and not _ROLE_AFTER_RE.match(text, m.end())
     ]
+    term_starts = [ts for ts, _ in terms]
     hits = []
     for name in names:
         if name.role == "public":
@@ -869,12 +900,9 @@ def _names_with_health(text: str, names: list[_Name], sentences: _Sentences) -> 
                 windows.append((ns, ne))
         best = None
         for ws, we in windows:
-            lo = bisect.bisect_left(terms, (ws, -1))
-            for ts, te in terms[lo:]:
-                if ts >= we:
-                    break
-                if name.start <= ts < name.end:
-                    continue
+            # The nearest term of the window before the name and the nearest after it (terms do not
+            # overlap, so they are sorted by end too): two look-ups, whatever the number of terms.
+            for ts, te in _nearest_terms(terms, term_starts, ws, we, name.start, name.end):
                 distance = ts - name.end if ts >= name.end else name.start - te
                 if best is None or distance < best[0]:
                     best = (distance, ts, te)
@@ -882,6 +910,19 @@ def _names_with_health(text: str, names: list[_Name], sentences: _Sentences) -> 
             _, ts, te = best
             hits.append(Hit(min(name.start, ts), max(name.end, te), "patient_name"))
     return hits
+
+
+def _nearest_terms(terms, term_starts, ws: int, we: int, start: int, end: int) -> list[tuple[int, int]]:
+    """Of the terms that start in [ws, we) and not inside the name [start, end): the last one before
+    the name, then the first one after it (either may be missing)."""
+    found = []
+    before = bisect.bisect_left(term_starts, min(start, we)) - 1
+    if before >= 0 and term_starts[before] >= ws:
+        found.append(terms[before])
+    after = bisect.bisect_left(term_starts, max(end, ws))
+    if after < len(terms) and term_starts[after] < we:
+        found.append(terms[after])
+    return found
 
 
 # --------------------------------------------------------------------------------------------------
@@ -904,6 +945,7 @@ _PERSON_REF_RE = re.compile(
 
 
 def _appointments(text: str, names: list[_Name], sentences: _Sentences, births) -> list[Hit]:
+    births = _Spans(births)
     dates = [d for d in _DATE_RE.finditer(text) if not _overlaps(births, d.start(), d.end())]
     if not dates:
         return []
