@@ -4,6 +4,7 @@ every rule about what may be saved lives in the actions."""
 import functools
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from governance import permissions
@@ -79,7 +80,11 @@ class PostForm(forms.Form):
         queryset=Channel.objects.none(), to_field_name="slug", widget=ChannelSelect, empty_label="Choose a channel…"
     )
     title = forms.CharField(max_length=200, required=False)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "body-count"}), strip=False)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "body-count"}),
+        strip=False,
+        max_length=settings.POST_BODY_MAX_CHARS,
+    )
     link = forms.URLField(max_length=500, required=False, assume_scheme="https")
     media_url = forms.URLField(max_length=500, required=False, assume_scheme="https", label="Image URL")
     media_alt_text = forms.CharField(

@@ -295,6 +295,25 @@ class PolicyCheck(models.Model):
         return f"Check of revision {self.revision_id} at {self.checked_at:%Y-%m-%d %H:%M}"
 
 
+class RevisionScreening(models.Model):
+    """What the screening of a revision's published text found (its length, words, links,
+    sensitive information: `governance.rules.engine.screen`) under one set of policy versions
+    (`key`, `engine.screen_key`). Computed once per revision and policy set and read by the
+    post's page and API, so that a long draft is not screened again on every view. Derived
+    data: a cache of a pure function of the revision and the rules, not a record of anyone's act."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="screenings")
+    key = models.CharField(max_length=64)
+    findings = models.JSONField(default=list)
+    screened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["revision", "key"], name="one_screening_per_revision_key")]
+
+    def __str__(self) -> str:
+        return f"Screening of revision {self.revision_id}"
+
+
 class HoldingStatement(models.Model):
     """A statement prepared in calm times for a channel ("We are aware of … and will update
     here"), approved when its managers or the crisis team save it. During a crisis covering

@@ -290,6 +290,10 @@ SPECTACULAR_SETTINGS = {
 # Fernet keys for connector credentials, newest first (publishing/credentials.py).
 CREDENTIALS_KEYS = env.list("CREDENTIALS_KEYS", default=[])
 # How long a platform call may take before it counts as a (retryable) timeout.
+# The most characters a post's body may have on any channel (a channel with a length limit takes at most
+# twice its platform's maximum, at least 2,000). Every policy rule's time is linear in its input: this bounds
+# what a policy check costs.
+POST_BODY_MAX_CHARS = env.int("POST_BODY_MAX_CHARS", default=100_000)
 PUBLISHING_TIMEOUT_SECONDS = env.float("PUBLISHING_TIMEOUT_SECONDS", default=10.0)
 # Deliveries give up (the post fails, with the last error shown) after this many attempts.
 PUBLISHING_MAX_ATTEMPTS = env.int("PUBLISHING_MAX_ATTEMPTS", default=8)

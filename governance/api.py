@@ -1,6 +1,7 @@
 """REST API for the caller, departments and channels (API.md)."""
 
 import django_filters
+from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -103,11 +104,13 @@ class ChannelDetailView(generics.RetrieveAPIView):
 
 class PolicyCheckInput(serializers.Serializer):
     channel = serializers.SlugField()
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    title = serializers.CharField(required=False, allow_blank=True)
-    link = serializers.CharField(required=False, allow_blank=True)
-    media_url = serializers.CharField(required=False, allow_blank=True)
-    media_alt_text = serializers.CharField(required=False, allow_blank=True)
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=settings.POST_BODY_MAX_CHARS)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=engine.FIELD_LIMITS["title"])
+    link = serializers.CharField(required=False, allow_blank=True, max_length=engine.FIELD_LIMITS["link"])
+    media_url = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    media_alt_text = serializers.CharField(
+        required=False, allow_blank=True, max_length=engine.FIELD_LIMITS["media_alt_text"]
+    )
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
     consent = serializers.IntegerField(
         required=False, allow_null=True, help_text="Id of the consent the post would cite (channels that require it)"

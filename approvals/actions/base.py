@@ -10,6 +10,7 @@ from django.utils import timezone
 
 import audit
 from core.errors import StaleVersion, TransitionNotAllowed, ValidationFailed
+from governance.rules import engine
 
 from ..models import (
     Post,
@@ -88,6 +89,9 @@ def record_transition(action: str, post: Post, *, actor, before_state: str, **da
 
 def new_revision(post: Post, *, actor, number: int, content: dict) -> Revision:
     """A new revision of `post` by `actor`; the caller records `actor` among its writers."""
+    too_long = engine.input_problem(post.channel.platform, content.get("body", ""))
+    if too_long:
+        raise ValidationFailed(too_long, errors={"body": [too_long]})
     revision = Revision(post=post, number=number, created_by=actor, content_hash=Revision.hash_content(content))
     for name, value in content.items():
         setattr(revision, name, value)

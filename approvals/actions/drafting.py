@@ -20,6 +20,7 @@ from ..models import (
     Post,
     PostState,
     Revision,
+    RevisionScreening,
 )
 from ..workflow import Action, performs
 from .base import (
@@ -210,7 +211,25 @@ def policy_check(post: Post, *, author=None, going_out_now: bool = False) -> eng
         author=author or post.author,
         consent=post.consent,
     )
-    return engine.check(post.channel, draft)
+    channel = post.channel
+    policies = engine.effective_policies(channel)
+    return engine.check(channel, draft, policies=policies, screened=screening(revision, channel, draft, policies))
+
+
+def screening(revision: Revision, channel: Channel, draft: engine.Draft, policies: list) -> list[engine.Finding]:
+    """The screening of the revision's text under `policies`: stored the first time it is
+    computed, read afterwards (one query)."""
+    key = engine.screen_key(channel, policies)
+    stored = RevisionScreening.objects.filter(revision=revision, key=key).values_list("findings", flat=True).first()
+    if stored is not None:
+        return [engine.Finding.from_stored(f) for f in stored]
+    findings = engine.screen(channel, draft, policies)
+    # Two readers screening at once compute the same thing: the second one's row is not needed.
+    RevisionScreening.objects.bulk_create(
+        [RevisionScreening(revision=revision, key=key, findings=[f.stored() for f in findings])],
+        ignore_conflicts=True,
+    )
+    return findings
 
 
 def escalations(post: Post, result: engine.CheckResult) -> list[str]:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -182,7 +183,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
 class PostCreateInput(serializers.Serializer):
     channel = serializers.SlugField()
-    body = serializers.CharField(trim_whitespace=False)
+    body = serializers.CharField(trim_whitespace=False, max_length=settings.POST_BODY_MAX_CHARS)
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     link = serializers.URLField(required=False, allow_blank=True, max_length=500)
     media_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
@@ -199,7 +200,7 @@ class VersionInput(serializers.Serializer):
 
 
 class PostEditInput(VersionInput):
-    body = serializers.CharField(required=False, trim_whitespace=False)
+    body = serializers.CharField(required=False, trim_whitespace=False, max_length=settings.POST_BODY_MAX_CHARS)
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     link = serializers.URLField(required=False, allow_blank=True, max_length=500)
     media_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
@@ -276,7 +277,7 @@ class HoldingStatementSerializer(serializers.Serializer):
 class HoldingStatementInput(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=settings.POST_BODY_MAX_CHARS)
     link = serializers.URLField(max_length=500, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
 
@@ -285,7 +286,7 @@ class HoldingStatementEditInput(serializers.Serializer):
     version = serializers.IntegerField()
     name = serializers.CharField(max_length=150, required=False)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    body = serializers.CharField(required=False)
+    body = serializers.CharField(required=False, max_length=settings.POST_BODY_MAX_CHARS)
     link = serializers.URLField(max_length=500, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
 

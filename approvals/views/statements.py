@@ -12,6 +12,7 @@ own endpoint because a crisis-team member may write a statement for a channel th
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -48,7 +49,8 @@ class StatementForm(forms.Form):
         max_length=200, required=False, widget=forms.TextInput(attrs={"data-testid": "statement-title"})
     )
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 7, "aria-describedby": "body-count", "data-testid": "statement-body"})
+        widget=forms.Textarea(attrs={"rows": 7, "aria-describedby": "body-count", "data-testid": "statement-body"}),
+        max_length=settings.POST_BODY_MAX_CHARS,
     )
     link = forms.URLField(
         max_length=500,

@@ -23,7 +23,7 @@ form); `rules/kinds/__init__.py` lists them.
 
 from collections.abc import KeysView
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import F
 
@@ -104,17 +104,70 @@ def effective_policies(channel) -> list:
     )
 
 
-def check(channel, draft: Draft, *, policies: list | None = None, crisis=_UNREAD) -> CheckResult:
-    """Every finding of the channel's effective policy (and its platform's length) on `draft`.
+# The most characters any published field may have on any channel (POST_BODY_MAX_CHARS), and the
+# least a channel with a length limit accepts: a draft may be longer than its platform allows (the
+# length finding says where it goes over, and blocks it), but not without bound.
+def hard_cap() -> int:
+    from django.conf import settings
 
-    Every published field is screened: a kind that screens text (words, links, sensitive
-    information) is given the title, the body, the link and the image's alt text in turn, and
-    its findings say which field they are in (`field`, and their message for fields other than
-    the body; their offsets index that field's text). While a crisis covers the channel, a
-    `crisis` finding says so (`crisis`: the covering crisis when the caller has read it)."""
+    return settings.POST_BODY_MAX_CHARS
+
+
+_MIN_INPUT_LIMIT = 2_000
+
+
+def input_limit(platform: str) -> int:
+    """The most characters a body drafted for `platform` may have: twice the platform's own
+    maximum (at least 2,000 characters), never more than the hard cap; the hard cap on channels
+    without a limit. Every rule's time is linear in its input, so this bounds every check."""
     from . import length
 
-    policies = effective_policies(channel) if policies is None else policies
+    own = length.limit(platform)
+    cap = hard_cap()
+    return cap if own is None else min(cap, max(2 * own, _MIN_INPUT_LIMIT))
+
+
+# The other published fields' limits (the revision's columns).
+FIELD_LIMITS = {"title": 200, "link": 500, "media_alt_text": 1000}
+
+
+def input_problem(platform: str, body: str, *, field: str = "body") -> str | None:
+    """Why `body` (the text of `field`) cannot be taken for a channel on `platform` (None: it can)."""
+    most = input_limit(platform) if field == "body" else FIELD_LIMITS[field]
+    if len(body) <= most:
+        return None
+    return f"The {FIELDS[field]} has {len(body):,} characters; a draft for this channel can have at most {most:,}."
+
+
+def screen_key(channel, policies: list) -> str:
+    """What the screening of a revision's text depends on besides the text: the platform and the
+    rules of the effective policies (their ids and versions). A stored screening with this key is
+    the screening that `screen` would compute again."""
+    import hashlib
+
+    used = [(p.pk, p.version) for p in policies]
+    return hashlib.sha256(repr((SCREEN_VERSION, channel.platform, used)).encode()).hexdigest()
+
+
+# Bumped when a rule's way of reading text changes, so that stored screenings are computed again.
+SCREEN_VERSION = 1
+
+
+def screen(channel, draft: Draft, policies: list) -> list[Finding]:
+    """The findings that depend only on the draft's published text: its length on the platform
+    and every kind that screens text (words, links, sensitive information), given the title, the
+    body, the link and the image's alt text in turn. A body longer than the channel takes
+    (`input_limit`), or a field longer than its column (`FIELD_LIMITS`), is not screened: a block
+    finding says which field is too long."""
+    from . import length
+
+    too_long = [
+        Finding(length.RULE, BLOCK, f"{problem} Shorten it.", 0, len(getattr(draft, name)), name)
+        for name in FIELDS
+        if (problem := input_problem(channel.platform, getattr(draft, name), field=name))
+    ]
+    if too_long:  # nothing is screened until every field is within its limit
+        return too_long
     findings = list(length.check_length(channel.platform, draft.body, link=draft.link, title=draft.title))
     fields = draft.published_fields()
     for policy in policies:
@@ -123,7 +176,25 @@ def check(channel, draft: Draft, *, policies: list | None = None, crisis=_UNREAD
             if kind.screens_text:
                 for name, text in fields:
                     findings += [f.in_field(name, len(text.body)) for f in kind.check(rule, text, channel)]
-            else:
+    return findings
+
+
+def check(
+    channel, draft: Draft, *, policies: list | None = None, crisis=_UNREAD, screened: list[Finding] | None = None
+) -> CheckResult:
+    """Every finding of the channel's effective policy (and its platform's length) on `draft`.
+
+    Every published field is screened (`screen`; `screened`: what `screen` found for this text
+    and these policies, stored with the revision, so that it is not computed again); its
+    findings say which field they are in (`field`, and their message for fields other than the
+    body; their offsets index that field's text). While a crisis covers the channel, a `crisis`
+    finding says so (`crisis`: the covering crisis when the caller has read it)."""
+    policies = effective_policies(channel) if policies is None else policies
+    findings = list(screen(channel, draft, policies) if screened is None else screened)
+    for policy in policies:
+        for rule in policy.rules:
+            kind = KINDS[rule["kind"]]
+            if not kind.screens_text:
                 findings += kind.check(rule, draft, channel)
     findings += consent_findings(channel, draft)
     if crisis is _UNREAD:
@@ -180,10 +251,27 @@ def crisis_findings(crisis) -> list[Finding]:
     ]
 
 
+# A policy is read by every check on its channels: its size is bounded like a post's.
+MAX_RULES = 100
+MAX_RULES_CHARS = 200_000
+
+
 def validate_rules(rules) -> list[str]:
-    """Problems with a policy's rules, as sentences (empty: valid)."""
+    """Problems with a policy's rules, as sentences (empty: valid).
+
+    Besides each kind's own validation: no text the database cannot store (NUL, a lone
+    surrogate), a bounded size, and a trial run — each rule is applied to a sample draft and
+    described, so that a rule with settings of the wrong type is refused here rather than
+    making every later check on its channels fail."""
     if not isinstance(rules, list):
         return ["Rules must be a list."]
+    if len(rules) > MAX_RULES:
+        return [f"A policy has at most {MAX_RULES} rules."]
+    unstorable = _unstorable_text(rules)
+    if unstorable:
+        return [unstorable]
+    if len(repr(rules)) > MAX_RULES_CHARS:
+        return [f"The rules are too long (at most {MAX_RULES_CHARS:,} characters)."]
     problems = []
     for i, rule in enumerate(rules, start=1):
         if not isinstance(rule, dict):
@@ -195,8 +283,58 @@ def validate_rules(rules) -> list[str]:
             continue
         if rule.get("severity") not in SEVERITIES:
             problems.append(f"Rule {i} ({kind.name}): severity must be block, escalate or warn.")
-        problems += [f"Rule {i} ({kind.name}): {problem}" for problem in kind.validate(rule)]
+            continue
+        own = kind.validate(rule)
+        problems += [f"Rule {i} ({kind.name}): {problem}" for problem in own]
+        if not own and not _applies(kind, rule):
+            problems.append(f"Rule {i} ({kind.name}): its settings have the wrong types; see the rule's help.")
     return problems
+
+
+def _unstorable_text(value) -> str | None:
+    """Why `value` (JSON) cannot be stored: a NUL character or a lone surrogate in a string."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return "The rules contain a NUL character, which cannot be stored."
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "The rules contain a lone surrogate (an invalid character), which cannot be stored."
+    return None
+
+
+_TRIAL = Draft(
+    body="A trial post with a link https://example.org/a and www.example.net, Maria Lopez, dob 1/2/1990.",
+    title="Trial",
+    link="https://example.org/b",
+    media_url="https://example.org/i.png",
+    media_alt_text="An image",
+    scheduled_at=datetime(2026, 1, 5, 12, 0, tzinfo=UTC),
+)
+
+
+def _applies(kind, rule) -> bool:
+    """Whether the rule can be checked and described without failing (on a trial draft and a
+    channel of every platform that counts differently)."""
+    from types import SimpleNamespace
+
+    channel = SimpleNamespace(platform="x", pk=None, id=None, slug="trial")
+    try:
+        for _, text in _TRIAL.published_fields():
+            kind.check(rule, text, channel) if kind.screens_text else None
+        if not kind.screens_text:
+            kind.check(rule, _TRIAL, channel)
+        kind.describe(rule)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, LookupError):
+        return False
+    return True
 
 
 def required_courses(channel, policies: list | None = None) -> list[str]:

@@ -31,6 +31,14 @@ class Finding:
         del found["field"]
         return found
 
+    def stored(self) -> dict:
+        """The finding with its field, as a revision's stored screening keeps it (`from_stored`)."""
+        return asdict(self)
+
+    @classmethod
+    def from_stored(cls, data: dict) -> "Finding":
+        return cls(**data)
+
     def in_field(self, name: str, length: int) -> "Finding":
         """This finding, found in the published field `name` of `length` characters (its offsets
         index that field; a finding about the link as a whole, at 0, 0, spans all of it)."""

@@ -127,7 +127,7 @@ class _Spans:
             furthest = max(furthest, e)
             self.reach.append(furthest)
 
-    def __add__(self, other) -> "_Spans":
+    def __add__(self, other) -> _Spans:
         return _Spans(self.spans + list(other))
 
     def overlaps(self, start: int, end: int) -> bool:

@@ -24,7 +24,10 @@ def check(rule, draft, channel) -> list[Finding]:
 
 
 def validate(rule) -> list[str]:
-    return [] if str(rule.get("text", "")).strip() else ["text is required."]
+    text = rule.get("text", "")
+    if not isinstance(text, str) or not text.strip():
+        return ["text is required."]
+    return [] if len(text) <= 2_000 else ["text is at most 2,000 characters."]
 
 
 def describe(rule) -> str:

@@ -12,6 +12,9 @@ from ..findings import Finding
 from .base import LinesField, RuleForm, RuleKind, as_lines
 
 NAME = "lexicon"
+# A term's pattern is matched at each word: bounded terms keep a check linear in the post.
+MAX_TERMS = 500
+MAX_TERM_CHARS = 100
 
 
 def check(rule, draft, channel) -> list[Finding]:
@@ -26,9 +29,14 @@ def check(rule, draft, channel) -> list[Finding]:
 
 def validate(rule) -> list[str]:
     terms = rule.get("terms")
-    if isinstance(terms, list) and all(isinstance(t, str) and t.strip() for t in terms) and terms:
-        return []
-    return ["terms must be a non-empty list of words or phrases."]
+    if not (isinstance(terms, list) and all(isinstance(t, str) and t.strip() for t in terms) and terms):
+        return ["terms must be a non-empty list of words or phrases."]
+    if len(terms) > MAX_TERMS or any(len(t) > MAX_TERM_CHARS for t in terms):
+        return [f"terms are at most {MAX_TERMS} words or phrases of at most {MAX_TERM_CHARS} characters."]
+    message = rule.get("message", "")
+    if not isinstance(message, str) or len(message) > 300:
+        return ["message must be a text of at most 300 characters."]
+    return []
 
 
 def describe(rule) -> str:

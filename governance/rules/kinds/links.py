@@ -46,7 +46,16 @@ def check(rule, draft, channel) -> list[Finding]:
 
 
 def validate(rule) -> list[str]:
-    return []
+    problems = []
+    if not isinstance(rule.get("https_only", False), bool):
+        problems.append("https_only must be true or false.")
+    for key in ("allow", "deny"):
+        domains = rule.get(key, [])
+        if not isinstance(domains, list) or len(domains) > 500:
+            problems.append(f"{key} must be a list of at most 500 domains.")
+        elif not all(isinstance(d, str) and _DOMAIN.match(d.lower().lstrip(".")) for d in domains):
+            problems.append(f"{key} must hold domain names such as stmarys.example.org.")
+    return problems
 
 
 def describe(rule) -> str:

@@ -55,10 +55,15 @@ def validate(rule) -> list[str]:
         ZoneInfo(rule.get("timezone") or "UTC")
         start = time.fromisoformat(rule.get("start", "00:00"))
         end = time.fromisoformat(rule.get("end", "23:59"))
-        if not all(isinstance(d, int) and 0 <= d <= 6 for d in rule.get("days", [])):
+        days, blackouts = rule.get("days", []), rule.get("blackout_dates", [])
+        if not isinstance(days, list) or not all(type(d) is int and 0 <= d <= 6 for d in days):
             raise ValueError
-        for day in rule.get("blackout_dates", []):
+        if not isinstance(blackouts, list) or len(blackouts) > 1_000:
+            raise ValueError
+        for day in blackouts:
             datetime.fromisoformat(day)
+        if not all(isinstance(rule.get(k) or "", str) for k in ("timezone", "start", "end")):
+            raise ValueError
     except (ValueError, TypeError, ZoneInfoNotFoundError):
         return ["days are 0 (Monday) to 6, times HH:MM, dates YYYY-MM-DD, timezone an IANA name."]
     # `window_problem` tests start <= time <= end: a window ending before it starts

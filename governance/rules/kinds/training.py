@@ -41,7 +41,8 @@ def has_valid_certification(user, course: str, at: datetime | None = None) -> bo
 
 
 def validate(rule) -> list[str]:
-    return [] if str(rule.get("course", "")).strip() else ["course is required."]
+    course = rule.get("course", "")
+    return [] if isinstance(course, str) and course.strip() and len(course) <= 100 else ["course is required (a name)."]
 
 
 def describe(rule) -> str:
