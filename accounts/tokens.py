@@ -42,13 +42,20 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _role_names(user) -> list[str]:
-    return sorted(user.groups.filter(name__in=roles.ALL_ROLES).values_list("name", flat=True))
+def binding(user, *, secret: str | None = None, fresh: bool = False) -> str:
+    """What the user's tokens are bound to: their password hash, superuser flag and roles.
 
-
-def binding(user, *, secret: str | None = None) -> str:
-    """What the user's tokens are bound to: their password hash, superuser flag and roles."""
-    value = "\x1f".join([user.password, "superuser" if user.is_superuser else "", *_role_names(user)])
+    Authentication reads the roles through roles.role_names, which keeps its answer on the user
+    object (the permission checks of the same request then ask it for free); issuing (`fresh`)
+    reads them from the database, whatever an older answer on the object says."""
+    names = user.groups.filter(name__in=roles.ALL_ROLES).values_list("name", flat=True) if fresh else None
+    value = "\x1f".join(
+        [
+            user.password,
+            "superuser" if user.is_superuser else "",
+            *sorted(roles.role_names(user) if names is None else names),
+        ]
+    )
     return salted_hmac(_BINDING_SALT, value, secret=secret, algorithm="sha256").hexdigest()
 
 
@@ -62,7 +69,7 @@ def issue(user, *, second_factor: bool) -> tuple[str, ApiToken]:
     token = ApiToken.objects.create(
         user=user,
         digest=key_digest(key),
-        binding=binding(user),
+        binding=binding(user, fresh=True),
         second_factor=second_factor,
         created=now,
         expires=now + settings.API_TOKEN_TTL,
