@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
+from . import tokens
 from .signals import backup_codes_generated, otp_device_confirmed, password_changed
 from .two_factor import BACKUP_CODE_COUNT, CodeCheck, check_code
 
@@ -23,9 +23,10 @@ def change_password(user, *, new_password: str) -> None:
     session against a hash of the password. Audited as `accounts.password.changed`.
     """
     with transaction.atomic():
+        # Counted in this action's own event; the save would revoke them anyway (accounts.tokens).
+        tokens_revoked = tokens.revoke_all(user, reason="password_changed", announce=False)
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        tokens_revoked, _ = Token.objects.filter(user=user).delete()
         password_changed.send(sender=user.__class__, user=user, tokens_revoked=tokens_revoked)
     password_validation.password_changed(new_password, user)
 

@@ -3,12 +3,12 @@
 from django.contrib.auth import authenticate, user_logged_in
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import tokens
 from .lockout import LockedOut
 from .two_factor import check_sign_in_code, confirmed_device, two_factor_required
 
@@ -45,7 +45,10 @@ class TokenView(APIView):
     @extend_schema(
         request=TokenInput,
         responses={
-            200: inline_serializer("TokenOutput", {"token": serializers.CharField()}),
+            200: inline_serializer(
+                "TokenOutput",
+                {"token": serializers.CharField(help_text="Shown once: Clearpost keeps only its digest.")},
+            ),
             400: OpenApiResponse(
                 inline_serializer(
                     "TokenValidationError",
@@ -80,6 +83,11 @@ class TokenView(APIView):
         lockout is audited (`accounts.login.locked_out`). Users who must use two-factor
         authentication also send `otp`, the current code of their authenticator app or one of
         their backup codes (each works once; its use is audited as `accounts.backup_code.used`).
+
+        Each sign-in makes a new token, shown only in this answer (Clearpost keeps its SHA-256
+        digest). It expires after API_TOKEN_TTL (12 hours by default), and ends when the user's
+        password, roles or active flag change (`401`; sign in again). A token issued without a
+        code to someone who now needs two-factor authentication answers `403` `otp_required`.
         """
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -91,11 +99,12 @@ class TokenView(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": ["Unable to sign in with these credentials."]}, code="invalid_credentials"
             )
-        if two_factor_required(user):
+        second_factor = two_factor_required(user)
+        if second_factor:
             self.check_second_factor(user, data.validated_data.get("otp", ""))
-        token, _ = Token.objects.get_or_create(user=user)
+        key, _ = tokens.issue(user, second_factor=second_factor)
         user_logged_in.send(sender=user.__class__, request=request, user=user)
-        return Response({"token": token.key})
+        return Response({"token": key})
 
     @staticmethod
     def check_second_factor(user, code: str) -> None:
@@ -120,6 +129,7 @@ class TokenRevokeView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
-        """Revoke the caller's token (sign out of every API client)."""
-        Token.objects.filter(user=request.user).delete()
+        """Revoke the caller's tokens (sign out of every API client). Audited as
+        `accounts.api_tokens.revoked`."""
+        tokens.revoke_all(request.user, reason="signed_out", actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

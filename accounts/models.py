@@ -47,3 +47,32 @@ class TrainingCertification(models.Model):
     def is_valid(self, at=None) -> bool:
         at = at or timezone.now()
         return self.completed_at <= at and (self.expires_at is None or at < self.expires_at)
+
+
+class ApiToken(models.Model):
+    """A sign-in of an API client (`Authorization: Token <key>`), made by `accounts.tokens.issue`.
+
+    Only the SHA-256 digest of the key is kept: the key itself is shown once, in the answer to
+    the sign-in, and cannot be read back from the database, a backup or the admin. A token
+    expires (API_TOKEN_TTL) and is bound to what its user was when it was made (`binding`: their
+    password, roles and superuser flag, keyed with SECRET_KEY), so that changing any of them
+    ends it wherever the change was made (accounts.tokens).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True, help_text="Hex SHA-256 of the key.")
+    binding = models.CharField(max_length=64, help_text="HMAC of the user's credentials and roles when issued.")
+    second_factor = models.BooleanField(
+        default=False, help_text="Issued after a verified one-time code (two-factor authentication)."
+    )
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["user", "-created"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires__gt=F("created")), name="api_token_expires_after_creation")
+        ]
+
+    def __str__(self) -> str:
+        return f"API token of {self.user} (until {self.expires:%Y-%m-%d %H:%M})"

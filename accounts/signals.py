@@ -20,3 +20,6 @@ otp_verification_failed = Signal()
 backup_codes_generated = Signal()
 # user, device (the StaticDevice), remaining (int): a backup code was used for the second step
 backup_code_used = Signal()
+# user, count (int), reason ("password_changed", "deactivated", "role_changed", "signed_out"),
+# actor (None for a consequence of a change to the account): the user's API tokens were deleted
+api_tokens_revoked = Signal()

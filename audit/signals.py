@@ -92,3 +92,10 @@ def record_backup_code_used(sender, user, device, remaining, **kwargs):
         target=user,
         data={"device": device.persistent_id, "remaining": remaining},
     )
+
+
+@receiver(account_signals.api_tokens_revoked, dispatch_uid="audit_api_tokens_revoked")
+def record_api_tokens_revoked(sender, user, count, reason, actor=None, **kwargs):
+    # A consequence of a change to the account (the change itself is recorded by whoever made it;
+    # actor None), or the owner signing out their API clients (actor: the owner).
+    record("accounts.api_tokens.revoked", actor=actor, target=user, data={"count": count, "reason": reason})

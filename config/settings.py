@@ -40,7 +40,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -232,6 +231,29 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # after signing in.
 SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 
+# --- Cache ----------------------------------------------------------------------
+# The API rate limits count in the default cache. Several web processes must share it: set
+# CACHE_URL (redis://host:6379/1) in production. Without it each process counts on its own.
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A Redis that does not answer costs a request a second, not a hang (core.throttling
+            # then lets it through).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=1.0),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+            },
+            "KEY_PREFIX": "clearpost",
+        }
+    }
+elif CACHE_URL:
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "clearpost"}}
+
 # --- Email ------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
@@ -248,9 +270,14 @@ REST_FRAMEWORK = {
     # Token first, so that an unauthenticated API call answers 401 with
     # WWW-Authenticate rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Rates: API_THROTTLE_USER, API_THROTTLE_ANON below (core.throttling reads them per request).
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.UserRateThrottle", "core.throttling.AnonRateThrottle"],
+    # The client's address is REMOTE_ADDR, set by config.proxy behind TRUSTED_PROXY_COUNT proxies;
+    # DRF's default (None) would key anonymous clients on their own X-Forwarded-For header.
+    "NUM_PROXIES": 0,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -265,6 +292,13 @@ REST_FRAMEWORK = {
     ],
     "PAGE_SIZE": 25,
 }
+# API tokens (accounts.tokens) expire this long after they are issued (then: sign in again).
+API_TOKEN_TTL = timedelta(seconds=env.int("API_TOKEN_TTL_SECONDS", default=12 * 60 * 60))
+# API rate limits (core.throttling): per signed-in user, and per client address for requests
+# that are not signed in (the token endpoint, refused tokens). "<n>/<s|min|h|d>"; "none": off.
+API_THROTTLE_USER = env.str("API_THROTTLE_USER", default="600/min")
+API_THROTTLE_ANON = env.str("API_THROTTLE_ANON", default="60/min")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clearpost API",
     "DESCRIPTION": "Governed social media publishing: channels, posts, reviews and the audit log.",

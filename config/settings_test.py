@@ -51,3 +51,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Two-factor authentication is off in tests, as in `make run`; its tests turn it on.
 REQUIRE_2FA = False
+# The suite sends many API requests a minute from one address and one user: rate limits would
+# turn its tests into 429s. The rate-limit tests set their own low rates.
+API_THROTTLE_USER = "100000/min"
+API_THROTTLE_ANON = "100000/min"

@@ -283,7 +283,7 @@ ERROR_DESCRIPTIONS = {
     "404": "Missing, or not visible to the caller.",
     "405": "Method not allowed.",
     "409": "Not allowed from the current state, or a stale `version`.",
-    "429": "Too many requests.",
+    "429": "Too many requests: over the API rate limit (`throttled`; `Retry-After` says when to try again).",
 }
 _UNSAFE_METHODS = {"post", "put", "patch", "delete"}
 
@@ -293,10 +293,11 @@ def _error_statuses(method: str, operation: dict) -> set[str]:
 
     400 wherever there is input (a body or query parameters; a malformed body is a 400 too),
     401/403 wherever authentication applies, 404 for an object named in the path or a cursor
-    that does not decode, 409 for every write (state transitions, stale versions)."""
+    that does not decode, 409 for every write (state transitions, stale versions), 429 everywhere
+    (the rate limits of core.throttling)."""
     parameters = operation.get("parameters", [])
     authenticated = bool(operation.get("security"))  # `auth=[]` (sign-in) has none
-    statuses = set()
+    statuses = {"429"}
     if "requestBody" in operation or method in _UNSAFE_METHODS or any(p["in"] == "query" for p in parameters):
         statuses.add("400")
     if authenticated:

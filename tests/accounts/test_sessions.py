@@ -6,11 +6,12 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.middleware import SEEN_AT, SIGNED_IN_AT
+from accounts.models import ApiToken
 from audit.models import AuditEvent
+from tests.support.clients import issue_token
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +135,7 @@ def test_wrong_current_password_is_refused(client_as, demo):
 
 def test_password_change_is_audited_and_revokes_tokens_and_other_sessions(demo):
     alice = demo["alice"]
-    token = Token.objects.create(user=alice)
+    token = issue_token(alice)
     other_browser, this_browser = Client(), Client()
     other_browser.force_login(alice)
     this_browser.force_login(alice)
@@ -149,9 +150,9 @@ def test_password_change_is_audited_and_revokes_tokens_and_other_sessions(demo):
     # This session stays signed in; the other one is signed out; the token is gone.
     assert this_browser.get(DASHBOARD).status_code == 200
     assert other_browser.get(DASHBOARD).status_code == 302
-    assert not Token.objects.filter(user=alice).exists()
+    assert not ApiToken.objects.filter(user=alice).exists()
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/me/").status_code == 401
 
     event = AuditEvent.objects.filter(action="accounts.password.changed").get()

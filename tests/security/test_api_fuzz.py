@@ -21,7 +21,8 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck
-from rest_framework.authtoken.models import Token
+
+from tests.support.clients import issue_token
 
 pytestmark = [pytest.mark.postgres]
 
@@ -129,8 +130,7 @@ def wsgi_app(demo_org, db, settings):
 
 
 def token_for(user) -> dict:
-    token, _ = Token.objects.get_or_create(user=user)
-    return {"Authorization": f"Token {token.key}"}
+    return {"Authorization": f"Token {issue_token(user)}"}
 
 
 def call_in_savepoint(case, headers):

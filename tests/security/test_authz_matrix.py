@@ -50,7 +50,6 @@ LOGIN = "login"  # expected: a redirect to the sign-in page
 def _build_world() -> dict:
     """Seed the demo, then add the objects the table names. Returns {key: id/slug/token}."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
     from approvals import actions
     from approvals.demo import seed_holding_statements, seed_organization, seed_posts
@@ -59,6 +58,7 @@ def _build_world() -> dict:
     from governance.demo import VALID_CONSENT_REFERENCE
     from governance.models import Channel, Consent, PostingPolicy
     from publishing.demo import seed_connectors
+    from tests.support.clients import issue_token
 
     seed_organization()
     seed_connectors()  # before the posts, as `manage.py seed_demo` does
@@ -154,7 +154,7 @@ def _build_world() -> dict:
             recipient=users[name], kind=Notification.Kind.choices[0][0], message=f"For {name}", url="/"
         ).pk
     for name, user in users.items():
-        w[f"token_{name}"] = Token.objects.get_or_create(user=user)[0].key
+        w[f"token_{name}"] = issue_token(user)
         # One signed-in session per user for the pages (signing in is audited: done once, here).
         browser = Client()
         browser.force_login(user)

@@ -29,7 +29,6 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from approvals import actions
 from approvals.models import Post
@@ -39,6 +38,7 @@ from tests.conftest import missing_service
 from tests.publishing import test_worker
 from tests.publishing.conftest import mastodon, platform  # noqa: F401 - fixtures used below
 from tests.publishing.test_worker import Worker, wait_for
+from tests.support.clients import issue_token
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -259,7 +259,7 @@ def test_posts_approved_and_scheduled_while_redis_is_down_go_out_once_it_is_back
     monkeypatch,
 ):
     web = web_on_private_redis(private_redis, servers, tmp_path / "web.log")
-    token = Token.objects.create(user=demo["admin"]).key
+    token = issue_token(demo["admin"])
     # Due a few seconds ahead: still ahead when approved (else it would go out now), soon after the worker is up.
     approved_post = in_review(demo, scheduled_at=timezone.now() + timedelta(seconds=8))  # approved: scheduled
     scheduled_post = in_review(demo)  # approved (no time yet), then scheduled
@@ -296,7 +296,7 @@ def test_a_post_published_now_while_redis_is_down_goes_out_once_it_is_back(
     monkeypatch,
 ):
     web = web_on_private_redis(private_redis, servers, tmp_path / "web.log")
-    token = Token.objects.create(user=demo["admin"]).key
+    token = issue_token(demo["admin"])
     post = in_review(demo)
     post = actions.approve(post, actor=demo["admin"], expected_version=post.version)
 
@@ -315,7 +315,7 @@ def test_a_frozen_broker_costs_a_request_seconds_not_forever(demo, private_redis
     dropped network) used to hang every request queueing a task; the socket timeouts of
     CELERY_BROKER_TRANSPORT_OPTIONS bound it."""
     web = web_on_private_redis(private_redis, servers, tmp_path / "web.log")
-    token = Token.objects.create(user=demo["admin"]).key
+    token = issue_token(demo["admin"])
     post = in_review(demo)
     os.kill(private_redis.process.pid, signal.SIGSTOP)
     try:
@@ -423,7 +423,7 @@ def copy_test_database(target: PrivatePostgres) -> None:
 def test_the_database_restarting_under_the_web_server_gives_503s_then_recovers(
     demo, private_postgres, servers, tmp_path
 ):
-    token = Token.objects.create(user=demo["alice"]).key
+    token = issue_token(demo["alice"])
     copy_test_database(private_postgres)
     web = WebServer(
         tmp_path / "web.log",

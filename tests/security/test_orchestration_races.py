@@ -24,7 +24,6 @@ from unittest.mock import patch
 import pytest
 from django.db import connection, connections
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 import audit
@@ -34,6 +33,7 @@ from audit.verify import verify_chain
 from governance.models import Consent, CrisisIncident
 from publishing import delivery
 from publishing.models import JobStatus, PublishJob
+from tests.support.clients import issue_token
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -217,9 +217,9 @@ def as_user(demo):
 
     def get(username: str) -> APIClient:
         if username not in clients:
-            token, _ = Token.objects.get_or_create(user=demo[username])
+            token = issue_token(demo[username])
             clients[username] = _OwnThreadClient()
-            clients[username].credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            clients[username].credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return clients[username]
 
     return get
