@@ -191,3 +191,45 @@ def test_a_forged_checkpoint_is_reported_once_and_later_checkpoints_keep_working
     )
     assert compliance_api.get(VERIFY_URL).json()["forged_checkpoints"] == 1
     assert AuditCheckpoint.objects.count() == 4
+
+
+# --- the chain key is required in production ------------------------------------------------
+
+
+def _settings_in_a_fresh_process(**environment):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUDIT_CHAIN", "DEBUG", "DJANGO_"))}
+    env.update(SECRET_KEY="a-production-secret-key-for-this-test-0123456789", **environment)
+    return subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+        [sys.executable, "-c", "import config.settings"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.django_db(transaction=False)
+def test_production_refuses_to_start_without_a_chain_key():
+    assert "AUDIT_CHAIN_KEY is missing" in _settings_in_a_fresh_process(DEBUG="false").stderr
+    assert "AUDIT_CHAIN_KEY is missing" in _settings_in_a_fresh_process(DEBUG="false", AUDIT_CHAIN_KEY="short").stderr
+    assert _settings_in_a_fresh_process(DEBUG="false", AUDIT_CHAIN_KEY="k" * 40).returncode == 0
+    assert _settings_in_a_fresh_process(DEBUG="true").returncode == 0  # a key derived from SECRET_KEY
+
+
+@pytest.mark.django_db(transaction=False)
+def test_check_deploy_refuses_a_missing_or_shared_chain_key(settings):
+    from audit.checks import chain_key_settings
+
+    settings.AUDIT_CHAIN_KEY = ""
+    assert [m.id for m in chain_key_settings(None)] == ["audit.E001"]
+    settings.AUDIT_CHAIN_KEY = settings.AUDIT_CHECKPOINT_KEY = "the-same-key-for-both-0123456789abcdef"
+    assert [m.id for m in chain_key_settings(None)] == ["audit.E002"]
+    settings.AUDIT_CHAIN_KEY = "a-key-of-its-own-0123456789abcdefghijkl"
+    assert chain_key_settings(None) == []
