@@ -164,6 +164,14 @@ class _Receiver(BaseHTTPRequestHandler):
         self.send_response(self.status)
         self.end_headers()
 
+    def do_GET(self):  # noqa: N802 - an evidence store answers what it received, one JSON line each
+        body = b"".join(received + b"\n" for _path, _type, received in self.received)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *args):
         pass
 
@@ -203,6 +211,21 @@ class TestUrlExport:
             checkpoints.write_checkpoint()
         assert len(handler.received) == 1 and len(file_lines(on)) == 1
         assert AuditCheckpoint.objects.count() == 1
+
+    def test_verification_reads_the_checkpoints_back_from_the_store(self, on, settings, receiver):
+        handler, url = receiver
+        settings.AUDIT_CHECKPOINT_URL, settings.AUDIT_CHECKPOINT_FILE = url, ""
+        events = write_events(6)
+        checkpoints.write_checkpoint()
+        cut_tail(events[3].seq)
+        tamper("DELETE FROM audit_auditcheckpoint")
+        assert verify_chain().ok  # nothing in the database shows the cut, and the store is not read
+        settings.AUDIT_CHECKPOINT_READ_URL = url
+        result = verify_chain()
+        assert (result.ok, result.first_broken_seq, result.checkpoints) == (False, events[3].seq, 1)
+        settings.AUDIT_CHECKPOINT_READ_URL = "http://127.0.0.1:9/checkpoints"  # nothing listens
+        result = verify_chain()
+        assert not result.ok and "cannot read the checkpoints at" in result.reason
 
     def test_only_http_urls(self, on, settings):
         settings.AUDIT_CHECKPOINT_URL = f"file://{on}"
