@@ -45,6 +45,7 @@ check-deploy: $(STAMP)
 	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	AUDIT_CHECKPOINT_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 	AUDIT_CHECKPOINT_FILE=/var/lib/clearpost/audit-checkpoints.jsonl \
+	AUDIT_CHAIN_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 	ALLOWED_HOSTS=clearpost.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

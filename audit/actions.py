@@ -115,14 +115,19 @@ def record_export(*, actor, file_format: str, filters: dict) -> AuditEvent:
 
 def record_verification(*, actor, result) -> AuditEvent | None:
     """Someone walked the chain: who, when, and what they were told. Recorded after the walk,
-    so the event itself is checked by the next one."""
+    so the event itself is checked by the next one.
+
+    The forged checkpoints reported for the first time are named in the event (fingerprint and
+    description): the log keeps, in a keyed event nobody can forge or remove unseen, that they
+    were found and who was told, and later verifications leave them aside (verify.verify_chain)."""
+    data = {"ok": result.ok, "checked": result.checked, "first_broken_seq": result.first_broken_seq}
+    if result.forgeries:
+        data["forged_checkpoints"] = [
+            {"fingerprint": forgery.fingerprint, "description": forgery.description} for forgery in result.forgeries
+        ]
     try:
         with transaction.atomic():
-            return record(
-                "audit.log.verified",
-                actor=actor,
-                data={"ok": result.ok, "checked": result.checked, "first_broken_seq": result.first_broken_seq},
-            )
+            return record("audit.log.verified", actor=actor, data=data)
     except IntegrityError:
         # Someone wrote an event past the chain head (the walk has just said so): nothing can be
         # appended until the log is repaired, but the verifier still gets the walk's answer.

@@ -109,8 +109,9 @@ class AuditVerifyView(APIView):
 
     @extend_schema(responses=VerifyResultSerializer)
     def get(self, request):
-        """Walk the whole chain now and report the first broken link, if any, checking the chain
-        head and the signed checkpoints stored in the database on the way."""
+        """Walk the whole chain now and report the first broken link, if any, checking the keyed
+        hashes, the chain head (and that no event lies past it) and the signed checkpoints, those
+        stored in the database and the exported copies configured, on the way."""
         result = verify_chain()
         actions.record_verification(actor=request.user, result=result)
         return Response(VerifyResultSerializer(result).data)

@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 SIGNATURE_PREFIX = "clearpost-audit-checkpoint:v1"
 URL_TIMEOUT_SECONDS = 10
+READ_URL_MAX_BYTES = 64 * 1024 * 1024  # a checkpoint line is ~200 bytes: years of them
 
 
 class CheckpointError(Exception):
@@ -101,43 +102,132 @@ def stored_checkpoints() -> list[Checkpoint]:
     return [_from_row(*row) for row in rows.iterator(chunk_size=5_000)]
 
 
-def read_checkpoint_file(path) -> list[Checkpoint | str]:
-    """The checkpoints of an exported JSON-lines file; a line that is not one is returned as a
-    description of the problem (it counts as forged)."""
-    try:
-        text = Path(path).read_bytes()
-    except OSError as exc:
-        raise CheckpointError(f"cannot read the checkpoint file {path}: {exc.strerror or exc}") from exc
-    entries: list[Checkpoint | str] = []
+@dataclass(frozen=True)
+class Unreadable:
+    """A line of an exported copy that is not a checkpoint at all (it counts as forged)."""
+
+    description: str
+    line: bytes
+
+
+@dataclass(frozen=True)
+class Forgery:
+    """A checkpoint (or line) whose signature does not verify: `fingerprint` names it for good,
+    so that once a verification has reported it (audit.log.verified records the fingerprints)
+    later verifications do not report it again."""
+
+    fingerprint: str
+    description: str
+
+
+def _fingerprint(entry: "Checkpoint | Unreadable") -> str:
+    if isinstance(entry, Unreadable):
+        material = b"line:" + entry.line
+    else:
+        # Named by its content: the same forgery in the database and in an exported copy is one.
+        material = orjson.dumps(list(entry.payload().values()))
+    return hashlib.sha256(material).hexdigest()
+
+
+def parse_checkpoint_lines(text: bytes, origin: str) -> list["Checkpoint | Unreadable"]:
+    """The checkpoints of an exported JSON-lines copy; a line that is not one is kept as
+    `Unreadable` (it counts as forged)."""
+    entries: list[Checkpoint | Unreadable] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             item = orjson.loads(line)
             checkpoint = Checkpoint(
-                int(item["seq"]), str(item["hash"]), str(item["created_at"]), str(item["signature"]), f"{path}:{number}"
+                int(item["seq"]),
+                str(item["hash"]),
+                str(item["created_at"]),
+                str(item["signature"]),
+                f"{origin}:{number}",
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-            entries.append(f"line {number} of {path} is not a checkpoint")
+            entries.append(Unreadable(f"line {number} of {origin} is not a checkpoint", line.strip()))
             continue
         entries.append(checkpoint)
     return entries
 
 
-def checkpoints_to_verify(*, checkpoint_file=None, stored: bool = True) -> tuple[list[Checkpoint], int, str]:
-    """(checkpoints whose signature verifies, how many do not, why the first one does not).
+def read_checkpoint_file(path) -> list["Checkpoint | Unreadable"]:
+    try:
+        text = Path(path).read_bytes()
+    except OSError as exc:
+        raise CheckpointError(f"cannot read the checkpoint file {path}: {exc.strerror or exc}") from exc
+    return parse_checkpoint_lines(text, str(path))
 
-    Without a key nothing can be verified: stored checkpoints are then left aside, and a
-    file given explicitly is an error rather than a silent pass."""
+
+def read_checkpoint_url(url: str) -> list["Checkpoint | Unreadable"]:
+    """The exported checkpoints as the evidence store gives them back (GET AUDIT_CHECKPOINT_READ_URL:
+    the JSON lines it received), through the guarded outbound client like the export."""
+    if not url.startswith(("https://", "http://")):
+        raise CheckpointError(f"cannot read the checkpoints at {url}: only http(s) URLs are supported")
+    try:
+        answer = outbound.request(
+            "GET",
+            url,
+            headers={"Accept": "application/x-ndjson, application/json"},
+            timeout=URL_TIMEOUT_SECONDS,
+            max_bytes=READ_URL_MAX_BYTES,
+            allow_private=bool(getattr(settings, "AUDIT_CHECKPOINT_URL_ALLOW_PRIVATE", False)),
+        )
+    except outbound.OutboundError as exc:
+        raise CheckpointError(f"cannot read the checkpoints at {url}: {exc.reason}") from exc
+    if answer.status != 200:
+        raise CheckpointError(f"cannot read the checkpoints at {url}: HTTP {answer.status}")
+    return parse_checkpoint_lines(answer.body, url)
+
+
+def exported_checkpoints() -> tuple[list["Checkpoint | Unreadable"], list[str]]:
+    """The copies kept outside the database that this deployment can read back (the lines of
+    AUDIT_CHECKPOINT_FILE and of AUDIT_CHECKPOINT_READ_URL, each when set), and why a copy
+    could not be read.
+
+    A configured file that does not exist yet is empty only while no checkpoint has ever been
+    stored (a new deployment); after that its absence is an error, not a silent pass."""
+    entries: list[Checkpoint | Unreadable] = []
+    errors: list[str] = []
+    path = getattr(settings, "AUDIT_CHECKPOINT_FILE", "")
+    url = getattr(settings, "AUDIT_CHECKPOINT_READ_URL", "")
+    readers = []
+    if path and (Path(path).exists() or AuditCheckpoint.objects.exists()):
+        readers.append(lambda: read_checkpoint_file(path))
+    if url:
+        readers.append(lambda: read_checkpoint_url(url))
+    for read in readers:
+        try:
+            entries.extend(read())
+        except CheckpointError as exc:
+            errors.append(str(exc))
+    return entries, errors
+
+
+def checkpoints_to_verify(
+    *, checkpoint_file=None, stored: bool = True, exported: bool = False
+) -> tuple[list[Checkpoint], list[Forgery], list[str]]:
+    """(checkpoints whose signature verifies, those that do not, exported copies that could not be read).
+
+    The checkpoints are those stored in the database (`stored`), those of the exported copies
+    configured in the settings (`exported`) and those of `checkpoint_file`. Without a key
+    nothing can be verified: the stored ones are then left aside, and a file given explicitly
+    is an error (CheckpointError) rather than a silent pass, as is a file given explicitly that
+    cannot be read."""
     keys = verifying_keys()
     if not keys:
         if checkpoint_file:
             raise CheckpointError("AUDIT_CHECKPOINT_KEY is not set: the checkpoints cannot be verified")
-        return [], 0, ""
-    entries: list[Checkpoint | str] = list(stored_checkpoints()) if stored else []
+        return [], [], []
+    entries: list[Checkpoint | Unreadable] = list(stored_checkpoints()) if stored else []
+    errors: list[str] = []
+    if exported:
+        copies, errors = exported_checkpoints()
+        entries.extend(copies)
     if checkpoint_file:
         entries.extend(read_checkpoint_file(checkpoint_file))
-    valid, seen, forged, first_reason = [], set(), 0, ""
+    valid, seen, forged, seen_forged = [], set(), [], set()
     for entry in entries:
         if isinstance(entry, Checkpoint) and signature_valid(entry, keys):
             identity = (entry.seq, entry.hash, entry.created_at, entry.signature)
@@ -145,16 +235,25 @@ def checkpoints_to_verify(*, checkpoint_file=None, stored: bool = True) -> tuple
                 seen.add(identity)
                 valid.append(entry)
             continue
-        forged += 1
-        if not first_reason:
-            first_reason = (
-                entry
-                if isinstance(entry, str)
-                else f"the checkpoint at #{entry.seq} ({entry.source}) has an invalid signature"
-            )
-    if forged > 1:
-        first_reason = f"{first_reason} ({forged} checkpoints do not verify)"
-    return valid, forged, first_reason
+        fingerprint = _fingerprint(entry)
+        if fingerprint in seen_forged:
+            continue
+        seen_forged.add(fingerprint)
+        description = (
+            entry.description
+            if isinstance(entry, Unreadable)
+            else f"the checkpoint at #{entry.seq} ({entry.source}) has an invalid signature"
+        )
+        forged.append(Forgery(fingerprint, description))
+    return valid, forged, errors
+
+
+def describe_forgeries(forged: list[Forgery]) -> str:
+    if not forged:
+        return ""
+    if len(forged) == 1:
+        return forged[0].description
+    return f"{forged[0].description} ({len(forged)} checkpoints do not verify)"
 
 
 def last_valid_checkpoint() -> Checkpoint | None:

@@ -3,15 +3,19 @@ from django.db import models
 
 GENESIS_HASH = "0" * 64
 CHAIN_HEAD_ID = 1
+# How an event's hash is made (audit.chain): SHA-256 before the chain was keyed, HMAC-SHA256
+# with AUDIT_CHAIN_KEY since.
+UNKEYED, KEYED = 1, 2
 
 
 class AuditEvent(models.Model):
     """One thing that happened, append-only and hash-chained.
 
-    `hash = SHA-256(prev_hash ‖ canonical JSON of the event)` (see `audit.chain`), so
-    altering, removing or reordering a row breaks the chain from that row on. Rows are
-    written only by `audit.record()`; on PostgreSQL a trigger rejects UPDATE, DELETE and
-    TRUNCATE on this table.
+    `hash = HMAC-SHA256(AUDIT_CHAIN_KEY, prefix ‖ prev_hash ‖ canonical JSON of the event)`
+    (see `audit.chain`), so altering, removing, reordering or adding a row breaks the chain
+    from that row on, and nobody without the key can make a row that fits. Rows are written
+    only by `audit.record()`; on PostgreSQL a trigger rejects UPDATE, DELETE and TRUNCATE on
+    this table, and the app's database role may only INSERT and SELECT it (audit.db_roles).
     """
 
     seq = models.BigIntegerField(primary_key=True)
@@ -38,6 +42,8 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # UNKEYED for the events written before the chain was keyed, KEYED for every later one.
+    chain_version = models.PositiveSmallIntegerField(default=KEYED, db_default=KEYED)
 
     class Meta:
         ordering = ["-seq"]

@@ -133,6 +133,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database host that does not answer fails the request within seconds (libpq waits forever).
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
 
+# The role that owns the tables and runs `migrate` (PostgreSQL). DATABASE_URL is then the app's
+# role, which owns nothing and may only INSERT and SELECT the audit log (audit/db_roles.py):
+# `manage.py migrate` connects as this one and grants the app's role afterwards.
+MIGRATION_DATABASE_URL = env.str("MIGRATION_DATABASE_URL", default="")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -353,6 +358,22 @@ OUTBOUND_ALLOW_PRIVATE_ADDRESSES = env.bool("OUTBOUND_ALLOW_PRIVATE_ADDRESSES", 
 # How long to wait for the platform to finish processing an upload before trying again later.
 PUBLISHING_MEDIA_PROCESSING_SECONDS = env.float("PUBLISHING_MEDIA_PROCESSING_SECONDS", default=60.0)
 
+# --- Audit chain key ----------------------------------------------------------------
+# Every audit event is hashed with HMAC-SHA256 and this key (audit/chain.py): someone who can
+# write the database but does not hold the key cannot add, alter or re-hash an event so that
+# it verifies. Keep it where the checkpoint key is kept (a secret store, the environment of
+# the web, worker and beat processes and of `migrate`), never in the database or its backups,
+# and never change it: the events hashed with it would no longer verify. Not the checkpoint
+# key: one leaked key must not forge both. Required (≥ 32 characters) with DEBUG off; under
+# DEBUG on a key derived from SECRET_KEY is used when none is set.
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
+if not DEBUG and len(AUDIT_CHAIN_KEY) < 32:
+    raise ImproperlyConfigured(
+        "AUDIT_CHAIN_KEY is missing or shorter than 32 characters while DEBUG is off. Set a random key "
+        "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`) and keep it: the audit "
+        "events hashed with it verify only with it."
+    )
+
 # --- Audit checkpoints --------------------------------------------------------------
 # Every AUDIT_CHECKPOINT_EVERY_SECONDS beat signs the audit chain head (HMAC-SHA256 over
 # seq, hash and time with AUDIT_CHECKPOINT_KEY), stores it (audit.AuditCheckpoint) and
@@ -369,6 +390,10 @@ AUDIT_CHECKPOINT_PREVIOUS_KEYS = env.list("AUDIT_CHECKPOINT_PREVIOUS_KEYS", defa
 AUDIT_CHECKPOINTS = env.bool("AUDIT_CHECKPOINTS", default=not DEBUG or bool(AUDIT_CHECKPOINT_KEY))
 AUDIT_CHECKPOINT_FILE = env.str("AUDIT_CHECKPOINT_FILE", default="")
 AUDIT_CHECKPOINT_URL = env.str("AUDIT_CHECKPOINT_URL", default="")
+# Where verification reads the exported checkpoints back from an evidence store (a GET that
+# answers the JSON lines it received): with AUDIT_CHECKPOINT_FILE, what `verify_audit`, the
+# API and the page check besides the stored checkpoints, so that deleting those hides nothing.
+AUDIT_CHECKPOINT_READ_URL = env.str("AUDIT_CHECKPOINT_READ_URL", default="")
 # The checkpoint URL goes through the guarded outbound client (public addresses only). An
 # operator's own evidence store is often on the internal network: set this to let that one
 # URL (and only it, never a connector) reach a private address. Redirects are never followed.

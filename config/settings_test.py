@@ -11,6 +11,8 @@ import socket
 os.environ.setdefault("SECRET_KEY", "clearpost-test-suite-secret-not-for-production-9f1c2e")
 # Production settings require a checkpoint key (audit checkpoints are on with DEBUG off).
 os.environ.setdefault("AUDIT_CHECKPOINT_KEY", "clearpost-test-suite-audit-checkpoint-key-3b7d51a0")
+# ...and a key for the audit hash chain (required with DEBUG off).
+os.environ.setdefault("AUDIT_CHAIN_KEY", "clearpost-test-suite-audit-chain-key-5e2a90c4d1f7")
 
 
 def _postgres_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:

@@ -183,7 +183,7 @@ def test_fast_postgres_reader_agrees_with_the_orm(django_user_model):
             context.reset(token)
     orm, raw = list(_orm_rows(100)), list(_postgres_rows(100))
     assert len(orm) == len(raw) == 3
-    for (orm_fields, orm_prev, _), (raw_fields, raw_prev, raw_hash) in zip(orm, raw):
+    for (orm_fields, orm_prev, _, orm_version), (raw_fields, raw_prev, raw_hash, raw_version) in zip(orm, raw):
         assert _hash_fields(orm_prev, orm_fields) == _hash_fields(raw_prev, raw_fields) == raw_hash
-        assert orm_fields == raw_fields
+        assert orm_fields == raw_fields and orm_version == raw_version == 2
     assert verify_chain().ok

@@ -164,6 +164,14 @@ class _Receiver(BaseHTTPRequestHandler):
         self.send_response(self.status)
         self.end_headers()
 
+    def do_GET(self):  # noqa: N802 - an evidence store answers what it received, one JSON line each
+        body = b"".join(received + b"\n" for _path, _type, received in self.received)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *args):
         pass
 
@@ -204,6 +212,21 @@ class TestUrlExport:
         assert len(handler.received) == 1 and len(file_lines(on)) == 1
         assert AuditCheckpoint.objects.count() == 1
 
+    def test_verification_reads_the_checkpoints_back_from_the_store(self, on, settings, receiver):
+        handler, url = receiver
+        settings.AUDIT_CHECKPOINT_URL, settings.AUDIT_CHECKPOINT_FILE = url, ""
+        events = write_events(6)
+        checkpoints.write_checkpoint()
+        cut_tail(events[3].seq)
+        tamper("DELETE FROM audit_auditcheckpoint")
+        assert verify_chain().ok  # nothing in the database shows the cut, and the store is not read
+        settings.AUDIT_CHECKPOINT_READ_URL = url
+        result = verify_chain()
+        assert (result.ok, result.first_broken_seq, result.checkpoints) == (False, events[3].seq, 1)
+        settings.AUDIT_CHECKPOINT_READ_URL = "http://127.0.0.1:9/checkpoints"  # nothing listens
+        result = verify_chain()
+        assert not result.ok and "cannot read the checkpoints at" in result.reason
+
     def test_only_http_urls(self, on, settings):
         settings.AUDIT_CHECKPOINT_URL = f"file://{on}"
         write_events(1)
@@ -237,7 +260,7 @@ class TestVerify:
         body = compliance_api.get(VERIFY_URL).json()
         assert (body["ok"], body["first_broken_seq"]) == (False, first_missing)
 
-    def test_cut_tail_with_checkpoint_rows_deleted_is_caught_by_the_file(self, on, compliance_api):
+    def test_cut_tail_with_checkpoint_rows_deleted_is_caught_by_the_file(self, on, compliance_api, settings):
         events = write_events(8)
         checkpoints.write_checkpoint()
         more = write_events(4)
@@ -245,12 +268,18 @@ class TestVerify:
         cut_tail(events[6].seq)
         tamper("DELETE FROM audit_auditcheckpoint")
         # Nothing left in the database shows it...
+        settings.AUDIT_CHECKPOINT_FILE = ""
         assert run_verify_audit()[0] == 0
-        # ...the exported copy does, at the first missing seq, for both checkpoints it holds.
+        # ...the exported copy does, at the first missing seq, for both checkpoints it holds:
+        # given explicitly, or configured (then the API and the page read it too).
         code, output = run_verify_audit("--checkpoints", str(on))
         assert code == 1 and f"BROKEN at seq {events[6].seq}:" in output
         assert f"is at #{more[-1].seq} but the log ends at #{events[5].seq}" in output
         assert verify_chain(checkpoint_file=on).first_broken_seq == events[6].seq
+        settings.AUDIT_CHECKPOINT_FILE = str(on)
+        assert f"BROKEN at seq {events[6].seq}:" in run_verify_audit()[1]
+        body = compliance_api.get(VERIFY_URL).json()
+        assert (body["ok"], body["first_broken_seq"]) == (False, events[6].seq)
 
     def test_history_rewritten_and_rehashed_up_to_the_head(self, on):
         """Alter an event and recompute every hash after it and the head: the chain and the head
@@ -267,7 +296,7 @@ class TestVerify:
             )
             prev_hash = new_hash
         rewind_head_to(events[-1].seq)
-        assert verify_chain(stored_checkpoints=False).ok  # the chain alone is consistent
+        assert verify_chain(stored_checkpoints=False, exported_checkpoints=False).ok  # the chain alone is consistent
         result = verify_chain()
         assert (result.ok, result.first_broken_seq) == (False, events[-1].seq)
         assert "is not the event the checkpoint signed at" in result.reason
@@ -293,12 +322,13 @@ class TestVerify:
         assert f"the checkpoint at #{head.seq + 50}" in result.reason and "invalid signature" in result.reason
         code, output = run_verify_audit()
         assert code == 1 and "Audit checkpoints FORGED" in output
-        body = compliance_api.get(VERIFY_URL).json()
-        assert (body["ok"], body["first_broken_seq"], body["forged_checkpoints"]) == (False, None, 1)
         client.force_login(django_user_model.objects.get(username="cora"))
         html = client.post("/audit/verify/", headers={"HX-Request": "true"}).content.decode()
         assert 'data-ok="false"' in html and 'data-forged-checkpoints="1"' in html
         assert "A signed checkpoint does not verify." in html and "data-first-broken" not in html
+        # Reported once (the page's verification recorded it), then left aside.
+        body = compliance_api.get(VERIFY_URL).json()
+        assert (body["ok"], body["first_broken_seq"], body["forged_checkpoints"]) == (True, None, 0)
         # The next checkpoint builds on the last genuine one, not on the forgery.
         (event,) = write_events(1)
         assert checkpoints.write_checkpoint().seq == event.seq

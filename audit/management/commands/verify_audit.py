@@ -6,8 +6,10 @@ from audit.verify import verify_chain
 
 class Command(BaseCommand):
     help = (
-        "Walk the audit hash chain, checking the chain head and the signed checkpoints (stored ones, "
-        "and those of an exported file with --checkpoints); exit non-zero naming the first broken seq."
+        "Walk the audit hash chain, checking the keyed hashes, the chain head and the signed checkpoints "
+        "(stored ones, the exported copies in AUDIT_CHECKPOINT_FILE / AUDIT_CHECKPOINT_READ_URL, and those of "
+        "a file given with --checkpoints); exit non-zero naming the first broken seq. Read-only: forged "
+        "checkpoints are reported until a verification from the page or the API has recorded them."
     )
 
     def add_arguments(self, parser):
@@ -30,6 +32,11 @@ class Command(BaseCommand):
             result = verify_chain(checkpoint_file=options.get("checkpoints"), workers=max(1, options["workers"]))
         except checkpoints.CheckpointError as exc:
             raise CommandError(f"Cannot verify the audit checkpoints: {exc}.") from exc
+        if not result.ok and result.first_broken_seq is None and not result.forged_checkpoints:
+            raise CommandError(
+                f"Audit checkpoints UNCHECKED: {result.reason} "
+                f"({result.checked} events and {result.checkpoints} checkpoints verified)."
+            )
         if not result.ok and result.first_broken_seq is None:
             raise CommandError(
                 f"Audit checkpoints FORGED: {result.reason} "
