@@ -20,3 +20,15 @@ otp_verification_failed = Signal()
 backup_codes_generated = Signal()
 # user, device (the StaticDevice), remaining (int): a backup code was used for the second step
 backup_code_used = Signal()
+
+# --- Accounts administered by someone else (the admin's user and certification pages) -------
+# user, actor, fields (dict: the new account's fields, never a password), usable_password (bool)
+account_created = Signal()
+# user, actor, before (dict), after (dict): only the fields that changed
+account_updated = Signal()
+# user, actor, active (bool): the account was activated (True) or deactivated (False)
+account_activation_changed = Signal()
+# user, actor, usable (bool: False when password sign-in was turned off instead)
+password_set_by_admin = Signal()
+# certification, actor, created (bool), before (dict), after (dict)
+certification_saved = Signal()
