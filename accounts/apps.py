@@ -19,7 +19,9 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from .admin import register_read_only_admins
         from .middleware import stamp_session
 
+        register_read_only_admins()  # after django.contrib.admin's ready(): every admin is registered
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="accounts_ensure_roles")
         user_logged_in.connect(stamp_session, dispatch_uid="accounts_stamp_session")
