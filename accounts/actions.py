@@ -31,6 +31,7 @@ from .signals import (
     backup_codes_generated,
     certification_saved,
     otp_device_confirmed,
+    otp_device_removed,
     password_changed,
     password_set_by_admin,
 )
@@ -243,6 +244,22 @@ def set_password_by_admin(user, *, actor, new_password: str | None) -> None:
         password_set_by_admin.send(sender=user.__class__, user=user, actor=actor, usable=new_password is not None)
     if new_password is not None:
         password_validation.password_changed(new_password, user)
+
+
+def remove_two_factor_device(device, *, actor) -> None:
+    """Remove someone's authenticator app (a TOTP device) or backup codes (their static device),
+    for a person who lost their phone: they enrol again at their next sign-in.
+
+    Who: whoever may delete such devices (superusers, in practice), never their own (that would
+    undo one's own second factor with a session that may have been taken over). Audited as
+    `accounts.otp.device_removed` with the device's id, never its key or codes.
+    """
+    opts = device._meta
+    _require(actor, f"{opts.app_label}.delete_{opts.model_name}", device.user, what="remove a two-factor device")
+    with transaction.atomic():
+        user, persistent_id = device.user, device.persistent_id
+        type(device).objects.filter(pk=device.pk).delete()
+        otp_device_removed.send(sender=type(device), user=user, actor=actor, device=persistent_id)
 
 
 def _certification(certification) -> dict:

@@ -6,9 +6,10 @@
   Global model permissions are not granted here (`user_permissions` is shown, read-only).
   Accounts are deactivated, never deleted.
 - Training certifications: recorded and corrected through `save_training_certification`.
-- Two-factor devices are shown without their secrets and never changed here (read-only, and
-  without django-otp's pages that show a device's key); the lockout's records and the groups
-  are read-only too (`accounts.apps` registers them so, once every admin is discovered).
+- Two-factor devices are shown without their secrets (and without django-otp's pages that show
+  a device's key) and never changed here; one is removed, for someone who lost their phone,
+  through `remove_two_factor_device` (audited). The lockout's records and the groups are
+  read-only (`accounts.apps` registers them so, once every admin is discovered).
 """
 
 from contextvars import ContextVar
@@ -20,7 +21,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.admin import ActionAdmin, ReadOnlyAdmin
+from core.admin import ActionAdmin, ReadOnlyMixin
 from core.errors import DomainError
 
 from . import actions
@@ -145,9 +146,9 @@ class TrainingCertificationAdmin(ActionAdmin):
             obj.pk = saved.pk
 
 
-class TOTPDeviceAdmin(ReadOnlyAdmin):
-    """Who has an authenticator app, never its key (django-otp's own admin shows the key and its
-    QR code to anyone who may view devices)."""
+class TwoFactorDeviceAdmin(ReadOnlyMixin, ActionAdmin):
+    """Who has a second factor, never its secret. Removing a device (someone lost their phone)
+    is `remove_two_factor_device`, audited; nothing else changes here."""
 
     list_display = ["user", "name", "confirmed"]
     list_filter = ["confirmed"]
@@ -155,14 +156,24 @@ class TOTPDeviceAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
     fields = ["user", "name", "confirmed"]
 
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
-class StaticDeviceAdmin(ReadOnlyAdmin):
-    """Who has backup codes, never the codes (django-otp's own admin lists them)."""
+    def delete_model(self, request, obj):
+        self._run(request, actions.remove_two_factor_device, obj, actor=request.user)
 
-    list_display = ["user", "name", "confirmed"]
-    search_fields = ["user__username"]
-    list_select_related = ["user"]
-    fields = ["user", "name", "confirmed"]
+    def delete_queryset(self, request, queryset):
+        for device in queryset:
+            self.delete_model(request, device)
+
+
+class TOTPDeviceAdmin(TwoFactorDeviceAdmin):
+    """Authenticator apps (django-otp's own admin shows the key and its QR code to whoever may
+    view devices)."""
+
+
+class StaticDeviceAdmin(TwoFactorDeviceAdmin):
+    """Backup codes (django-otp's own admin lists them)."""
 
 
 def register_read_only_admins(site=admin.site) -> None:

@@ -30,5 +30,7 @@ account_updated = Signal()
 account_activation_changed = Signal()
 # user, actor, usable (bool: False when password sign-in was turned off instead)
 password_set_by_admin = Signal()
+# user, actor, device (its persistent id): a two-factor device removed by an administrator
+otp_device_removed = Signal()
 # certification, actor, created (bool), before (dict), after (dict)
 certification_saved = Signal()

@@ -123,6 +123,11 @@ def record_password_set_by_admin(sender, user, actor, usable, **kwargs):
     record("accounts.password.set_by_admin", actor=actor, target=user, data={"usable": usable})
 
 
+@receiver(account_signals.otp_device_removed, dispatch_uid="audit_otp_device_removed")
+def record_otp_device_removed(sender, user, actor, device, **kwargs):
+    record("accounts.otp.device_removed", actor=actor, target=user, data={"device": device})
+
+
 @receiver(account_signals.certification_saved, dispatch_uid="audit_certification_saved")
 def record_certification_saved(sender, certification, actor, created, before, after, **kwargs):
     record(

@@ -143,6 +143,9 @@ def superuser_request(user):
 @pytest.fixture
 def rows(demo):
     """A row of every model whose admin may write (plain rows; the demo lacks some)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     from approvals.models import HoldingStatement, ReviewStage
     from governance import actions as governance_actions
     from governance.models import DepartmentUserObjectPermission
@@ -163,6 +166,8 @@ def rows(demo):
     if not DepartmentUserObjectPermission.objects.exists():
         department = Department.objects.get(slug="marketing")
         governance_actions.grant_permission(department, actor=None, perm="manage_department", user=demo["bob"])
+    TOTPDevice.objects.create(user=demo["alice"], name="phone", confirmed=True)
+    StaticDevice.objects.create(user=demo["alice"], name="backup", confirmed=True)
     if not ChannelConnector.objects.filter(channel=channel).exists():
         ChannelConnector.objects.create(
             channel=channel, kind="webhook", settings={"url": "https://hooks.example.org/x"}
@@ -508,3 +513,30 @@ def test_the_admin_never_shows_a_two_factor_secret(admin_client, demo):
         assert device.key not in response.content.decode() and "backup42" not in response.content.decode(), url
     admin_client.raise_request_exception = False
     assert admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/").status_code in (302, 404)
+
+
+def test_removing_someones_two_factor_device_in_the_admin_is_audited(admin_client, demo):
+    """The way back for someone who lost their phone: an administrator removes the device (and
+    they enrol again at their next sign-in). Audited, with the device's id and never its key."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=demo["rachel"], name="phone", confirmed=True)
+    response, _, events = post_watched(
+        admin_client, reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    (event,) = events
+    assert (event.action, event.target_id, event.actor_id, event.data) == (
+        "accounts.otp.device_removed",
+        str(demo["rachel"].pk),
+        demo["admin"].pk,
+        {"device": device.persistent_id},
+    )
+    assert device.key not in str(event.data)
+
+    mine = TOTPDevice.objects.create(user=demo["admin"], name="phone", confirmed=True)
+    response, _, events = post_watched(
+        admin_client, reverse("admin:otp_totp_totpdevice_delete", args=[mine.pk]), {"post": "yes"}
+    )
+    assert TOTPDevice.objects.filter(pk=mine.pk).exists() and events == []
