@@ -21,8 +21,10 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_save, pre_save
 
         from . import tokens
+        from .admin import register_read_only_admins
         from .middleware import stamp_session
 
+        register_read_only_admins()  # after django.contrib.admin's ready(): every admin is registered
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="accounts_ensure_roles")
         user_logged_in.connect(stamp_session, dispatch_uid="accounts_stamp_session")
         # A new password, a deactivation or a change of roles ends the user's API tokens,

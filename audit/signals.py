@@ -99,3 +99,51 @@ def record_api_tokens_revoked(sender, user, count, reason, actor=None, **kwargs)
     # A consequence of a change to the account (the change itself is recorded by whoever made it;
     # actor None), or the owner signing out their API clients (actor: the owner).
     record("accounts.api_tokens.revoked", actor=actor, target=user, data={"count": count, "reason": reason})
+
+# --- Accounts administered by someone else (accounts.actions, from the admin) ----------------
+
+
+@receiver(account_signals.account_created, dispatch_uid="audit_account_created")
+def record_account_created(sender, user, actor, fields, usable_password, **kwargs):
+    record(
+        "accounts.user.create",
+        actor=actor,
+        target=user,
+        data={"after": fields, "usable_password": usable_password},
+    )
+
+
+@receiver(account_signals.account_updated, dispatch_uid="audit_account_updated")
+def record_account_updated(sender, user, actor, before, after, **kwargs):
+    record("accounts.user.update", actor=actor, target=user, data={"before": before, "after": after})
+
+
+@receiver(account_signals.account_activation_changed, dispatch_uid="audit_account_activation_changed")
+def record_account_activation_changed(sender, user, actor, active, **kwargs):
+    record(f"accounts.user.{'activate' if active else 'deactivate'}", actor=actor, target=user)
+
+
+@receiver(account_signals.password_set_by_admin, dispatch_uid="audit_password_set_by_admin")
+def record_password_set_by_admin(sender, user, actor, usable, **kwargs):
+    # Whether a password was set or password sign-in turned off; never the password or its hash.
+    record("accounts.password.set_by_admin", actor=actor, target=user, data={"usable": usable})
+
+
+@receiver(account_signals.otp_device_removed, dispatch_uid="audit_otp_device_removed")
+def record_otp_device_removed(sender, user, actor, device, **kwargs):
+    record("accounts.otp.device_removed", actor=actor, target=user, data={"device": device})
+
+
+@receiver(account_signals.certification_saved, dispatch_uid="audit_certification_saved")
+def record_certification_saved(sender, certification, actor, created, before, after, **kwargs):
+    record(
+        f"accounts.certification.{'record' if created else 'update'}",
+        actor=actor,
+        target=certification,
+        data={
+            "user": certification.user.get_username(),
+            "user_id": certification.user_id,
+            **({"before": before} if before else {}),
+            "after": after,
+        },
+    )

@@ -5,7 +5,7 @@ document the error answers of every operation."""
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import django_filters
 from django import forms
@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.db import MAX_ID
 from core.errors import DomainError
 
 
@@ -188,12 +189,49 @@ def paginate(view, request, queryset, serializer_class, *, ordering: str) -> Res
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
+def decode_keyset_cursor(raw: str, *, length: int) -> list:
+    """The JSON list of `length` values a keyset cursor carries (URL-safe base64). Raises
+    ValueError for anything else."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+    except (binascii.Error, UnicodeError, RecursionError) as exc:
+        raise ValueError("undecodable cursor") from exc
+    if not isinstance(key, list) or len(key) != length:
+        raise ValueError("not a key")
+    return key
+
+
+def cursor_datetime(value) -> datetime:
+    """A cursor's date-time: an ISO 8601 string with its UTC offset, as `isoformat()` writes it,
+    that stays within Python's years 1 to 9999 once in UTC (the database compares in UTC).
+    Raises ValueError for anything else: year 0 or 99999, month 13, no offset, a number."""
+    if not isinstance(value, str):
+        raise ValueError("not a date-time")
+    moment = datetime.fromisoformat(value)
+    if moment.utcoffset() is None:
+        raise ValueError("no UTC offset")
+    try:
+        moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("out of range") from exc
+    return moment
+
+
+def cursor_id(value) -> int:
+    """A cursor's row id: a JSON integer from 0 to the largest bigint (not a boolean, a float, NaN,
+    Infinity or a string). Raises ValueError for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise ValueError("not an id")
+    return value
+
+
 class KeysetPagination(pagination.BasePagination):
     """Keyset ("seek") pagination on two ascending fields, e.g. (awaiting_since, id).
 
     Each page costs the same however deep it is: the cursor holds the last row's key and
     the next page starts right after it, through the index. `{"results", "next", "previous"}`
-    like the cursor pagination (`previous` is always null: queues are read forwards).
+    like the cursor pagination (`previous` is always null: queues are read forwards). A cursor
+    that does not hold such a key (forged, out of range) is an invalid cursor: 404.
     """
 
     page_size = 25
@@ -209,11 +247,13 @@ class KeysetPagination(pagination.BasePagination):
         raw = request.query_params.get(self.cursor_query_param)
         if raw:
             try:
-                value, pk = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+                value, pk = decode_keyset_cursor(raw, length=2)
                 if first.endswith("_at") or first.endswith("_since"):
-                    value = datetime.fromisoformat(value)
-                after = (value, int(pk))
-            except (ValueError, TypeError, binascii.Error):
+                    value = cursor_datetime(value)
+                elif first == "id" or first.endswith("_id"):
+                    value = cursor_id(value)
+                after = (value, cursor_id(pk))
+            except ValueError:
                 raise exceptions.NotFound("Invalid cursor.") from None
         rows = list(self.fetch(queryset, after, self.size + 1))
         self.has_next = len(rows) > self.size

@@ -12,6 +12,10 @@ one typed row per object; elsewhere (SQLite, the embedded default) it falls back
 
 from django.db import connections, router, transaction
 
+# The largest id of any table (every id is a PostgreSQL bigint): a larger one from a client is
+# no row's, and would make the database refuse the query.
+MAX_ID = 2**63 - 1
+
 
 def update_rows(objs: list, fields: list[str]) -> int:
     """Write `fields` of every object in `objs` (all of one model) in one statement. Fields

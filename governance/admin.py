@@ -1,9 +1,11 @@
 """Admin for departments, channels, grants and posting policies. Every change goes through
 governance.actions, so that the admin, the API and the browser behave the same and every change
-is audited. (The consent registry's admin is approvals': revoking a consent holds posts.)"""
+is audited. Nothing here is deleted but a grant (its deletion is `revoke_permission`): channels
+are archived, departments and policies kept (a policy is deactivated). (The consent registry's
+admin is approvals': revoking a consent holds posts.)"""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
@@ -45,7 +47,10 @@ class DepartmentAdmin(ActionAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["name", "description"])
+            fields = {name: form.cleaned_data[name] for name in actions.DEPARTMENT_EDITABLE_FIELDS}
+            self._run(
+                request, actions.update_department, Department.objects.get(pk=obj.pk), actor=request.user, **fields
+            )
             return
         created = self._run(
             request,
@@ -59,13 +64,43 @@ class DepartmentAdmin(ActionAdmin):
             obj.pk = created.pk
 
 
+class ArchivedFilter(admin.SimpleListFilter):
+    title = "archived"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", "No"), ("yes", "Yes")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(archived_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Channel)
 class ChannelAdmin(ActionAdmin):
-    list_display = ["name", "slug", "platform", "owning_department", "visibility", "is_regulated"]
-    list_filter = ["platform", "owning_department", "visibility", "is_regulated"]
+    """Channels are archived (`archive_channel`), never deleted: their posts, grants, consents and
+    audit events keep pointing at them. An archived channel takes no new post."""
+
+    list_display = ["name", "slug", "platform", "owning_department", "visibility", "is_regulated", "archived_at"]
+    list_filter = [ArchivedFilter, "platform", "owning_department", "visibility", "is_regulated"]
     search_fields = ["name", "slug", "handle"]
     list_select_related = ["owning_department"]
-    readonly_fields = ["version", "created_at", "updated_at"]
+    readonly_fields = ["version", "archived_at", "created_at", "updated_at"]
+    actions = ["archive", "restore"]
+
+    @admin.action(description="Archive the selected channels (they take no new posts)")
+    def archive(self, request, queryset):
+        self._set_archived(request, queryset, actions.archive_channel, "archived")
+
+    @admin.action(description="Take the selected channels out of the archive")
+    def restore(self, request, queryset):
+        self._set_archived(request, queryset, actions.restore_channel, "restored")
+
+    def _set_archived(self, request, queryset, action, done: str) -> None:
+        changed = [channel.slug for channel in queryset if self._run(request, action, channel, actor=request.user)]
+        if changed:
+            self.message_user(request, f"{len(changed)} {done}: {', '.join(changed)}.", level=messages.SUCCESS)
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "slug"] if obj else self.readonly_fields
@@ -120,6 +155,9 @@ class GrantAdmin(ActionAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)  # deleting a grant revokes it
 
     def save_model(self, request, obj, form, change):
         grantee = {self.grantee_field: getattr(obj, self.grantee_field)}
@@ -181,7 +219,8 @@ class PostingPolicyForm(forms.ModelForm):
 
 @admin.register(PostingPolicy)
 class PostingPolicyAdmin(ActionAdmin):
-    """Policies change only through `save_policy`: validated, versioned, audited."""
+    """Policies change only through `save_policy`: validated, versioned, audited. A policy is
+    deactivated, never deleted (its versions and the findings made under it refer to it)."""
 
     form = PostingPolicyForm
     list_display = ["name", "scope", "version", "is_active", "updated_at"]

@@ -91,6 +91,9 @@ class Channel(models.Model):
     requires_consent = models.BooleanField(
         default=False, help_text="Every post must cite a valid consent of the person it is about (patient stories)."
     )
+    # Channels are archived, never deleted: their posts, grants, consents and audit events keep
+    # pointing at them. An archived channel takes no new post (`governance.actions.archive_channel`).
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -111,6 +114,10 @@ class Channel(models.Model):
     @property
     def is_internal(self) -> bool:
         return self.visibility == Audience.INTERNAL
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 # Direct foreign-key permission tables (django-guardian's performance guide): one row per

@@ -1,5 +1,6 @@
 """Admin for delivery: jobs are read-only (they change only through delivery); connectors are
-configured through `actions.configure_connector` (audited; the credential is write-only)."""
+configured through `actions.configure_connector` (audited; the credential is write-only) and
+never deleted here (remove the credential instead; archive the channel to stop its posts)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -42,6 +43,9 @@ class ChannelConnectorAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["channel"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -80,9 +80,12 @@ def create_post(
 ) -> Post:
     """Start a draft on `channel`. Who: anyone with draft permission on the channel.
     Co-authors must be able to draft on the channel too. `consent` (channels that require it):
-    one the author can see, not revoked, covering the channel."""
+    one the author can see, not revoked, covering the channel. An archived channel takes no
+    new post."""
     if not permissions.can(actor, permissions.DRAFT, channel):
         raise PermissionDenied("You may not draft on this channel.")
+    if channel.is_archived:
+        raise ValidationFailed(errors={"channel": ["This channel is archived: it takes no new posts."]})
     check_schedule(scheduled_at)
     check_citation(consent, actor=actor, channel=channel)
     co_authors = _check_co_authors(co_authors, author_id=actor.pk, channel=channel)

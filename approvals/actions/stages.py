@@ -48,9 +48,12 @@ def save_review_stage(stage: ReviewStage | None, *, actor, **fields) -> ReviewSt
         stage.full_clean()
     except DjangoValidationError as exc:
         raise ValidationFailed(errors=exc.message_dict) from exc
-    stage.save()
     after = _stage_snapshot(stage)
     changed = {k for k in after if before.get(k) != after[k]}
+    if not creating and not changed:
+        return stage  # nothing to write, nothing to record
+    stage.save()
+    after = _stage_snapshot(stage)
     if changed:
         audit.record(
             "approvals.stage.create" if creating else "approvals.stage.update",

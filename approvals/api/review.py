@@ -2,9 +2,7 @@
 reviews of break-glass publications (API.md)."""
 
 import base64
-import binascii
 import json
-from datetime import datetime
 
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,6 +16,9 @@ from rest_framework.views import APIView
 from accounts import roles
 from core.api import (
     KeysetPagination,
+    cursor_datetime,
+    cursor_id,
+    decode_keyset_cursor,
     page_size_from,
 )
 
@@ -83,9 +84,11 @@ class RetrospectiveReviewPagination(KeysetPagination):
         raw = request.query_params.get(self.cursor_query_param)
         if raw:
             try:
-                done, due_at, pk = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
-                after = (bool(done), datetime.fromisoformat(due_at), int(pk))
-            except (ValueError, TypeError, binascii.Error):
+                done, due_at, pk = decode_keyset_cursor(raw, length=3)
+                if not isinstance(done, bool):
+                    raise ValueError("not a boolean")
+                after = (done, cursor_datetime(due_at), cursor_id(pk))
+            except ValueError:
                 raise NotFound("Invalid cursor.") from None
         rows = selectors.retrospective_reviews_page(queryset, after=after, limit=self.size + 1)
         self.has_next = len(rows) > self.size

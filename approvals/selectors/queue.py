@@ -26,6 +26,7 @@ from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from accounts import roles
 from core import cache
+from core.db import MAX_ID
 from governance import permissions
 from governance.models import Channel, Department
 
@@ -428,9 +429,10 @@ def parse_queue_key(value: str | None) -> tuple[datetime, int] | None:
     """(awaiting_since, id) from `queue_key`, or None for a missing or malformed key."""
     try:
         micros, pk = (value or "").rsplit("-", 1)
-        return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
+        key = _EPOCH + timedelta(microseconds=int(micros)), int(pk)
     except (ValueError, OverflowError):
         return None
+    return key if 0 <= key[1] <= MAX_ID else None
 
 
 def parse_id_key(value: str | None) -> int | None:
@@ -438,7 +440,7 @@ def parse_id_key(value: str | None) -> int | None:
         pk = int(value or "")
     except ValueError:
         return None
-    return pk if pk > 0 else None
+    return pk if 0 < pk <= MAX_ID else None
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,27 @@ from .consent import CONSENT_FIELDS, may_govern_consent, record_consent, update_
 from .grants import grant_permission, revoke_permission
 from .org import (
     CHANNEL_EDITABLE_FIELDS,
+    DEPARTMENT_EDITABLE_FIELDS,
     add_department_member,
+    archive_channel,
     assign_role,
     create_channel,
     create_department,
     remove_department_member,
     remove_role,
+    restore_channel,
     transfer_channel,
     update_channel,
+    update_department,
 )
 from .policies import save_policy
 
 __all__ = [
     "CHANNEL_EDITABLE_FIELDS",
     "CONSENT_FIELDS",
+    "DEPARTMENT_EDITABLE_FIELDS",
     "add_department_member",
+    "archive_channel",
     "assign_role",
     "create_channel",
     "create_department",
@@ -32,9 +38,11 @@ __all__ = [
     "record_consent",
     "remove_department_member",
     "remove_role",
+    "restore_channel",
     "revoke_permission",
     "save_policy",
     "transfer_channel",
     "update_channel",
     "update_consent",
+    "update_department",
 ]

@@ -1,15 +1,17 @@
-"""Departments and channels: creating them, changing a channel, moving it to another
-department (its grants move with it), and who belongs to which department and role."""
+"""Departments and channels: creating them, changing them, moving a channel to another
+department (its grants move with it), archiving a channel (never deleting it), and who belongs
+to which department and role."""
 
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 from guardian.utils import get_group_obj_perms_model
 
 import audit
 from accounts import roles
-from core.errors import PermissionDenied, StaleVersion, ValidationFailed
+from core.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
 
 from .. import break_glass, permissions
 from ..models import Channel, Department
@@ -56,6 +58,37 @@ def create_department(*, actor, slug: str, name: str, description: str = "") -> 
         actor=actor,
         target=department,
         data={"after": {"slug": slug, "name": name, "description": description}},
+    )
+    return department
+
+
+# What `update_department` changes (its slug and groups are fixed at creation).
+DEPARTMENT_EDITABLE_FIELDS = ("name", "description")
+
+
+@transaction.atomic
+def update_department(department: Department, *, actor, **changes) -> Department:
+    """Rename a department or change its description. Who: its managers (or portal admins).
+    Audited as `governance.department.update` with each changed field before and after."""
+    department = Department.objects.select_for_update().get(pk=department.pk)
+    require(actor, MANAGE_DEPARTMENT, department)
+    unknown = set(changes) - set(DEPARTMENT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(errors={name: ["This field cannot be changed here."] for name in unknown})
+    before = model_to_dict(department, fields=DEPARTMENT_EDITABLE_FIELDS)
+    for name, value in changes.items():
+        setattr(department, name, value)
+    clean(department)
+    after = model_to_dict(department, fields=DEPARTMENT_EDITABLE_FIELDS)
+    changed = [name for name in DEPARTMENT_EDITABLE_FIELDS if before[name] != after[name]]
+    if not changed:
+        return department
+    department.save(update_fields=changed)
+    audit.record(
+        "governance.department.update",
+        actor=actor,
+        target=department,
+        data={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}},
     )
     return department
 
@@ -170,6 +203,45 @@ def transfer_channel(
             "after": {"owning_department": to_department.slug},
             "moved_grants": moved,
         },
+    )
+    return channel
+
+
+@transaction.atomic
+def archive_channel(channel: Channel, *, actor, expected_version: int | None = None) -> Channel:
+    """Archive a channel: it takes no new post from now on (`approvals.actions.create_post`
+    refuses it). Nothing else changes: its posts (those under way go on), grants, consents,
+    connector and audit events stay as they were. Channels are archived, never deleted.
+
+    Who: the channel's managers (or portal admins). Archiving an archived channel is refused.
+    Audited as `governance.channel.archive`.
+    """
+    return _set_archived(channel, actor=actor, expected_version=expected_version, archived=True)
+
+
+@transaction.atomic
+def restore_channel(channel: Channel, *, actor, expected_version: int | None = None) -> Channel:
+    """Take a channel out of the archive: it takes new posts again. Who: its managers (or portal
+    admins). Audited as `governance.channel.restore`."""
+    return _set_archived(channel, actor=actor, expected_version=expected_version, archived=False)
+
+
+def _set_archived(channel: Channel, *, actor, expected_version: int | None, archived: bool) -> Channel:
+    channel = _locked_channel(channel, expected_version)
+    require(actor, MANAGE_CHANNEL, channel)
+    if channel.is_archived == archived:
+        state = "archived" if archived else "not archived"
+        raise Conflict(f"The channel is {state} already.")
+    before = channel.archived_at
+    channel.archived_at = timezone.now() if archived else None
+    channel.version += 1
+    channel.save(update_fields=["archived_at", "version", "updated_at"])
+    audit.record(
+        f"governance.channel.{'archive' if archived else 'restore'}",
+        actor=actor,
+        target=channel,
+        channel_id=channel.pk,
+        data={"archived_at": (channel.archived_at or before).isoformat()},
     )
     return channel
 
