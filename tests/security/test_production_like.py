@@ -3,6 +3,7 @@ restricted app role (tests/support/production.py; one server for the module).
 
 - Finding 4: an event appended by a forger (SHA-256 hashed as anyone can) is named by its seq
   by `verify_audit`, the API and the page of that server.
+- Finding 2: a reviewer's token issued before enrolment answers 403 `otp_required`.
 - Finding 5: the app's role owns nothing: it cannot drop or alter the audit table, switch off
   or drop its append-only trigger, truncate it, or update or delete its rows; ordinary audited
   writes work under it, and `check --deploy --database default` finds nothing to say about it.
@@ -143,3 +144,25 @@ def test_migrate_runs_as_the_migration_role_and_grants_the_app_role(production_s
     # The server and the log work on, under the grants given again.
     audit.record("tests.thing.happen", actor=None, data={"n": 1})
     assert production_server.manage("verify_audit").returncode == 0
+
+
+def test_a_reviewers_pre_enrolment_token_gets_otp_required(production_server, demo):  # noqa: F811
+    """Finding 2 under the deployed server: a token issued without the second factor (as the token
+    endpoint issued them before two-factor authentication was required of reviewers) answers 403
+    `otp_required` on every endpoint; an author's works (no code is required of authors)."""
+    from accounts import tokens
+    from accounts.models import ApiToken
+
+    def issue(user) -> str:
+        # Issued here, bound with the server's SECRET_KEY (the server has its own, as deployed).
+        key, token = tokens.issue(user, second_factor=False)
+        binding = tokens.binding(user, secret=production_server.env["SECRET_KEY"], fresh=True)
+        ApiToken.objects.filter(pk=token.pk).update(binding=binding)
+        return key
+
+    ray = issue(demo["ray"])
+    for path in ("/api/v1/me/", "/api/v1/review-queue/", "/api/v1/posts/"):
+        answer = production_server.request("GET", path, token=ray)
+        assert answer.status == 403 and answer.json()["code"] == "otp_required", (path, answer)
+    bob = issue(demo["bob"])
+    assert production_server.request("GET", "/api/v1/me/", token=bob).status == 200
