@@ -105,7 +105,12 @@ class PostForm(forms.Form):
             governance_selectors.valid_consents_q(timezone.localdate())
         )
         if post is None:
-            channels = governance_selectors.channels_visible_to(user, perm=permissions.DRAFT).order_by("name")
+            # An archived channel takes no new post (approvals.actions.create_post refuses it).
+            channels = (
+                governance_selectors.channels_visible_to(user, perm=permissions.DRAFT)
+                .filter(archived_at__isnull=True)
+                .order_by("name")
+            )
             self.fields["channel"].queryset = channels
             consents = consents.filter(channels__in=channels.filter(requires_consent=True).values("pk"))
             del self.fields["version"]

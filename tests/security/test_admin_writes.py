@@ -540,3 +540,12 @@ def test_removing_someones_two_factor_device_in_the_admin_is_audited(admin_clien
         admin_client, reverse("admin:otp_totp_totpdevice_delete", args=[mine.pk]), {"post": "yes"}
     )
     assert TOTPDevice.objects.filter(pk=mine.pk).exists() and events == []
+
+
+def test_the_composer_does_not_offer_an_archived_channel(client, demo):
+    from governance.actions import archive_channel
+
+    client.force_login(demo["alice"])
+    assert 'value="patient-stories"' in client.get("/posts/new/").content.decode()
+    archive_channel(Channel.objects.get(slug="patient-stories"), actor=demo["admin"])
+    assert 'value="patient-stories"' not in client.get("/posts/new/").content.decode()
