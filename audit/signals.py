@@ -100,6 +100,7 @@ def record_api_tokens_revoked(sender, user, count, reason, actor=None, **kwargs)
     # actor None), or the owner signing out their API clients (actor: the owner).
     record("accounts.api_tokens.revoked", actor=actor, target=user, data={"count": count, "reason": reason})
 
+
 # --- Accounts administered by someone else (accounts.actions, from the admin) ----------------
 
 
