@@ -281,12 +281,12 @@ def validate_rules(rules) -> list[str]:
         if kind is None:
             problems.append(f"Rule {i}: kind must be one of {', '.join(RULE_KINDS)}.")
             continue
-        if rule.get("severity") not in SEVERITIES:
+        bad_severity = rule.get("severity") not in SEVERITIES
+        if bad_severity:
             problems.append(f"Rule {i} ({kind.name}): severity must be block, escalate or warn.")
-            continue
         own = kind.validate(rule)
         problems += [f"Rule {i} ({kind.name}): {problem}" for problem in own]
-        if not own and not _applies(kind, rule):
+        if not own and not bad_severity and not _applies(kind, rule):
             problems.append(f"Rule {i} ({kind.name}): its settings have the wrong types; see the rule's help.")
     return problems
 
