@@ -49,7 +49,7 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
         return self.user
 
 
-class TrainingCertificationInline(admin.TabularInline):
+class TrainingCertificationInline(ReadOnlyMixin, admin.TabularInline):
     """Shown on the user's page; recorded and corrected on the certifications' own pages."""
 
     model = TrainingCertification
@@ -58,15 +58,6 @@ class TrainingCertificationInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

@@ -135,10 +135,6 @@ class _Spans:
         return k > 0 and self.reach[k - 1] > start
 
 
-def _overlaps(spans: _Spans, start: int, end: int) -> bool:
-    return spans.overlaps(start, end)
-
-
 _ABBREVIATIONS = frozenset(
     "mr mrs ms mx dr st sr jr no vs mt ft apt ave blvd rd ln pl ct ext rm dept prof rev gen sen gov rep "
     "lt col capt sgt fr etc approx jan feb mar apr jun jul aug sep sept oct nov dec a.m p.m e.g i.e u.s "
@@ -211,7 +207,7 @@ _SSN_BARE_RE = re.compile(r"(?<![\w$#.-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0
 def _ssns(text: str, masked) -> list[Hit]:
     hits = [Hit(m.start(), m.end(), "ssn") for m in _SSN_LABELLED_RE.finditer(text)]
     hits += [Hit(m.start(), m.end(), "ssn") for m in _SSN_BARE_RE.finditer(text)]
-    return [h for h in hits if not _overlaps(masked, h.start, h.end)]
+    return [h for h in hits if not masked.overlaps(h.start, h.end)]
 
 
 _MRN_RE = re.compile(
@@ -227,7 +223,7 @@ _MRN_RE = re.compile(
 def _mrns(text: str, masked) -> list[Hit]:
     hits = []
     for m in _MRN_RE.finditer(text):
-        if sum(c.isdigit() for c in m.group("id")) >= 4 and not _overlaps(masked, m.start("id"), m.end()):
+        if sum(c.isdigit() for c in m.group("id")) >= 4 and not masked.overlaps(m.start("id"), m.end()):
             hits.append(Hit(m.start(), m.end(), "mrn"))
     return hits
 
@@ -282,7 +278,7 @@ def _phones(text: str, masked) -> list[Hit]:
     for m in _PHONE_NATIONAL_RE.finditer(text):
         if _PHONE_WORD_RE.search(text, max(0, m.start() - 40), m.start()):
             hits.append(Hit(m.start(), m.end(), "phone"))
-    return [h for h in hits if not _overlaps(masked, h.start, h.end)]
+    return [h for h in hits if not masked.overlaps(h.start, h.end)]
 
 
 _GROUP_RE = re.compile(r"[\s.-]?(?:\(\d{1,4}\)|\d{1,5})$")
@@ -325,7 +321,7 @@ _ADDRESS_RE = re.compile(
 def _addresses(text: str, masked) -> list[Hit]:
     hits = []
     for m in _ADDRESS_RE.finditer(text):
-        if not _overlaps(masked, m.start(), m.end()):
+        if not masked.overlaps(m.start(), m.end()):
             hits.append(Hit(m.start(), m.end(), "address"))
     return hits
 
@@ -368,7 +364,7 @@ def _rooms(text: str, masked, sentences: _Sentences) -> list[Hit]:
     hits = []
     event_sentence: dict[int, bool] = {}
     for m in _ROOM_RE.finditer(text):
-        if _overlaps(masked, m.start(), m.end()):
+        if masked.overlaps(m.start(), m.end()):
             continue
         if m.group("kw").lower() != "bed":
             before = text[max(0, m.start() - 40) : m.start()].rstrip()
@@ -946,7 +942,7 @@ _PERSON_REF_RE = re.compile(
 
 def _appointments(text: str, names: list[_Name], sentences: _Sentences, births) -> list[Hit]:
     births = _Spans(births)
-    dates = [d for d in _DATE_RE.finditer(text) if not _overlaps(births, d.start(), d.end())]
+    dates = [d for d in _DATE_RE.finditer(text) if not births.overlaps(d.start(), d.end())]
     if not dates:
         return []
     terms = [(t.start(), t.end()) for t in _APPOINTMENT_RE.finditer(text)]
