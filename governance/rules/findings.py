@@ -24,6 +24,8 @@ class Finding:
     start: int = 0
     end: int = 0
     field: str = ""
+    # What the rule found, machine-readable (the sensitive rule's kinds: "patient_name", "mrn"…); "" for none.
+    kind: str = ""
 
     def as_dict(self) -> dict:
         """The finding as API.md shapes it (and as a policy check stores it)."""

@@ -220,7 +220,8 @@ class TestEveryPublishedFieldIsScreened:
         policy([{"kind": "lexicon", "severity": "block", "terms": ["miracle cure"]}])
         finding = check(blog, Draft(body="A miracle cure")).findings[0]
         assert (finding.field, finding.start, finding.end) == ("body", 2, 14)
-        assert set(finding.as_dict()) == {"rule", "severity", "message", "start", "end"}  # API.md's shape
+        # API.md's shape, and the kind of what was found (issue: policy-check findings carry kind and span).
+        assert set(finding.as_dict()) == {"rule", "severity", "message", "start", "end", "kind"}
 
 
 def test_policy_check_api_screens_the_alt_text(api_as, demo):
@@ -288,7 +289,7 @@ def test_policy_check_api_reports_the_crisis_on_the_channel(api_as, demo):
     assert response.status_code == 200
     crisis = [f for f in response.json()["findings"] if f["rule"] == "crisis"]
     assert len(crisis) == 1
-    assert set(crisis[0]) == {"rule", "severity", "message", "start", "end"}
+    assert set(crisis[0]) == {"rule", "severity", "message", "start", "end", "kind"}
     assert crisis[0]["severity"] == "escalate" and "Shooting near the east entrance" in crisis[0]["message"]
 
 
