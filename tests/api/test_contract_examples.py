@@ -350,7 +350,11 @@ class TestPolicyCheck:
         findings = response.json()["findings"]
         assert findings
         for finding in findings:
-            assert set(finding) == {"rule", "severity", "message", "start", "end"}
+            assert (
+                {"rule", "severity", "message", "start", "end"}
+                <= set(finding)
+                <= {"rule", "severity", "message", "start", "end", "kind"}
+            )
             assert finding["severity"] in {"block", "escalate", "warn"}
         severities = {(f["rule"], f["severity"], body[f["start"] : f["end"]]) for f in findings}
         assert ("lexicon", "block", "miracle cure") in severities
