@@ -199,7 +199,7 @@ def test_a_field_over_its_limit_is_not_screened(monkeypatch):
     """What reaches the engine without the API's limits (a stored draft, a page's live check of
     text as typed) is refused by the engine itself: one block finding, no rule run."""
     calls = []
-    monkeypatch.setattr(sensitive, "scan", lambda text: calls.append(len(text)) or [])
+    monkeypatch.setattr(sensitive, "scan", lambda text, *a, **kw: calls.append(len(text)) or [])
     policy = type("P", (), {"rules": [RULES["sensitive"]], "pk": 1, "version": 1})()
     found = engine.screen(blog(), Draft(body="Hi", title="T" * 201), [policy])
     assert [(f.rule, f.severity, f.field) for f in found] == [("length", "block", "title")]
@@ -221,7 +221,7 @@ def test_a_revisions_screening_is_computed_once_and_stored(api_as, client_as, de
 
     calls = []
     real = sensitive.scan
-    monkeypatch.setattr(sensitive, "scan", lambda text: calls.append(text) or real(text))
+    monkeypatch.setattr(sensitive, "scan", lambda text, *a, **kw: calls.append(text) or real(text, *a, **kw))
     again = client.get(f"{V1}/posts/{post_id}/")
     page = client_as("alice").get(f"/posts/{post_id}/")
     assert again.json()["findings"] == first
