@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
+from governance.rules import sensitive_words as words
 from governance.rules.findings import ESCALATE, Finding
 
 RULE = "sensitive"
@@ -47,6 +48,13 @@ MESSAGES = {
     "ssn": "Possible US Social Security number",
     "room": "Patient room or bed number",
     "appointment": "Appointment date tied to a person",
+    "plan_id": "Insurance or health-plan number",
+    "device_serial": "Serial number of a patient's medical device",
+    "plate": "Licence plate",
+    "fundraiser": "Fundraiser page for a person",
+    "age": "Exact age of a patient",
+    "indirect": "A person identified without a name",
+    "reply_confirm": "A reply that confirms someone is a patient",
 }
 
 
@@ -143,22 +151,59 @@ def scan(text: str, directory: Directory | None = None) -> list[Hit]:
 def _scan(text: str) -> list[Hit]:
     hits: list[Hit] = []
     masked = _Spans(_masked_spans(text))
-    hits += _emails(text)
+    sentences = _Sentences(text)
+    names = _names(text, sentences)
     hits += _ssns(text, masked)
     hits += _mrns(text, masked)
     hits += _dobs(text)
-    hits += _phones(text, masked + [(h.start, h.end) for h in hits if h.kind in ("ssn", "mrn")])
-    hits += _addresses(text, masked)
-    sentences = _Sentences(text)
+    contacts = _emails(text)
+    contacts += _phones(text, masked + [(h.start, h.end) for h in hits if h.kind in ("ssn", "mrn")])
+    contacts += _addresses(text, masked)
+    contacts += _addresses_intl(text, masked)
+    hits += _private_contacts(text, contacts, names, sentences)
     hits += _rooms(text, masked, sentences)
-    names = _names(text, sentences)
-    hits += _names_with_health(text, names, sentences)
+    terms = _health_terms(text)
+    health = _Spans(terms)
+    hits += _names_with_health(text, names, sentences, terms)
     hits += _appointments(text, names, sentences, [(h.start, h.end) for h in hits if h.kind == "dob"])
+    hits += _identifiers(text, masked, sentences, names)
+    hits += _ages(text, masked, sentences, names, health)
+    hits += _indirect(text, sentences, health)
+    hits += _replies(text, sentences)
+    hits = _drop_invented_and_quoted(text, hits)
+    hits = _declined(text, hits, sentences)
     return _merge(hits)
 
 
 # --------------------------------------------------------------------------------------------------
 # Shared pieces: dates, masking, sentences, merging
+
+def _by_first_letter(alternation: str) -> str:
+    """The same alternation with its branches grouped under a look-ahead on their first letter, so that the
+    regex engine tries a handful of branches at each word rather than all of them (several times faster)."""
+    branches, depth, current = [], 0, ""
+    for c in alternation:
+        if c == "|" and depth == 0:
+            branches.append(current)
+            current = ""
+            continue
+        depth += (c == "(") - (c == ")")
+        current += c
+    branches.append(current)
+    groups: dict[str, list[str]] = {}
+    for b in branches:
+        key = b[0].lower() if b[0].isalpha() else ""
+        groups.setdefault(key, []).append(b)
+    parts = [f"(?={k})(?:{'|'.join(v)})" if k else "|".join(v) for k, v in sorted(groups.items())]
+    return "(?:" + "|".join(parts) + ")"
+
+
+def _alternation(terms: str) -> str:
+    return _by_first_letter(re.sub(r"\s+", "", terms))
+
+
+_KIN_INTL = words.KIN
+
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -168,12 +213,22 @@ _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d{2}"
 _WEEKDAY = r"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s+)"
 # A calendar date with a day: "July 12, 2024", "4 Aug 1969", "Jan 15", "04/12/1961", "3/14", "1974-09-30".
+# Month names of Spanish, French and German ("12 de mayo de 1956", "le 3 mars", "12. Mai 1956").
+_MONTH_INTL = (
+    r"(?i:enero|febrero|marzo|abril|mayo|junio|julio|agosto|se?ptiembre|octubre|noviembre|diciembre"
+    r"|ene|abr|ago|dic|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
+    r"|janv|f[ée]vr|avr|juil|d[ée]c|januar|j[äa]nner|februar|m[äa]rz|juni|juli|oktober|dezember|m[äa]r|okt|dez)\.?"
+)
 _DATE = (
     rf"(?:{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?"
     rf"|{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR}\b)?"
+    rf"|(?:[12]\d|3[01]|0?[1-9]|1er)\.?\s+(?:de\s+)?{_MONTH_INTL}(?:\s+(?:de\s+|del\s+)?{_YEAR}\b)?"
     r"|(?<![\d/.-])(?:(?:19|20)\d{2}-[01]\d-[0-3]\d"
     r"|(?:1[0-2]|0?[1-9])(?P<sep>[/.-])(?:[12]\d|3[01]|0?[1-9])(?P=sep)(?:(?:19|20)\d{2}|\d{2})"
-    r"|(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9]))(?![\d/]|[.-]\d))"
+    # Day first, as written in Europe: "12.05.1956", "23/04/2021", "12.05."
+    r"|(?:[12]\d|3[01]|0?[1-9])(?P<sep2>[/.-])(?:1[0-2]|0?[1-9])(?P=sep2)(?:(?:19|20)\d{2}|\d{2})"
+    r"|(?:[12]\d|3[01]|0?[1-9])\.(?:1[0-2]|0?[1-9])\.(?=\s)"
+    r"|(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9])|(?:1[3-9]|2\d|3[01])/(?:1[0-2]|0?[1-9]))(?![\d/]|[.-]\d))"
 )
 _DATE_RE = re.compile(rf"{_WEEKDAY}?{_DATE}")
 
@@ -289,9 +344,12 @@ _MRN_RE = re.compile(
     r"\b(?:MRN|MR\s?#|MR\s?(?:No|Num)\.?"
     r"|(?i:medical\s+records?)(?:\s+(?i:number|no\.?|#))?"
     r"|(?i:med\.?\s+rec\.?)\s*(?i:number|no\.?|#)"
-    r"|(?i:patient|record|chart|hospital)\s*(?:#|(?i:no\.|number|id|identifier)\b)|\bPt\.?\s*(?:ID|#|No\.?)"
-    r"|\bpt\.?\s*(?:id|#))"
-    r"[\s:#.]*(?P<id>(?:[A-Z]{1,3}-?)?\d[\d-]{2,14}\d)(?![\w-])"
+    r"|(?i:patient|record|chart|hospital|case|admission|encounter|visit|account)\s*(?:#|(?i:no\.?|number|nr\.?|id|identifier)\b)"
+    r"|\bPt\.?\s*(?:ID|#|No\.?)|\bpt\.?\s*(?:id|#)"
+    r"|(?i:historia(?:\s+cl[ií]nica)?|n[uú]mero\s+de\s+historia|expediente|n[°ºo]\.?\s+de\s+(?:historia|expediente|dossier)"
+    r"|num[ée]ro\s+de\s+dossier|dossier(?:\s+(?:m[ée]dical|patient))?(?:\s+n[°ºo]\.?)?|patienten-?(?:id|nummer|nr\.?)"
+    r"|fall-?(?:nummer|nr\.?)|aufnahme-?(?:nummer|nr\.?)|pat\.-?nr\.?)|\b(?:NHC|HC|IPP|NIP|PID|EPN|URN|MRN)\b)"
+    r"[\s:#.°º]*(?:(?i:es|est|lautet|ist|is)\s+)?(?P<id>(?:[A-Z]{1,4}[-/ ]?)?\d(?:[ ./-]?\d){3,16}[A-Z]?)(?![\w-])"
 )
 
 
@@ -304,8 +362,9 @@ def _mrns(text: str, masked) -> list[Hit]:
 
 
 _DOB_RE = re.compile(
-    r"(?:\b(?i:dob|date\s+of\s+birth|birth\s*date|born)\b|\b(?i:d\.o\.b)\.?)"
-    r"\s*+(?:[:(,-]\s*+)?(?:(?:is|was|on|of|listed\s+as)\s+)?\(?"
+    r"(?:\b(?i:dob|date\s+of\s+birth|birth\s*date|born|fecha\s+de\s+nacimiento|f\.\s?nac|nacid[oa]|naci[oó]"
+    r"|n[ée]e?|date\s+de\s+naissance|geboren|geburtsdatum|geb\.-datum)\b|\b(?i:d\.o\.b|geb|f\.\s?de\s+nac)\.?)"
+    r"\s*+(?:[:(,-]\s*+)?(?:(?:is|was|on|of|listed\s+as|el|le|am|den)\s+)?\(?"
     rf"(?P<date>{_WEEKDAY}?{_DATE})"
 )
 
@@ -393,6 +452,10 @@ _ADDRESS_RE = re.compile(
 )
 
 
+def _addresses_intl(text: str, masked) -> list[Hit]:
+    return [Hit(m.start(), m.end(), "address") for m in _ADDRESS_INTL_RE.finditer(text) if not masked.overlaps(m.start(), m.end())]
+
+
 def _addresses(text: str, masked) -> list[Hit]:
     hits = []
     for m in _ADDRESS_RE.finditer(text):
@@ -402,15 +465,415 @@ def _addresses(text: str, masked) -> list[Hit]:
 
 
 # --------------------------------------------------------------------------------------------------
+# Identifiers beyond record numbers: insurance and plan numbers, device serials, licence plates,
+# fundraiser pages, ages over 89
+
+_ID_TOKEN = r"(?P<id>[A-Z0-9](?:[A-Z0-9]|[ ./-](?=[A-Z0-9])){3,24})"
+_PLAN_ID_RE = re.compile(
+    r"(?i:\b(?:member|subscriber|insurance|insured|policy|group|plan|beneficiary)\s*(?:id|#|number|no\.?|nr\.?)"
+    r"|\bmedicare(?:\s+(?:number|no\.?|#|id|card))?|\bmedicaid(?:\s+(?:number|no\.?|#|id|card))?"
+    r"|\bnhs\s+(?:number|no\.?|#)|\bchi\s+number|\bhealth\s+card(?:\s+(?:number|no\.?|#))?|\bohip(?:\s+(?:number|no\.?|#))?"
+    r"|\bcarte\s+(?:vitale|ramq|d['’]assurance\s+maladie)|\bnum[ée]ro\s+de\s+s[ée]cu(?:rit[ée]\s+sociale)?|\bn[°º]\s+de\s+s[ée]cu\w*"
+    r"|\bs[ée]cu(?:rit[ée]\s+sociale)?\s*(?:n[°º]|num[ée]ro)?|\bnum[ée]ro\s+(?:national|de\s+registre\s+national|avs)"
+    r"|\bversicherten-?(?:nummer|nr\.?)|\bversicherungs-?(?:nummer|nr\.?)|\bkrankenversicherten-?nummer"
+    r"|\bsozialversicherungs-?(?:nummer|nr\.?)|\bsv-?(?:nummer|nr\.?)|\bahv-?(?:nummer|nr\.?)|\bavs-?(?:nummer|n[°º])?"
+    r"|\btarjeta\s+sanitaria(?:\s+(?:n[°º.]|n[uú]mero))?|\bn[uú]mero\s+de\s+(?:la\s+)?seguridad\s+social"
+    r"|\bn[uú]mero\s+de\s+afiliaci[oó]n|\bafiliaci[oó]n|\bp[oó]liza(?:\s+n[°º.]?)?|\bcarn[eé]\s+de\s+salud)"
+    r"|\b(?:KVNR|NSS|NUSS|CIP|TSI|NIR|RAMQ|AHV|MBI|HICN|e-card)\b"
+)
+_PLAN_ID_AFTER_RE = re.compile(r"[\s:#.°º(]*(?:(?i:es|est|lautet|ist|is|c['’]est|was|:)\s+)?" + _ID_TOKEN)
+
+_SERIAL_RE = re.compile(
+    r"(?i)\b(?:serial(?:\s+(?:number|no\.?|#))?|s/n|sn|n[uú]mero\s+de\s+serie|n[°º.]\s*(?:de\s+)?serie"
+    r"|num[ée]ro\s+de\s+s[ée]rie|n[°º]\s*de\s+s[ée]rie|serien-?(?:nummer|nr\.?)|ger[äa]te-?(?:nummer|nr\.?))"
+    r"[\s:#.°º]*(?P<id>[A-Z0-9][A-Z0-9-]{3,24})"
+)
+_DEVICE_RE = re.compile(
+    r"(?i)\b(?:pacemaker|defibrillator|icd|insulin\s+pump|pump|implant|implanted|cgm|sensor|hearing\s+aids?|cochlear"
+    r"|stent|prosthe\w+|valve|neurostimulator|port-?a-?cath|monitor|wheelchair|marcapasos|desfibrilador|bomba"
+    r"|implante|aud[ií]fonos?|pr[óo]tesis|v[áa]lvula|stimulateur|d[ée]fibrillateur|pompe|implant|proth[èe]se"
+    r"|appareil\s+auditif|capteur|\w*schrittmacher|defibrillator|\w*pumpe|implantat|h[öo]rger[äa]t|prothese|klappe"
+    r"|rollstuhl|silla\s+de\s+ruedas|fauteuil\s+roulant)\b"
+)
+
+_PLATE_LABEL_RE = re.compile(
+    r"(?i)\b(?:licen[cs]e\s+plate|number\s+plate|plates?|registration(?:\s+(?:number|plate))?|reg\.?\s*(?:no\.?|number)"
+    r"|matr[ií]cula|placa|patente|plaque(?:\s+d['’]immatriculation)?|immatricul[ée]e?|kennzeichen|nummernschild"
+    r"|autokennzeichen)\b[\s:#.]*(?P<id>[A-ZÄÖÜ0-9]{1,4}(?:[ -]?[A-ZÄÖÜ0-9]{1,5}){1,3})\b"
+)
+_PLATE_FORMAT_RE = re.compile(
+    r"\b(?:[A-ZÄÖÜ]{1,3}-[A-Z]{1,2}\s?\d{1,4}[EH]?|[A-Z]{2}-\d{3}-[A-Z]{2}|\d{4}[\s-]?[BCDFGHJKLMNPRSTVWXYZ]{3}"
+    r"|[A-Z]{2}\d{2}\s?[A-Z]{3})\b"
+)
+_VEHICLE_RE = re.compile(
+    r"(?i)\b(?:car|cars|vehicle|parked|parking|suv|van|truck|pickup|sedan|minivan|headlights|lights\s+on|towed"
+    r"|coche|carro|auto|veh[ií]culo|aparcad[oa]|estacionad[oa]|aparcamiento|voiture|v[ée]hicule|gar[ée]e?"
+    r"|stationn[ée]e?|wagen|fahrzeug|pkw|parkt|geparkt|abgeschleppt|parkplatz|\w*parkplatz|golf|clio|polo|corsa)\b"
+)
+
+_FUNDRAISER_RE = re.compile(
+    r"(?i)\b(?:https?://)?(?:www\.)?(?:gofundme\.[a-z.]{2,6}|gofund\.me|caringbridge\.org|givesendgo\.com|mealtrain\.com"
+    r"|lotsahelpinghands\.com|leetchi\.com|justgiving\.com|betterplace\.(?:org|me)|vakinha\.com\.br|vaki\.co"
+    r"|helloasso\.com|gogetfunding\.com|fundrazr\.com|spotfund\.com|giveforward\.com|lepotcommun\.fr"
+    r"|migranodearena\.org|donorbox\.org|gofund\.me|kisskissbankbank\.com|ulule\.com|cotizup\.com|cagnotte\.\w+)"
+    r"/(?P<slug>[^\s<>\"']+)"
+)
+_CAUSE_SLUG_RE = re.compile(
+    r"(?i)(?:5k|10k|run|walk|gala|foundation|hospital|ward|unit|team|charity|appeal|fundacion|fondation|stiftung|lauf"
+    r"|course|marcha|carrera|ride|telethon|campaign|annual)"
+)
+
+_AGE_NUMBER = r"(\d{1,3})"
+_AGE_RE = re.compile(
+    rf"(?i)\b{_AGE_NUMBER}(?:[- ]?(?:years?|yrs?)[- ]?old|[- ]?(?:yo|y/o)\b|[- ]?j[äa]hrige[nrs]?|\s*jahre?\s+alt"
+    rf"|\s+a[ñn]os\b|\s+ans\b|\s+an\b(?=\s))"
+    rf"|\b(?:aged?|edad\s+de|[âa]g[ée]e?\s+de|im\s+alter\s+von)\s+{_AGE_NUMBER}\b"
+    rf"|(?<=\()(?P<paren>\d{{1,3}})(?=\))"
+    rf"|\b{_AGE_NUMBER}(?:th|st|nd|rd|e|\.|º)?\s+(?:birthday|cumplea[ñn]os|anniversaire|geburtstag)"
+)
+# Someone speaking of a patient they saw: first person, or now ("I just had to tell a 22-year-old").
+_FIRST_PERSON_RE = re.compile(
+    r"(?i)\b(?:i|i['’]ve|i['’]m|i\s+just|my\s+(?:shift|patient|night)|tonight|this\s+morning|last\s+night|just"
+    r"|acabo|acabamos|me\s+ha|he\s+tenido|mi\s+turno|esta\s+noche|hoy|ayer|guardia|turno"
+    r"|je|j['’]ai|je\s+viens|mon\s+(?:shift|service)|cette\s+nuit|ce\s+soir|ce\s+matin|aujourd['’]hui|garde"
+    r"|ich|mein\s+(?:dienst|nachtdienst)|meiner\s+schicht|heute|gerade|gestern|nachtdienst|schicht|dienst)\b"
+)
+
+
+def _identifiers(text: str, masked, sentences: _Sentences, names: list[_Name]) -> list[Hit]:
+    hits = []
+    for m in _PLAN_ID_RE.finditer(text):
+        after = _PLAN_ID_AFTER_RE.match(text, m.end())
+        if after and sum(c.isdigit() for c in after.group("id")) >= 4:
+            hits.append(Hit(m.start(), after.end("id"), "plan_id"))
+    for m in _SERIAL_RE.finditer(text):
+        s, e = sentences.around(m.start())
+        if sum(c.isdigit() for c in m.group("id")) >= 3 and _DEVICE_RE.search(text, max(0, s - 200), e):
+            hits.append(Hit(m.start(), m.end(), "device_serial"))
+    for m in _PLATE_LABEL_RE.finditer(text):
+        plate = m.group("id")
+        if any(c.isdigit() for c in plate) and any(c.isalpha() for c in plate) or plate.isdigit() and len(plate) >= 4:
+            hits.append(Hit(m.start(), m.end(), "plate"))
+    for m in _PLATE_FORMAT_RE.finditer(text):
+        s, e = sentences.around(m.start())
+        if _VEHICLE_RE.search(text, s, e) and not masked.overlaps(m.start(), m.end()):
+            hits.append(Hit(m.start(), m.end(), "plate"))
+    for m in _FUNDRAISER_RE.finditer(text):
+        if not _CAUSE_SLUG_RE.search(m.group("slug")):
+            hits.append(Hit(m.start(), m.end(), "fundraiser"))
+    return hits
+
+
+def _ages(text: str, masked, sentences: _Sentences, names: list[_Name], health) -> list[Hit]:
+    """An exact age that singles a person out: over 89 with a name, a patient or a health detail; any age
+    with a health detail when someone tells of a patient they just saw."""
+    hits = []
+    for m in _AGE_RE.finditer(text):
+        if masked.overlaps(m.start(), m.end()):
+            continue
+        age = int(next(g for g in m.groups() if g))
+        s, e = sentences.around(m.start())
+        near_health = health.overlaps(max(s, m.start() - 150), min(e, m.end() + 150))
+        named = any(s <= n.start < e and n.role == "private" for n in names)
+        if m.group("paren") and not (named and 0 < age < 18 and near_health):
+            continue  # "Amira (7)": a child's age after her name
+        if age >= 90 and (named or near_health or _PATIENT_CONTEXT_RE.search(text, s, e)):
+            hits.append(Hit(m.start(), m.end(), "age"))
+        elif near_health and 0 < age < 90 and _FIRST_PERSON_RE.search(text, max(0, s - 200), e):
+            hits.append(Hit(m.start(), m.end(), "age"))
+    return hits
+
+
+# --------------------------------------------------------------------------------------------------
+# Street addresses written the way of Spain, France, Germany and their neighbours
+
+_ADDRESS_INTL_RE = re.compile(
+    r"(?<![\w/-])\d{1,4}\s?(?:bis|ter|[a-d])?,?\s+(?i:rue|avenue|av\.|bd|boulevard|place|chemin|impasse|all[ée]e|quai"
+    r"|route|cours|r[ée]sidence)\s+(?:(?:de|du|des|de\s+la|de\s+l['’]|d['’])\s*)?[A-ZÉÈ][\w'’-]+(?:\s+[A-ZÉÈ][\w'’-]+)?"
+    r"|\b(?i:calle|c/|avda\.?|avenida|paseo|plaza|camino|carrera|cra\.?|pasaje|ronda|rue|avenue|chemin|route)\s+"
+    r"(?:(?:de|del|de\s+la|des|du|de\s+los)\s+)?[A-ZÁÉÍÓÚÑ][\w'’-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w'’-]+)?,?\s+(?:n[°º.]?\s*)?\d{1,4}\b"
+    r"|\b[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*(?:stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|ring|damm|ufer|steig"
+    r"|chaussee|pfad|zeile)\s+\d{1,4}\s?[a-z]?\b"
+    r"|\b[A-ZÄÖÜ][a-zäöüß]+\s(?:Stra(?:ß|ss)e|Str\.|Weg|Gasse|Platz|Allee)\s+\d{1,4}\s?[a-z]?\b"
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# A person singled out without a name: by role and place ("the pastor of St. Michael's"), or by a unique
+# event ("the cyclist hit on Hardturmstrasse last night")
+
+_ROLE_WORDS = (
+    r"pastor|priest|vicar|minister|rabbi|imam|teacher|principal|headteacher|headmaster|headmistress|coach|librarian"
+    r"|firefighter|paramedic|officer|owner|chef|baker|barber|butcher|pharmacist|postman|postwoman|mail\s+carrier"
+    r"|bus\s+driver|driver|janitor|caretaker|custodian|bartender|cashier|crossing\s+guard|lifeguard|organist"
+    r"|choir\s+director|midwife|doctor|vet|grocer|shopkeeper|manager|receptionist|secretary|referee|goalkeeper"
+    r"|captain|conductor|p[áa]rroco|cura|sacerdote|maestr[oa]|profesor[a]?|profe|director[a]?|entrenador[a]?"
+    r"|bibliotecari[oa]|bomber[oa]|param[ée]dic[oa]|polic[ií]a|due[ñn][oa]|panader[oa]|carnicer[oa]"
+    r"|farmac[ée]utic[oa]|carter[oa]|conductor[a]?|ch[oó]fer|conserje|camarer[oa]|m[ée]dic[oa]|peluquer[oa]"
+    r"|tender[oa]|socorrista|portero|cur[ée]|pasteur|pr[êe]tre|instituteur|institutrice|prof|professeure?|directeur"
+    r"|directrice|entra[îi]neur|biblioth[ée]caire|pompier|ambulancier|policier|polici[èe]re|gendarme|patronne?"
+    r"|propri[ée]taire|boulang[eè]re?|boulanger|bouch[eè]re?|boucher|pharmacienne?|facteur|factrice|chauffeur"
+    r"|conducteur|conductrice|concierge|gardienne?|serveu(?:r|se)|sage-femme|m[ée]decin|coiffeu(?:r|se)|ma[îi]tresse"
+    r"|pfarrer(?:in)?|pastorin|priester|lehrer(?:in)?|schulleiter(?:in)?|rektor(?:in)?|direktor(?:in)?|trainer(?:in)?"
+    r"|bibliothekar(?:in)?|feuerwehrmann|feuerwehrfrau|sanit[äa]ter(?:in)?|polizist(?:in)?|besitzer(?:in)?"
+    r"|inhaber(?:in)?|wirt(?:in)?|b[äa]cker(?:in)?|metzger(?:in)?|apotheker(?:in)?|brieftr[äa]ger(?:in)?|postbote"
+    r"|fahrer(?:in)?|busfahrer(?:in)?|hausmeister(?:in)?|kellner(?:in)?|hebamme|[äa]rztin|arzt|friseur(?:in)?"
+    r"|bademeister(?:in)?|torwart|kapit[äa]n(?:in)?|b[üu]rgermeister(?:in)?"
+)
+_ROLE_OF_PLACE_RE = re.compile(
+    rf"(?i)\b(?:the|our|their|el|la|le|l['’]|der|die|das|unser(?:e|em|en)?)\s+(?:(?:only|sole|lone|new|longtime|beloved"
+    rf"|[úu]nic[oa]|nuev[oa]|querid[oa]|seule?|nouvelle?|nouvel|einzige[nr]?|neue[nr]?|langj[äa]hrige[nr]?)\s+)?"
+    rf"(?:{_ROLE_WORDS})(?:\s+\w+){{0,3}}?\s+(?:of|at|from|for|in|on|de|del|du|des|de\s+la|de\s+l['’]|d['’]|von|vom"
+    rf"|der|des|im|am|an\s+der|aus|bei|beim|en|à|au)\s+(?:(?:the|la|el|le|les|los|las|der|dem|den)\s+)?"
+    r"(?-i:[A-ZÄÖÜÁÉÍÓÚ0-9][\w'’.-]*)"
+)
+_PERSON_NOUNS = (
+    r"victim|driver|cyclist|bicyclist|pedestrian|motorcyclist|biker|passenger|rider|hiker|swimmer|skier|climber"
+    r"|jogger|runner|boy|girl|man|woman|baby|newborn|teen|teenager|toddler|child|worker|student|lady|gentleman"
+    r"|elderly\s+\w+|older\s+\w+|v[ií]ctima|conductor[a]?|ciclista|peat[oó]n|motorista|motociclista|pasajer[oa]"
+    r"|ni[ñn][oa]|hombre|mujer|beb[ée]|joven|anciana?o?|se[ñn]ora?|trabajador[a]?|victime|conducteur|conductrice"
+    r"|cycliste|pi[ée]tonne?|motard|passag[eè]re?|enfant|homme|femme|b[ée]b[ée]|jeune|vieille\s+dame|vieux\s+monsieur"
+    r"|dame|monsieur|ouvrier|ouvri[eè]re|opfer|fahrer(?:in)?|radfahrer(?:in)?|fu[ßs]g[äa]nger(?:in)?"
+    r"|motorradfahrer(?:in)?|beifahrer(?:in)?|kind|junge|m[äa]dchen|mann|frau|baby|jugendliche[rn]?|senior(?:in)?"
+    r"|[äa]ltere\s+herr|[äa]ltere\s+dame|herr|arbeiter(?:in)?|sch[üu]ler(?:in)?"
+)
+_EVENT_RE = re.compile(
+    r"(?i)\b(?:accident|crash|crashed|collision|hit\s+by|struck|run\s+over|fire|blaze|shooting|shot|stabbing|stabbed"
+    r"|explosion|fell|fall|collapsed|drowned|nearly\s+drowned|born|delivered|found|rescued|attacked|mauled|bitten"
+    r"|choque|chocó|accidente|atropellad[oa]|arrollad[oa]|incendio|tiroteo|apu[ñn]alad[oa]|explosi[oó]n|cay[oó]"
+    r"|desmay[oó]|naci[oó]|rescatad[oa]|encontrad[oa]|accident|renvers[ée]e?|percut[ée]e?|incendie|fusillade"
+    r"|poignard[ée]e?|tomb[ée]e?|chute|effondr[ée]e?|n[ée]e?|secouru|encastr[ée]e?|noy[ée]e?|unfall|verungl[üu]ckt"
+    r"|erfasst|angefahren|brand|sch[üu]sse|messerangriff|explosion|gest[üu]rzt|kollabiert|zusammengebrochen"
+    r"|geboren|zur\s+welt|gerettet|kam\s+zur\s+welt)\b"
+)
+# The place of the event: a proper name after a preposition, a road or a line number.
+_EVENT_PLACE_RE = re.compile(
+    r"(?:\b(?i:on|at|in|near|outside|en|sur|auf|am|an|im|bei|beim|vor|dans|devant|de|du|del|de\s+la|vom|der)\s+"
+    r"(?:(?i:the|la|el|le|les|der|dem|den|die)\s+)?(?:[\w'’-]+\s+)?[A-ZÄÖÜÁÉÍÓÚ][\w'’-]{2,}"
+    r"|\b(?:[ABMNDL]|SR|US|I|CR|RN|RD|RP|N|E)-?\d{1,4}\b|\b(?i:route|highway|hwy|line|ligne|l[ií]nea|gleis|ruta"
+    r"|carretera|autoroute|autobahn|bundesstra(?:ß|ss)e|exit|sortie|salida)\s+\d{1,4}\b)"
+)
+
+
+def _indirect(text: str, sentences: _Sentences, health) -> list[Hit]:
+    hits = []
+    for m in _ROLE_OF_PLACE_RE.finditer(text):
+        s, e = sentences.around(m.start())
+        if health.overlaps(s, min(len(text), e + 200)):
+            hits.append(Hit(m.start(), m.end(), "indirect", "a person singled out by role and place"))
+    person_re = _PERSON_EVENT_RE
+    for m in person_re.finditer(text):
+        s, e = sentences.around(m.start())
+        window_end = min(e, m.end() + 160)
+        event = _EVENT_RE.search(text, m.end(), window_end)
+        if not event:
+            continue
+        place = _EVENT_PLACE_RE.search(text, m.end(), min(e, event.end() + 120))
+        if place and health.overlaps(s, min(len(text), e + 200)):
+            hits.append(Hit(m.start(), event.end(), "indirect", "a person singled out by an event, a place and a time"))
+    return hits
+
+
+_PERSON_EVENT_RE = re.compile(
+    rf"(?i)\b(?:the|el|la|le|l['’]|der|die|das|dem|den)\s+(?:(?:young|old|elderly|little|[\w-]+-year-old|joven|petit[e]?"
+    rf"|jeune|vieil(?:le)?|kleine[nr]?|junge[nr]?|[äa]ltere[nr]?|\d+-j[äa]hrige[nr]?)\s+)?(?:{_PERSON_NOUNS})\b"
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# Replies that confirm a patient relationship ("@ana_r so glad your biopsy came back clear", "Bonjour
+# M. Favre, votre contrôle post-opératoire est maintenu"), even when the person spoke first; a reply that
+# declines to discuss anything ("we can't discuss anyone's care here") confirms nothing.
+
+_GREETING = (
+    r"hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|hola|buenos\s+d[ií]as|buenas(?:\s+tardes"
+    r"|\s+noches)?|estimad[oa]|querid[oa]|gracias|bonjour|bonsoir|salut|cher|ch[èe]re|merci|hallo|liebe[rs]?"
+    r"|guten\s+(?:tag|morgen|abend)|gr[üu]ezi|servus|moin|sehr\s+geehrte[rs]?|danke"
+)
+_REPLY_START_RE = re.compile(
+    rf"\s*(?:(?:@[\w.]+[\s,:]*)+|(?i:{_GREETING})\b[^,.!?\n]{{0,40}}[,!:.]|[A-ZÁÉÍÓÚ][\w'’-]+(?:\s+[A-Z][\w'’-]+)?,\s)"
+)
+_CARE = _alternation(words.CARE_NOUNS)
+_CONFIRM_RE = re.compile(
+    rf"(?i)\b(?:your|ur|tu|tus|su|sus|vuestr[oa]s?|votre|vos|ton|ta|tes|ihr(?:e|en|em|er|es)?|dein(?:e|en|em|er|es)?)"
+    rf"\s+(?:[\w'’-]+\s+){{0,2}}?(?:{_CARE})\b"
+    r"|\b(?:our|my)\s+records|\bnuestros\s+registros|\bnos\s+dossiers|\bunseren\s+unterlagen|\bin\s+deiner\s+akte"
+    r"|\bsee\s+you\s+(?:at|for|on|next|in)\b|\bnos\s+vemos\b|\bbis\s+(?:zur|zum)\s+(?:n[äa]chsten\s+)?\w+"
+    r"|\b(?:when|while)\s+you\s+were\s+(?:here|admitted|with\s+us|in|on|at)\b|\bduring\s+your\b|\bdurante\s+tu\b"
+    r"|\blors\s+de\s+(?:votre|ton|ta)\b|\bw[äa]hrend\s+(?:ihres|deines)\b"
+    r"|\b(?:glad|happy|great|good)\s+(?:to\s+(?:hear|see)\s+)?(?:that\s+)?(?:you|your\s+\w+)(?:['’]re|\s+are|\s+is|['’]s)?"
+    r"\s+(?:feeling|home|recovering|doing|better|back|on\s+the\s+mend)\b"
+    r"|\b(?:speedy|quick|full)\s+recovery|\bget\s+well|\bfeel\s+better|\bpronta\s+recuperaci[oó]n|\bque\s+te\s+mejores"
+    r"|\bmej[oó]rate|\brecup[ée]rate|\bbon(?:ne)?\s+(?:r[ée]tablissement|convalescence)|\bprompt\s+r[ée]tablissement"
+    r"|\bgute\s+besserung|\bschnelle\s+genesung|\bte\s+atendi\w+|\bbei\s+uns\s+(?:auf|in|im)\b|\bchez\s+nous\s+(?:en|au|à)"
+    r"|\bwith\s+us\s+(?:on|in|at)\b|\bcon\s+nosotros\s+en\b|\bwir\s+sehen\s+uns\b|\bon\s+se\s+voit\b|\b[àa]\s+bient[ôo]t\s+(?:en|au|à)"
+)
+_DECLINE_RE = re.compile(
+    r"(?i)\b(?:can(?:no|['’])t|cannot|unable|not\s+able|never|don['’]?t|do\s+not|won['’]?t|not\s+allowed|not\s+permitted"
+    r"|no\s+(?:podemos|puedo|es\s+posible|nos\s+es\s+posible|compartimos|comentamos|hablamos|damos|publicamos)|nunca"
+    r"|ne\s+(?:pouvons|peux|pourrons|pouvez|peut|partageons|commentons|discutons|donnons|communiquons)|jamais"
+    r"|(?:k[öo]nnen|d[üu]rfen|werden)\s+(?:wir|ich)\s+(?:hier\s+)?(?:leider\s+)?(?:keine|nicht|nichts)|keine\s+auskunft"
+    r"|aus\s+datenschutzgr[üu]nden|por\s+(?:motivos\s+de\s+)?privacidad|confidentialit[ée]|for\s+privacy|privacy\s+reasons"
+    r"|any\s+(?:individual|patient|person)['’]?s?|privately|por\s+privado|en\s+priv[ée]|per\s+(?:dm|pn|privatnachricht))\b"
+)
+
+
+def _replies(text: str, sentences: _Sentences) -> list[Hit]:
+    start = _REPLY_START_RE.match(text)
+    if not start:
+        return []
+    hits = []
+    for m in _CONFIRM_RE.finditer(text):
+        s, e = sentences.around(m.start())
+        if _DECLINE_RE.search(text, s, e):
+            continue
+        hits.append(Hit(m.start(), m.end(), "reply_confirm", "a reply that confirms the person is a patient"))
+    return hits
+
+
+# --------------------------------------------------------------------------------------------------
+# What a post says of its own names: invented ("name changed"), or quoted as what not to post
+
+_PSEUDONYM_RE = re.compile(
+    r"(?i)\b(?:not\s+(?:her|his|their)\s+real\s+name|names?\s+(?:(?:have|has)\s+been\s+|were\s+|was\s+|are\s+)?changed"
+    r"|pseudonyms?|composite|fictional|fictitious|invented|nombres?\s+ficticios?|nombres?\s+(?:han\s+sido\s+|ha\s+sido\s+)?"
+    r"(?:cambiad|modificad)\w*|nombre\s+(?:real\s+)?(?:cambiado|modificado|inventado)|pr[ée]noms?\s+(?:a\s+[ée]t[ée]\s+|ont"
+    r"\s+[ée]t[ée]\s+)?(?:modifi|chang)\w*|noms?\s+(?:a\s+[ée]t[ée]\s+|ont\s+[ée]t[ée]\s+)?modifi\w*|pseudonymes?"
+    r"|fictifs?|fictives?|(?:vor)?namen?\s+(?:wurden?\s+|sind\s+)?(?:ge[äa]ndert|von\s+der\s+redaktion)|ge[äa]nderter\s+name"
+    r"|fiktiv\w*|erfunden\w*|anonymisiert|anonimizad[oa]|anonymis[ée]e?|personaje\s+compuesto|cas\s+compos[ée])"
+)
+_PROHIBITION_RE = re.compile(
+    r"(?i)\b(?:never\s+(?:post|share|include|mention)|don['’]?t\s+(?:post|share|include)|do\s+not\s+(?:post|share|include)"
+    r"|not\s+ok|what\s+not\s+to|bad\s+example|example|reminder|nunca\s+(?:publiques|publiquen|compartas|compartan)"
+    r"|no\s+(?:publiques|publiquen|compartas|compartan|pongas)|ejemplo|recordatorio|ne\s+(?:publiez|partagez|postez)"
+    r"|jamais|exemple|rappel|niemals|nicht\s+(?:posten|teilen|ver[öo]ffentlichen)|keine\s+\w+\s+posten|beispiel"
+    r"|datenschutz|wie\s+man\s+es\s+nicht|so\s+nicht|privacy|hipaa|rgpd|gdpr|dsgvo|confidentialit[ée]|privacidad)\b"
+)
+_QUOTED_RE = re.compile(r"“[^”\n]{1,400}”|„[^“”\n]{1,400}[“”]|«[^»\n]{1,400}»|\"[^\"\n]{1,400}\"|‘[^’\n]{1,400}’")
+
+
+def _drop_invented_and_quoted(text: str, hits: list[Hit]) -> list[Hit]:
+    if _PSEUDONYM_RE.search(text):
+        hits = [h for h in hits if h.kind not in ("patient_name", "age")]
+    if _PROHIBITION_RE.search(text):
+        quoted = _Spans((m.start(), m.end()) for m in _QUOTED_RE.finditer(text))
+        hits = [h for h in hits if not (quoted.overlaps(h.start, h.end) and _inside(quoted, h))]
+    return hits
+
+
+def _inside(quoted: _Spans, h: Hit) -> bool:
+    k = bisect.bisect_right(quoted.starts, h.start) - 1
+    return k >= 0 and quoted.spans[k][1] >= h.end
+
+
+def _declined(text: str, hits: list[Hit], sentences: _Sentences) -> list[Hit]:
+    """In a reply that declines to discuss anything, the person's name next to the topic they raised
+    ("Bonjour Monsieur Peeters, pour toute question liée à une hospitalisation …") confirms nothing."""
+    if not _REPLY_START_RE.match(text) or not _DECLINE_RE.search(text):
+        return hits
+    if any(h.kind == "reply_confirm" for h in hits):
+        return hits
+    first_end = sentences.bounds(0)[1]
+    return [h for h in hits if not (h.kind == "patient_name" and h.start < first_end)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Whose contact detail: a phone number, e-mail or street address is reported only when it is a private
+# person's. The organization's own (its lines, mailboxes and sites) are public by design.
+
+_FREE_MAIL_RE = re.compile(
+    r"(?i)@(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|icloud|me|mac|aol|proton(?:mail)?|pm|gmx|web"
+    r"|t-online|freenet|orange|wanadoo|free|laposte|sfr|bbox|libero|terra|telefonica|movistar|mail|yandex|zoho"
+    r"|comcast|verizon|att|sbcglobal|bellsouth|rocketmail|hushmail|fastmail|tutanota|bluewin|hispeed)\.[a-z.]+$"
+)
+_GENERIC_MAILBOX_RE = re.compile(
+    r"(?i)^(?:info|information|informacion|appointments?|appts?|booking|bookings|scheduling|schedule|press|media"
+    r"|news|newsroom|communications|comms|marketing|careers?|jobs|recruiting|recruitment|recrutement|hr|rrhh"
+    r"|volunteers?|voluntariado|benevoles|contact|contacto|kontakt|hello|hola|bonjour|help|helpdesk|support"
+    r"|billing|records|medical-?records|privacy|compliance|foundation|donate|donations|giving|events?|office"
+    r"|admin|reception|frontdesk|front-desk|patient-?relations|patientrelations|feedback|complaints|citas"
+    r"|prensa|empleo|accueil|rdv|presse|secretariat|sekretariat|termine|karriere|bewerbung|empfang|service"
+    r"|noreply|no-reply|webmaster|pharmacy|refills?|nurse-?line|triage|telehealth|wellness|education|training"
+    r"|research|studies|trials|ethics|security|it|itservices|facilities|transport|shuttle|parking|chaplaincy"
+    r"|spiritualcare|interpreters?|accessibility|ombudsman|quality|safety|pals|advice)\b"
+)
+# Just before the detail, a word that says it is the organization's: "our", "call us", "the clinic's line".
+_ORG_CUE_BEFORE_RE = re.compile(
+    r"(?i)\b(?:our|us|office|offices|line|lines|fax|ext|extension|hotline|helpline|clinic|clinics|desk|reception"
+    r"|department|dept|switchboard|relations|appointments?|main|centre|center|hospital|campus|site|location|unit"
+    r"|ward|team|services?|program|programme|foundation|pharmacy|lab|laboratory|shuttle|refill|scheduling|booking"
+    r"|registration|headquarters|hq|nurse\s+line|triage|info|information|press|media|careers|general"
+    r"|nuestr[oa]s?|ll[aá]m(?:enos|anos|e|a)|escr[ií]b(?:enos|anos)|oficina|l[ií]nea|centralita|centro|consultorio"
+    r"|cl[ií]nica|servicio|atenci[oó]n|citas|sede|notre|nos|nous|appelez|bureau|ligne|standard|accueil"
+    r"|secr[ée]tariat|centre|clinique|service|permanence|unser(?:e[mnrs]?)?|uns|b[üu]ro|zentrale|sekretariat"
+    r"|empfang|pforte|hotline|praxis|ambulanz|telefon\s+der|klinik|station)\b[^.!?\n]{0,30}$"
+)
+# Before the detail, a private person's: "his cell", "her daughter's number", "lives at", "su domicilio".
+_PRIVATE_CUE_RE = re.compile(
+    r"(?i)\b(?:his|her|their|my|mom['’]?s|dad['’]?s|husband['’]?s|wife['’]?s|son['’]?s|daughter['’]?s"
+    r"|mother['’]?s|father['’]?s|family['’]?s|patient['’]?s|lives|living|lived|live|staying|stays|home|house"
+    r"|residence|address\s+is|apartment|flat|neighbou?r|neighbou?rs|personal|private"
+    r"|vive|viv[ií]a|domicilio|casa|su\s+(?:tel[eé]fono|m[oó]vil|celular|correo|direcci[oó]n|n[uú]mero)|particular"
+    r"|habite|habitait|domicile|chez\s+(?:lui|elle|eux)|son\s+(?:t[ée]l[ée]phone|portable|num[ée]ro|adresse|mail)"
+    r"|sa\s+(?:fille|femme|m[èe]re)|wohnt|wohnte|wohnhaft|zuhause|zu\s+hause|privat|handy|seine?\s+(?:nummer"
+    r"|telefonnummer|adresse|handynummer)|ihre?\s+(?:nummer|telefonnummer|adresse|handynummer))\b"
+)
+
+
+# An emergency at an address: the address is someone's home or whereabouts.
+_INCIDENT_RE = re.compile(
+    r"(?i)\b(?:ambulance|ambulances|dispatched|paramedics|ems|house\s+fire|fire\s+at|crash|collision|found\s+(?:unresponsive"
+    r"|collapsed)|overdose|rescued|ambulancia|accidente|incendio|atropell\w+|pompiers|samu|accident|incendie|renvers[ée]e?"
+    r"|rettungswagen|notarzt|unfall|brand|feuerwehr|verungl[üu]ckt)\b"
+)
+
+
+def _private_contacts(text: str, contacts: list[Hit], names: list[_Name], sentences: _Sentences) -> list[Hit]:
+    """The contact details that are a private person's: a personal mailbox (a free-mail address that is not a
+    generic one), or a detail next to a private person (named, or "his cell", "lives at") that no word just
+    before it gives to the organization."""
+    kept = []
+    private_names = [n for n in names if n.role == "private"]
+    for h in contacts:
+        value = text[h.start : h.end]
+        before = text[max(0, h.start - 40) : h.start]
+        if h.kind == "email":
+            local = value.partition("@")[0]
+            if _GENERIC_MAILBOX_RE.match(local):
+                continue
+        if _ORG_CUE_BEFORE_RE.search(before):
+            continue
+        if h.kind == "email" and _FREE_MAIL_RE.search(value):
+            kept.append(h)
+            continue
+        s, e = sentences.around(h.start)
+        near = max(s, h.start - 100)
+        if _PRIVATE_CUE_RE.search(text, near, h.start) or any(near <= n.start < min(e, h.end + 60) for n in private_names):
+            kept.append(h)
+        elif h.kind == "address" and _INCIDENT_RE.search(text, s, e):
+            kept.append(h)  # "Ambulance dispatched to 3301 North Highland Ave for a fall"
+    return kept
+
+
+# --------------------------------------------------------------------------------------------------
 # Room and bed numbers
 
-_ROOM_RE = re.compile(r"(?i)\b(?P<kw>room|rm\.?|bed)\s*(?:#|no\.?|number)?\s*(?P<id>\d{1,4}[a-z]?|[a-z]-?\d{1,4})\b")
+# A patient's place: room, bed, bay, chair or cubicle, and their Spanish, French and German words.
+_BED_WORDS = (
+    r"bed|bay|chair|cubicle|stretcher|trolley|cama|box|camilla|sill[oó]n|lit|brancard|fauteuil|bett|kabine|liege|platz"
+)
+_ROOM_RE = re.compile(
+    rf"(?i)\b(?P<kw>room|rm\.?|habitaci[oó]n|hab\.|cuarto|chambre|ch\.|zimmer|{_BED_WORDS})\s*(?:#|no\.?|number|n[°º]|nr\.?)?"
+    r"\s*(?P<id>\d{1,4}[a-z]?|[a-z]-?\d{1,4})\b(?![.,]\d|:\d)"
+)
+_BED_WORD_RE = re.compile(rf"(?i){_BED_WORDS}")
 # "Conference Room 3", "Meeting Room 1": a room that is not a patient's.
 _ROOM_MODIFIERS = frozenset(
     """conference conf meeting class board break lecture training community waiting reading study locker party
     ball living dining rest bath server mail copy supply storage utility exhibit music game play family quiet
     prayer media computer simulation sim team huddle staff green press escape show hotel guest banquet event
     function multipurpose multi-purpose activity activities craft seminar""".split()
+    + "reuniones juntas formación formacion conferencias réunion reunion conférence formation cours".split()
 )
 _VENUE = (
     r"(?:Center|Centre|Building|Hall|Library|Church|Chapel|Pavilion|School|College|University|Hotel|Inn"
@@ -428,10 +891,16 @@ _EVENT_WORDS_RE = re.compile(
     r"|counsel(?:or|ors|ing)|talks?|presentation|demo|tours?|open\s+house|info|register|registration|rsvp"
     r"|sign\s+up|tickets?|join\s+us|join|exhibit|concert|potluck|luncheon|reception|interviews?|credits?|ce|cme"
     r"|ceu|hr|badges?|payroll|onboarding|office|students?|faculty|employees|staff\s+only|lunch|breakfast|snacks"
-    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)days|weekly|monthly)\b"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)days|weekly|monthly"
+    r"|taller(?:es)?|curso|charla|reuni[oó]n|sesi[oó]n|formaci[oó]n|jornadas?|conferencia|inscripci[oó]n|inscr[ií]bete"
+    r"|atelier|cours|formation|r[ée]union|conf[ée]rence|s[ée]ance|inscription|inscrivez"
+    r"|kurs|schulung|vortrag|sitzung|besprechung|fortbildung|seminar|workshop|anmeldung|veranstaltung|infoabend"
+    r"|treffen|teamsitzung|hotel|gast|g[äa]ste|h[ôo]tel|hu[ée]sped(?:es)?)\b"
 )
 _PATIENT_CONTEXT_RE = re.compile(
-    r"(?i)\b(?:patients?|admitted|discharged?|isolation|visitors?|nurses['’]?\s+station|bedside|resident)\b"
+    r"(?i)\b(?:patients?|admitted|discharged?|isolation|visitors?|nurses['’]?\s+station|bedside|resident"
+    r"|paciente|ingresad[oa]|aislamiento|patiente?|hospitalis[ée]e?|isolement|patient(?:in|en)?|aufgenommen"
+    r"|isolation|isolier\w*)\b"
 )
 
 
@@ -441,7 +910,7 @@ def _rooms(text: str, masked, sentences: _Sentences) -> list[Hit]:
     for m in _ROOM_RE.finditer(text):
         if masked.overlaps(m.start(), m.end()):
             continue
-        if m.group("kw").lower() != "bed":
+        if not _BED_WORD_RE.fullmatch(m.group("kw")):
             before = text[max(0, m.start() - 40) : m.start()].rstrip()
             after = text[m.end() : m.end() + 60]
             previous = before.rsplit(None, 1)[-1].rstrip(".").lower() if before else ""
@@ -578,7 +1047,9 @@ Tucker Cooper Mason Taylor Morgan Ginger Candy Cherry Winter Storm Raven Dusty R
 Pierce Bob Bo Stone Teddy
 Teddie Bear Happy Jolly Shepherd Page Doc Rocky Woody Jewel Bud Buddy Earnest Liberty Journey Miracle Nova Jan Jun
 """
-_FIRST = frozenset(_FIRST_NAMES.split())
+_FIRST = frozenset(_FIRST_NAMES.split()) | frozenset(words.FIRST_NAMES.split())
+_SURNAMES = frozenset(words.SURNAMES.split()) - frozenset(_FIRST_NAMES.split())
+_LOWERCASE_NOT_NAMES = frozenset(words.LOWERCASE_NOT_NAMES.split())
 _AMBIGUOUS = frozenset(_AMBIGUOUS_FIRST_NAMES.split())
 
 # Capitalized words that are never the start or the surname part of a name.
@@ -596,7 +1067,10 @@ _STOP_CAPS = frozenset(
     Nurse Doctor Dr Mr Mrs Ms Miss Officer Chief President Senator Mayor Governor Coach Pastor Rev Reverend
     Chaplain Professor Prof Captain Sergeant Judge Saint St Mount Mt Lot Bus Route Suite Apt Building Hall Tower
     Lobby Parking Emergency Intensive ICU NICU PICU Fun Run Walk Gala Award Awards Prize Fund Foundation
+    Contact Ring Phone Message Tell Help Pray Support Wish Send Bring Take Give Remember Check Cheer Reply Pictured
+    Photo Caption Left Right Above Below Front Back Update Sorry Congratulations Condolences
     """.split()
+    + words.STOP_CAPS.split()
 )
 # A capitalized word right after a name that makes the whole thing an organization or a place.
 _ORG_WORDS = frozenset(
@@ -621,19 +1095,22 @@ _PARTICLES = frozenset("van von der den de del della di da dos das du la le ter 
 # The context patterns below are matched in full against the text that runs from one of the few words
 # before a name up to the name ("Mr. ", "Nurse manager ", "Happy 10th birthday to ").
 _HONORIFIC_BEFORE_RE = re.compile(
-    r"(?:Mr|Mrs|Ms|Mx|Miss|Mister|Madam|Mme|Sr|Sra|Srta)\.?\s+(?:and\s+(?:Mr|Mrs|Ms)\.?\s+)?"
+    r"(?:Mr|Mrs|Ms|Mx|Miss|Mister|Madam|Mme|Mlle|Sr|Sra|Srta|Don|Doña|Dña|Dª|Herr|Herrn|Frau|Señor|Señora|Señorita"
+    r"|Monsieur|Madame|Mademoiselle|M\.)\.?\s+(?:(?:and|y|et|und)\s+(?:Mr|Mrs|Ms|Sr|Sra|M|Mme|Herr|Frau)\.?\s+)?"
 )
 _KIN_BEFORE_RE = re.compile(
     r"(?i)(?:baby|little|young|grandpa|grandma|granny|grandmother|grandfather|nana|papa|abuela|abuelo|auntie|aunt"
     r"|uncle|cousin|brother|sister|son|daughter|husband|wife|mom|mum|dad|mother|father|twins?|newborn|niece|nephew"
-    r"|toddler|boy|girl|grandson|granddaughter|fiancée?|partner)\s+"
+    r"|toddler|boy|girl|grandson|granddaughter|fiancée?|partner|lil|bub|bubba|mama|" + _alternation(_KIN_INTL) + r")\s+"
 )
-_PATIENT_BEFORE_RE = re.compile(r"(?i)patient:?\s+")
+_PATIENT_BEFORE_RE = re.compile(r"(?i)(?:patient|paciente|patiente|patientin|pictured|photo|foto)\s*:?\s+")
 _SAINT_BEFORE_RE = re.compile(r"(?:St|Ste|Saint|Mt|Mount|San|Santa|Fort|Ft|Lake|Port|Camp)\.?\s+")
 _INTRO_BEFORE_RE = re.compile(
     r"(?i)(?:thanks?|thank\s+you|welcome(?:\s+(?:home|back))?|congrat(?:ulation)?s|happy\s[\w\s'-]{0,25}?\sto"
     r"|shout-?\s?out\s+to|get\s+well(?:\s+soon)?|dear|meet|pray(?:ers)?\s+for|praying\s+for|cheering\s+(?:for|on)"
-    r"|wishing\s[\w\s]{0,25}?\sto|love|hugs\s+to|hi|hello|go|proud\s+of|say\s+hello\s+to)(?:\s+to)?\s*,?\s+"
+    r"|wishing\s[\w\s]{0,25}?\sto|love|hugs\s+to|hi|hello|hey|go|proud\s+of|say\s+hello\s+to|"
+    + _alternation(words.INTRO)
+    + r")(?:\s+to)?\s*,?\s+"
 )
 _SIGNATURE_BEFORE_RE = re.compile(
     r"(?i)(?:love|sincerely|gratefully|best|cheers|xoxo|thanks),\s+|[^\W\d_]+\W*\s[—–-]\s*"
@@ -659,7 +1136,8 @@ _PRO_TITLES = (
     r"|vice\s+president|vp|chair|chairman|chairwoman|chairperson|trustee|administrator|dean|professor|prof|lecturer"
     r"|instructor|trainer|coach|scout|chief|head|lead|officer|executive|employee|colleague|team\s+member|staffer"
     r"|liaison|advocate|interpreter|translator|social\s+worker|case\s+manager|housekeeper|porter|engineer"
-    r"|architect|donor|benefactor|sponsor|pilot|provider|clinician|pharmacy\s+tech"
+    r"|architect|donor|benefactor|sponsor|pilot|provider|clinician|pharmacy\s+tech|"
+    + re.sub(r"\s+", "", words.PRO_TITLES)
 )
 _PUBLIC_TITLES = (
     r"mayor|senator|sen|governor|gov|president|congresswoman|congressman|congressmember|representative|rep"
@@ -671,6 +1149,25 @@ _PUBLIC_TITLES = (
     r"|superstar|icon|youtuber|podcaster|broadcaster|philanthropist|billionaire"
 )
 _PRO_BEFORE_RE = re.compile(rf"(?i)(?:{_PRO_TITLES})\.?\s*,?\s+")
+# A public person's title a few words before the name ("El alcalde de Villanueva del Campo, Francisco Jurado").
+_PUBLIC_NEAR_RE = re.compile(
+    r"(?i)\b(?:mayor|senator|governor|congress\w+|minister|actor|actress|singer|athlete|olympian|rapper|president"
+    r"|alcalde|alcaldesa|ministr[oa]|presidente|presidenta|senador[a]?|diputad[oa]|actriz|cantante|futbolista|tenista"
+    r"|maire|ministre|pr[ée]sidente?|d[ée]put[ée]e?|s[ée]natrice|s[ée]nateur|acteur|actrice|chanteu(?:r|se)|footballeur"
+    r"|b[üu]rgermeister(?:in)?|minister(?:in)?|pr[äa]sident(?:in)?|schauspieler(?:in)?|s[äa]nger(?:in)?|\w*star"
+    r"|fu[ßs]baller(?:in)?|profi|moderator(?:in)?|influencer(?:in)?|weltmeister(?:in)?|olympiasieger(?:in)?)\b"
+    r"[^.!?\n]{0,45}$"
+)
+# In a sentence about an award, a publication or a talk, the people named are staff or authors at work.
+_PROFESSIONAL_SENTENCE_RE = re.compile(
+    r"(?i)\b(?:of\s+the\s+(?:month|year|quarter)|award(?:ed|s)?|prize|honou?ree|winner|nominee|et\s+al|journal"
+    r"|published|publication|co-?authors?|paper|presented|poster|abstract|keynote|symposium|congress|conference"
+    r"|grand\s+rounds|del\s+mes|del\s+a[ñn]o|premio|galard[oó]n|ganador[a]?|art[ií]culo|revista|publicad[oa]"
+    r"|estudio\s+publicado|congreso|ponencia|du\s+mois|de\s+l['’]ann[ée]e|prix|laur[ée]ate?|article|revue"
+    r"|publi[ée]e?s?|congr[èe]s|communication|des\s+monats|des\s+jahres|preis(?:tr[äa]ger(?:in)?)?|auszeichnung"
+    r"|ausgezeichnet|gewinner(?:in)?|artikel|zeitschrift|ver[öo]ffentlicht|publikation|kongress|vortrag|studie"
+    r"|lancet|nejm|jama|bmj|doi)\b"
+)
 _PUBLIC_BEFORE_RE = re.compile(rf"(?i)(?:former\s+)?(?:{_PUBLIC_TITLES})\.?\s*,?\s+")
 _PRO_AFTER_RE = re.compile(
     r"^\s*(?:,|\()\s*(?:(?:the|our|a|an|who\s+is\s+(?:a|an|our|the))\s+)?(?:[\w'’-]+\s+){0,3}?"
@@ -727,7 +1224,12 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
         start, _, word = tokens[i]
         base = _base(word)
         if not _is_capitalized(base) or base in _STOP_CAPS:
-            i += 1
+            lower = _lowercase_name(text, tokens, i)
+            if lower:
+                names.append(lower)
+                i = bisect.bisect_left(tokens, (lower.end, -1, ""))
+            else:
+                i += 1
             continue
         first_index = i
         j, name_end, parts = _extend_name(text, tokens, i)
@@ -759,6 +1261,7 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
         age = bool(_AGE_AFTER_RE.match(after))
         possessive = last != _base(last)
         kin_after = possessive and bool(_KIN_AFTER_RE.match(text, tokens[j][1] - 2))
+        surname = parts > 1 and _fold(_base(last)) in _SURNAMES
         if folded in _AMBIGUOUS:
             mid_sentence = possessive and not _is_sentence_start(text, start)
             accepted = honorific or kin or age or parts > 1 or kin_after or mid_sentence
@@ -768,17 +1271,63 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
             intro = (
                 context.ends(_INTRO_BEFORE_RE, 1, 6) is not None or context.ends(_SIGNATURE_BEFORE_RE, 1, 2) is not None
             )
-            accepted = honorific or kin or age or kin_after or public_before or pro_before or (intro and parts == 1)
+            accepted = (
+                honorific or kin or age or kin_after or public_before or pro_before or surname or (intro and parts == 1)
+            )
         if not accepted:
             continue
-        if public_before or _PUBLIC_AFTER_RE.match(after):
+        s, e = sentences.around(start)
+        if public_before or _PUBLIC_AFTER_RE.match(after) or _PUBLIC_NEAR_RE.search(text, max(s, start - 60), start):
             role = "public"
-        elif pro_before or _PRO_AFTER_RE.match(after):
+        elif pro_before or _PRO_AFTER_RE.match(after) or _PROFESSIONAL_SENTENCE_RE.search(text, s, e):
             role = "professional"
         else:
             role = "private"
         names.append(_Name(prefix if prefix is not None else start, name_end, role))
-    return names
+    return _same_person_same_role(text, names)
+
+
+def _same_person_same_role(text: str, names: list[_Name]) -> list[_Name]:
+    """A name said again ("Skistar Nico Ammann … Gute Besserung, Nico!") keeps the role it was given
+    first when that role is public or professional."""
+    roles: dict[str, str] = {}
+    for n in names:
+        if n.role != "private":
+            for word in _NAME_TOKEN_RE.findall(text, n.start, n.end):
+                roles.setdefault(_fold(_base(word)).lower(), n.role)
+    if not roles:
+        return names
+    out = []
+    for n in names:
+        if n.role == "private":
+            known = [roles.get(_fold(_base(w)).lower()) for w in _NAME_TOKEN_RE.findall(text, n.start, n.end)]
+            role = next((r for r in known if r), None)
+            if role:
+                n = _Name(n.start, n.end, role)
+        out.append(n)
+    return out
+
+
+def _lowercase_name(text: str, tokens, i: int) -> _Name | None:
+    """A name written in lower case ("tante gerda", "priez pour aïcha benali", "lea ist …"): a given name of
+    the lists that is not also a common word, after a kinship or greeting word, at the start of a sentence or
+    followed by a surname."""
+    start, end, word = tokens[i]
+    if len(word) < 3 or not word.islower():
+        return None
+    folded = _fold(word)
+    if folded in _LOWERCASE_NOT_NAMES or folded.capitalize() not in _FIRST or folded.capitalize() in _AMBIGUOUS:
+        return None
+    name_end = end
+    if i + 1 < len(tokens):
+        nstart, nend, nword = tokens[i + 1]
+        if text[end:nstart] == " " and nword.islower() and _fold(nword).capitalize() in _SURNAMES:
+            name_end = nend
+    context = _Context(text, tokens, i)
+    kin = context.ends(_KIN_BEFORE_RE, 1) or context.ends(_INTRO_BEFORE_RE, 1, 4)
+    if kin is None and name_end == end and not _is_sentence_start(text, start):
+        return None
+    return _Name(kin if kin is not None else start, name_end, "private")
 
 
 # The longest run of text before a name that a context pattern reads (the longest context is a few words:
@@ -887,28 +1436,11 @@ cancer|cancers|cancer-free|tumou?rs?|leuka?emia|lymphoma|melanoma|carcinoma|sarc
 """
 
 
-def _by_first_letter(alternation: str) -> str:
-    """The same alternation with its branches grouped under a look-ahead on their first letter, so that the
-    regex engine tries a handful of branches at each word rather than all of them (several times faster)."""
-    branches, depth, current = [], 0, ""
-    for c in alternation:
-        if c == "|" and depth == 0:
-            branches.append(current)
-            current = ""
-            continue
-        depth += (c == "(") - (c == ")")
-        current += c
-    branches.append(current)
-    groups: dict[str, list[str]] = {}
-    for b in branches:
-        key = b[0].lower() if b[0].isalpha() else ""
-        groups.setdefault(key, []).append(b)
-    parts = [f"(?={k})(?:{'|'.join(v)})" if k else "|".join(v) for k, v in sorted(groups.items())]
-    return "(?:" + "|".join(parts) + ")"
-
-
 _HEALTH_RE = re.compile(
-    r"\b(?i:" + _by_first_letter(re.sub(r"\s+", "", _HEALTH_TERMS)) + r")\b|\b(?:ER|ED|MS|ALS|CT|AIDS|IV|walkers?)\b"
+    r"\b(?i:" + _alternation(_HEALTH_TERMS + "|" + words.HEALTH_ES + "|" + words.HEALTH_FR) + r")\b"
+    r"|\b(?:ER|ED|MS|ALS|CT|AIDS|IV|OP|UCI|VIH|SIDA|walkers?)\b"
+    # German compounds: "Brustkrebs", "Intensivstation", "Hüft-OP".
+    r"|\b[\w-]*?(?i:" + _alternation(words.HEALTH_DE_STEMS) + r")[\w-]*"
 )
 # A health word used as the topic of something else ("cancer research", "diabetes walk", "heart month") says
 # nothing about the person named next to it.
@@ -935,14 +1467,18 @@ _PATIENT_WORD_RE = re.compile(r"(?i)patient\b")
 _BACK_REFERENCE_RE = re.compile(r"(?i)\b(?:he|she|his|her|him|hers|they|their|them|your|you['’]re|you)\b")
 
 
-def _names_with_health(text: str, names: list[_Name], sentences: _Sentences) -> list[Hit]:
-    if not names:
-        return []
-    terms = [
+def _health_terms(text: str) -> list[tuple[int, int]]:
+    """The health details of the text (not a health word that names a topic: "cancer research")."""
+    return [
         (m.start(), m.end())
         for m in _HEALTH_RE.finditer(text)
         if not _TOPIC_AFTER_RE.match(text, m.end()) and not _ROLE_AFTER_RE.match(text, m.end())
     ]
+
+
+def _names_with_health(text: str, names: list[_Name], sentences: _Sentences, terms) -> list[Hit]:
+    if not names:
+        return []
     term_starts = [ts for ts, _ in terms]
     hits = []
     for name in names:
