@@ -533,10 +533,10 @@ _AGE_RE = re.compile(
 )
 # Someone speaking of a patient they saw: first person, or now ("I just had to tell a 22-year-old").
 _FIRST_PERSON_RE = re.compile(
-    r"(?i)\b(?:i|i['’]ve|i['’]m|i\s+just|my\s+(?:shift|patient|night)|tonight|this\s+morning|last\s+night|just"
-    r"|acabo|acabamos|me\s+ha|he\s+tenido|mi\s+turno|esta\s+noche|hoy|ayer|guardia|turno"
-    r"|je|j['’]ai|je\s+viens|mon\s+(?:shift|service)|cette\s+nuit|ce\s+soir|ce\s+matin|aujourd['’]hui|garde"
-    r"|ich|mein\s+(?:dienst|nachtdienst)|meiner\s+schicht|heute|gerade|gestern|nachtdienst|schicht|dienst)\b"
+    r"(?i)\b(?:i|i['’]ve|i['’]m|i\s+just|my\s+(?:shift|patient|night)|tonight|this\s+morning|last\s+night|we\s+had"
+    r"|acabo|acabamos|me\s+ha|he\s+tenido|mi\s+turno|esta\s+noche|guardia|turno|tuve|tengo"
+    r"|je|j['’]ai|je\s+viens|mon\s+(?:shift|service)|cette\s+nuit|ce\s+soir|ce\s+matin|garde"
+    r"|ich|mein\s+(?:dienst|nachtdienst)|meiner\s+schicht|nachtdienst|schicht|musste)\b"
 )
 
 
@@ -564,6 +564,13 @@ def _identifiers(text: str, masked, sentences: _Sentences, names: list[_Name]) -
     return hits
 
 
+_AGE_GROUP_BEFORE_RE = re.compile(
+    r"(?i)\b(?:over|under|above|below|at\s+least|aged\s+between|between|from|ages|mayores\s+de|menores\s+de|m[aá]s\s+de"
+    r"|de\s+m[aá]s\s+de|entre|desde|plus\s+de|moins\s+de|de\s+plus\s+de|[àa]\s+partir\s+de|ab|[üu]ber|unter|bis|zwischen"
+    r"|von|mit\s+[üu]ber|los|las|les|die|alle)\s+$"
+)
+
+
 def _ages(text: str, masked, sentences: _Sentences, names: list[_Name], health) -> list[Hit]:
     """An exact age that singles a person out: over 89 with a name, a patient or a health detail; any age
     with a health detail when someone tells of a patient they just saw."""
@@ -572,6 +579,8 @@ def _ages(text: str, masked, sentences: _Sentences, names: list[_Name], health) 
         if masked.overlaps(m.start(), m.end()):
             continue
         age = int(next(g for g in m.groups() if g))
+        if _AGE_GROUP_BEFORE_RE.search(text, max(0, m.start() - 25), m.start()):
+            continue
         s, e = sentences.around(m.start())
         near_health = health.overlaps(max(s, m.start() - 150), min(e, m.end() + 150))
         named = any(s <= n.start < e and n.role == "private" for n in names)
@@ -607,6 +616,7 @@ _ROLE_WORDS = (
     r"|firefighter|paramedic|officer|owner|chef|baker|barber|butcher|pharmacist|postman|postwoman|mail\s+carrier"
     r"|bus\s+driver|driver|janitor|caretaker|custodian|bartender|cashier|crossing\s+guard|lifeguard|organist"
     r"|choir\s+director|midwife|doctor|vet|grocer|shopkeeper|manager|receptionist|secretary|referee|goalkeeper"
+    r"|landlord|landlady|publican|barman|barmaid|engineer|postmaster|groundskeeper|caretaker|warden|ranger"
     r"|captain|conductor|p[áa]rroco|cura|sacerdote|maestr[oa]|profesor[a]?|profe|director[a]?|entrenador[a]?"
     r"|bibliotecari[oa]|bomber[oa]|param[ée]dic[oa]|polic[ií]a|due[ñn][oa]|panader[oa]|carnicer[oa]"
     r"|farmac[ée]utic[oa]|carter[oa]|conductor[a]?|ch[oó]fer|conserje|camarer[oa]|m[ée]dic[oa]|peluquer[oa]"
@@ -621,11 +631,11 @@ _ROLE_WORDS = (
     r"|bademeister(?:in)?|torwart|kapit[äa]n(?:in)?|b[üu]rgermeister(?:in)?"
 )
 _ROLE_OF_PLACE_RE = re.compile(
-    rf"(?i)\b(?:the|our|their|el|la|le|l['’]|der|die|das|unser(?:e|em|en)?)\s+(?:(?:only|sole|lone|new|longtime|beloved"
+    rf"(?i)\b(?:the|our|their|el|la|le|l['’]|al|au|der|die|das|unser(?:e|em|en)?)\s*(?:(?:only|sole|lone|new|longtime|beloved"
     rf"|[úu]nic[oa]|nuev[oa]|querid[oa]|seule?|nouvelle?|nouvel|einzige[nr]?|neue[nr]?|langj[äa]hrige[nr]?)\s+)?"
-    rf"(?:{_ROLE_WORDS})(?:\s+\w+){{0,3}}?\s+(?:of|at|from|for|in|on|de|del|du|des|de\s+la|de\s+l['’]|d['’]|von|vom"
-    rf"|der|des|im|am|an\s+der|aus|bei|beim|en|à|au)\s+(?:(?:the|la|el|le|les|los|las|der|dem|den)\s+)?"
-    r"(?-i:[A-ZÄÖÜÁÉÍÓÚ0-9][\w'’.-]*)"
+    rf"(?:{_ROLE_WORDS})(?:\s+[\w'’]+){{0,4}}?\s*(?:\s(?:of|at|from|for|in|on|de|del|du|des|de\s+la|von|vom"
+    rf"|der|des|im|am|an\s+der|aus|bei|beim|en|à|au)\s+|\s(?:de|d)['’]|\sl['’])(?:(?:the|la|el|le|les|los|las|der|dem|den|l['’])\s*)?"
+    r"(?:[a-zà-ÿ]+\s+){0,2}(?-i:[A-ZÄÖÜÁÉÍÓÚ0-9][\w'’.-]*)"
 )
 _PERSON_NOUNS = (
     r"victim|driver|cyclist|bicyclist|pedestrian|motorcyclist|biker|passenger|rider|hiker|swimmer|skier|climber"
@@ -644,7 +654,8 @@ _EVENT_RE = re.compile(
     r"|desmay[oó]|naci[oó]|rescatad[oa]|encontrad[oa]|accident|renvers[ée]e?|percut[ée]e?|incendie|fusillade"
     r"|poignard[ée]e?|tomb[ée]e?|chute|effondr[ée]e?|n[ée]e?|secouru|encastr[ée]e?|noy[ée]e?|unfall|verungl[üu]ckt"
     r"|erfasst|angefahren|brand|sch[üu]sse|messerangriff|explosion|gest[üu]rzt|kollabiert|zusammengebrochen"
-    r"|geboren|zur\s+welt|gerettet|kam\s+zur\s+welt)\b"
+    r"|geboren|zur\s+welt|gerettet|kam\s+zur\s+welt|injured|hurt|herid[oa]|lesionad[oa]|bless[ée]e?|verletzt"
+    r"|had\s+a\s+(?:heart\s+attack|stroke|seizure|cardiac\s+arrest))\b"
 )
 # The place of the event: a proper name after a preposition, a road or a line number.
 _EVENT_PLACE_RE = re.compile(
@@ -669,14 +680,16 @@ def _indirect(text: str, sentences: _Sentences, health) -> list[Hit]:
         if not event:
             continue
         place = _EVENT_PLACE_RE.search(text, m.end(), min(e, event.end() + 120))
-        if place and health.overlaps(s, min(len(text), e + 200)):
+        mods = m.group("mods")
+        specific = place or re.search(r"(?:^|\s)(?:[A-ZÄÖÜ]|\d)", mods)
+        if specific and health.overlaps(s, min(len(text), e + 200)):
             hits.append(Hit(m.start(), event.end(), "indirect", "a person singled out by an event, a place and a time"))
     return hits
 
 
 _PERSON_EVENT_RE = re.compile(
-    rf"(?i)\b(?:the|el|la|le|l['’]|der|die|das|dem|den)\s+(?:(?:young|old|elderly|little|[\w-]+-year-old|joven|petit[e]?"
-    rf"|jeune|vieil(?:le)?|kleine[nr]?|junge[nr]?|[äa]ltere[nr]?|\d+-j[äa]hrige[nr]?)\s+)?(?:{_PERSON_NOUNS})\b"
+    rf"(?i)\b(?:the|el|la|le|l['’]|der|die|das|dem|den)\s*(?P<mods>(?:[\w'’.-]+\s+){{0,3}}?)"
+    rf"(?:{_PERSON_NOUNS}|{_ROLE_WORDS})\b"
 )
 
 
@@ -810,8 +823,9 @@ _ORG_CUE_BEFORE_RE = re.compile(
 )
 # Before the detail, a private person's: "his cell", "her daughter's number", "lives at", "su domicilio".
 _PRIVATE_CUE_RE = re.compile(
-    r"(?i)\b(?:his|her|their|my|mom['’]?s|dad['’]?s|husband['’]?s|wife['’]?s|son['’]?s|daughter['’]?s"
-    r"|mother['’]?s|father['’]?s|family['’]?s|patient['’]?s|lives|living|lived|live|staying|stays|home|house"
+    r"(?i)\b(?:(?:his|her|their|my|mom['’]?s|dad['’]?s|husband['’]?s|wife['’]?s|son['’]?s|daughter['’]?s"
+    r"|mother['’]?s|father['’]?s|family['’]?s|patient['’]?s)\s+(?:[\w'’]+\s+)?(?:cell|cellphone|mobile|phone|number"
+    r"|home|house|address|e-?mail|landline|whatsapp|flat|apartment|place|contact)|lives|living|lived|live|staying|stays|home|house"
     r"|residence|address\s+is|apartment|flat|neighbou?r|neighbou?rs|personal|private"
     r"|vive|viv[ií]a|domicilio|casa|su\s+(?:tel[eé]fono|m[oó]vil|celular|correo|direcci[oó]n|n[uú]mero)|particular"
     r"|habite|habitait|domicile|chez\s+(?:lui|elle|eux)|son\s+(?:t[ée]l[ée]phone|portable|num[ée]ro|adresse|mail)"
@@ -848,7 +862,11 @@ def _private_contacts(text: str, contacts: list[Hit], names: list[_Name], senten
             continue
         s, e = sentences.around(h.start)
         near = max(s, h.start - 100)
-        if _PRIVATE_CUE_RE.search(text, near, h.start) or any(near <= n.start < min(e, h.end + 60) for n in private_names):
+        if _PRIVATE_CUE_RE.search(text, near, h.start):
+            kept.append(h)
+        elif h.kind == "email":
+            continue  # an address at an organization's domain is a work address
+        elif any(near <= n.start < min(e, h.end + 60) for n in private_names):
             kept.append(h)
         elif h.kind == "address" and _INCIDENT_RE.search(text, s, e):
             kept.append(h)  # "Ambulance dispatched to 3301 North Highland Ave for a fall"
@@ -884,6 +902,7 @@ _VENUE_AFTER_RE = re.compile(
     rf"^\s*(?:,|of|at|in|inside)\s+(?:the\s+)?(?:[A-Z0-9][\w'’.-]*\s+){{0,4}}?{_VENUE}\b"
     rf"|^\s*,\s*(?:[A-Z0-9][\w'’.-]*\s+){{0,3}}?{_VENUE}\b"
 )
+_VENUE_PAREN_RE = re.compile(r"^\s*\(\s*[\w-]*(?i:zentrum|centro|centre|center|saal|sala|salle|geb[äa]ude|building|hall|aula|haus)\b")
 _VENUE_BEFORE_RE = re.compile(rf"\b{_VENUE}\s*(?:[A-Z0-9]{{1,3}})?\s*,\s*$")
 _EVENT_WORDS_RE = re.compile(
     r"(?i)\b(?:class(?:es)?|course|training|workshops?|seminars?|lectures?|sessions?|meeting|meets|conference"
@@ -896,6 +915,7 @@ _EVENT_WORDS_RE = re.compile(
     r"|atelier|cours|formation|r[ée]union|conf[ée]rence|s[ée]ance|inscription|inscrivez"
     r"|kurs|schulung|vortrag|sitzung|besprechung|fortbildung|seminar|workshop|anmeldung|veranstaltung|infoabend"
     r"|treffen|teamsitzung|hotel|gast|g[äa]ste|h[ôo]tel|hu[ée]sped(?:es)?)\b"
+    r"|\b\w*(?i:versammlung|schulung|fortbildung|sitzung|besprechung|veranstaltung|wiederholung|kurs)\b"
 )
 _PATIENT_CONTEXT_RE = re.compile(
     r"(?i)\b(?:patients?|admitted|discharged?|isolation|visitors?|nurses['’]?\s+station|bedside|resident"
@@ -910,11 +930,13 @@ def _rooms(text: str, masked, sentences: _Sentences) -> list[Hit]:
     for m in _ROOM_RE.finditer(text):
         if masked.overlaps(m.start(), m.end()):
             continue
+        if m.group("kw").lower() == "box" and re.search(r"(?i)\b(?:p\.?\s?o\.?|apartado|postfach|bo[iî]te\s+postale)\s*$", text[max(0, m.start() - 15) : m.start()]):
+            continue
         if not _BED_WORD_RE.fullmatch(m.group("kw")):
             before = text[max(0, m.start() - 40) : m.start()].rstrip()
             after = text[m.end() : m.end() + 60]
             previous = before.rsplit(None, 1)[-1].rstrip(".").lower() if before else ""
-            if previous in _ROOM_MODIFIERS or _VENUE_AFTER_RE.match(after):
+            if previous in _ROOM_MODIFIERS or _VENUE_AFTER_RE.match(after) or _VENUE_PAREN_RE.match(after):
                 continue
             if before.endswith(",") and _VENUE_BEFORE_RE.search(before + " "):
                 continue
@@ -1115,6 +1137,7 @@ _INTRO_BEFORE_RE = re.compile(
 _SIGNATURE_BEFORE_RE = re.compile(
     r"(?i)(?:love|sincerely|gratefully|best|cheers|xoxo|thanks),\s+|[^\W\d_]+\W*\s[—–-]\s*"
 )
+_LINE_END_RE = re.compile(r"[\s.!)❤️💕🙏]*(?:\n|$)")
 _AGE_AFTER_RE = re.compile(r",\s+(?:age\s+|aged\s+)?\d{1,3}(?:,|\s+(?:years?|yrs?|months?)\b)")
 _KIN_AFTER_RE = re.compile(
     r"['’]s\s+(?:mom|mother|dad|father|wife|husband|son|daughter|parents|family|granddaughter|grandson|grandmother"
@@ -1166,11 +1189,14 @@ _PROFESSIONAL_SENTENCE_RE = re.compile(
     r"|estudio\s+publicado|congreso|ponencia|du\s+mois|de\s+l['’]ann[ée]e|prix|laur[ée]ate?|article|revue"
     r"|publi[ée]e?s?|congr[èe]s|communication|des\s+monats|des\s+jahres|preis(?:tr[äa]ger(?:in)?)?|auszeichnung"
     r"|ausgezeichnet|gewinner(?:in)?|artikel|zeitschrift|ver[öo]ffentlicht|publikation|kongress|vortrag|studie"
-    r"|lancet|nejm|jama|bmj|doi)\b"
+    r"|lancet|nejm|jama|bmj|doi|retir\w+|retirement|jubilaci[oó]n|se\s+jubila|retraite|ruhestand|years\s+of\s+service"
+    r"|joins?\s+(?:us|our)|new\s+hire|raised|fundrais\w+|donat\w+|cheque|check\s+presentation|recaud\w+"
+    r"|don[oó]|donaron|donativo|fait\s+don|collect[ée]|r[ée]colt[ée]|gesammelt|spende\w*|gespendet|m[ée]c[èe]ne|sponsor\w*)\b"
 )
-_PUBLIC_BEFORE_RE = re.compile(rf"(?i)(?:former\s+)?(?:{_PUBLIC_TITLES})\.?\s*,?\s+")
+_PUBLIC_BEFORE_RE = re.compile(rf"(?i)(?:former\s+)?(?:{_PUBLIC_TITLES}|[\w-]*star)\.?\s*,?\s+")
 _PRO_AFTER_RE = re.compile(
-    r"^\s*(?:,|\()\s*(?:(?:the|our|a|an|who\s+is\s+(?:a|an|our|the))\s+)?(?:[\w'’-]+\s+){0,3}?"
+    r"^\s*(?:,|\()\s*(?:(?:the|our|a|an|who\s+is\s+(?:a|an|our|the)|nuestr[oa]|notre|unser[e]?|el|la|le|der|die)\s+)?"
+    r"(?:(?!(?i:and|y|et|und)\b)[\w'’-]+\s+){0,3}?"
     rf"(?i:{_PRO_TITLES}|md|do|pa-c|phd|dnp|msn|bsn|mph|pharmd|facs|facp|faan|rd|pt|dpt|ot|slp|lcsw)\b"
 )
 _PUBLIC_AFTER_RE = re.compile(
@@ -1188,7 +1214,12 @@ _ANIMAL_AFTER_RE = re.compile(
 _NAME_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _NUMBER_AFTER_RE = re.compile(r"\s+#?\d")
 _NEXT_WORD_RE = re.compile(r"\s+([A-Z][\w'’]*)")
-_TITLE_WORD_RE = re.compile(rf"(?i:{_PRO_TITLES}|{_PUBLIC_TITLES})")
+_TITLE_WORD_RE = re.compile(rf"(?i:{_PRO_TITLES}|{_PUBLIC_TITLES}|[\w-]*star|[\w-]*(?:arzt|[äa]rztin|pfleger(?:in)?|schwester))")
+_KIN_WORD_RE = re.compile(r"(?i:" + _alternation(_KIN_INTL) + r"|cousin|zwillinge|drillinge|roommate|flatmate)")
+_NOUN_SUFFIX_RE = re.compile(
+    r"(?i)(?:haus|ung|heit|keit|schaft|station|zentrum|klinik|praxis|werk|amt|verein|gruppe|stiftung|zentrale"
+    r"|dienst|markt|hof|platz|strasse|weg|bank|laden|hotel|schule|kirche|team)$"
+)
 _OPEN_QUOTES = (" '", ' "', " “", " ‘")
 _CLOSE_QUOTES = ("'", '"', "”", "’")
 
@@ -1252,7 +1283,11 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
         kin = kin_prefix is not None
         if prefix is None:
             prefix = kin_prefix
-        if _TITLE_WORD_RE.fullmatch(base) and not (honorific or kin):
+        if (_TITLE_WORD_RE.fullmatch(base) or _KIN_WORD_RE.fullmatch(base)) and not (honorific or kin):
+            i = first_index + 1  # "Skistar Nico Ammann", "Cousin Daniel": the name starts after the title
+            continue
+        if parts > 1 and folded not in _FIRST and _NOUN_SUFFIX_RE.search(folded):
+            i = first_index + 1  # "Autohaus Hartmann": a German noun before a surname
             continue
         if (base in _ORG_WORDS and folded not in _FIRST) or _NUMBER_AFTER_RE.match(after):
             continue  # "Station 12", "Unit 4"
@@ -1268,9 +1303,8 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
         elif folded in _FIRST:
             accepted = True
         else:
-            intro = (
-                context.ends(_INTRO_BEFORE_RE, 1, 6) is not None or context.ends(_SIGNATURE_BEFORE_RE, 1, 2) is not None
-            )
+            signature = context.ends(_SIGNATURE_BEFORE_RE, 1, 2) is not None and _LINE_END_RE.match(text, name_end)
+            intro = context.ends(_INTRO_BEFORE_RE, 1, 6) is not None or bool(signature)
             accepted = (
                 honorific or kin or age or kin_after or public_before or pro_before or surname or (intro and parts == 1)
             )
@@ -1433,12 +1467,17 @@ cancer|cancers|cancer-free|tumou?rs?|leuka?emia|lymphoma|melanoma|carcinoma|sarc
 |(?:had|got|getting|having)\s+(?:his|her|their|my|a|an)\s+(?:[\w-]+\s+){0,2}?(?:removed|repaired|replaced|drained|reset
 |amputated)|delivered\s+(?:a\s+)?(?:healthy\s+)?(?:baby|twins|triplets|son|daughter)|saved\s+(?:his|her|their|my)\s+life
 |life-saving|lifesaving|hospital\s+bed|wheelchair|nebulizer|inhaler|sutures?
+|abortion|miscarr\w+|stillb(?:irth|orn)|lost\s+(?:the|her|their|a|our|my)\s+(?:baby|pregnancy)|ectopic|psychosis
+|postnatal|postpartum|psych(?:\s+(?:ward|unit|team|hold|eval\w*))?|mental\s+health\s+(?:unit|ward|crisis|team|services?|hold)
+|episode|crutches|cast|casts|plaster|stroke\s+unit|ccu|cicu|hdu|resus|a&e|majors|cardiac\s+arrest|collapsed|defib
+|fractured|\w{3,}itis|\w{3,}ectomy|\w{4,}emia|\w{4,}algia|methadone|suboxone|detox|hiv-positive|hiv\+|prep|stis?|stds?
+|chlamydia|gonorrh?oea|syphilis|herpes|brca[12]?|genetic\s+(?:test\w*|results?|condition)|carrier|huntington['’]?s
 """
 
 
 _HEALTH_RE = re.compile(
     r"\b(?i:" + _alternation(_HEALTH_TERMS + "|" + words.HEALTH_ES + "|" + words.HEALTH_FR) + r")\b"
-    r"|\b(?:ER|ED|MS|ALS|CT|AIDS|IV|OP|UCI|VIH|SIDA|walkers?)\b"
+    r"|\b(?:ER|ED|MS|ALS|CT|AIDS|IV|OP|UCI|VIH|SIDA|ETS|ITS|IST|MST|STI|STD|SSW|walkers?)\b"
     # German compounds: "Brustkrebs", "Intensivstation", "Hüft-OP".
     r"|\b[\w-]*?(?i:" + _alternation(words.HEALTH_DE_STEMS) + r")[\w-]*"
 )
@@ -1463,7 +1502,7 @@ _STRONG_CUE_RE = re.compile(
     r"|awaiting\s+(?:a\s+)?(?:transplant|surgery)|receiving\s+(?:treatment|chemo\w*|radiation|care)|living\s+with"
     r"|pregnant|out\s+sick|on\s+medical\s+leave)|[^.!?]{0,60}?\b(?:passed\s+away|died)\b"
 )
-_PATIENT_WORD_RE = re.compile(r"(?i)patient\b")
+_PATIENT_WORD_RE = re.compile(r"(?i)(?:patient|paciente|patiente|patientin)\b")
 _BACK_REFERENCE_RE = re.compile(r"(?i)\b(?:he|she|his|her|him|hers|they|their|them|your|you['’]re|you)\b")
 
 

@@ -26,6 +26,10 @@ c[aá]ncer|tumor(?:es)?|leucemia|linfoma|melanoma|met[aá]stasis|quimio(?:terapi
 |superviviente|s[ií]ntomas|fiebre|ox[ií]geno|silla\s+de\s+ruedas|metadona|gen[eé]tic[oa]|brca|mutaci[oó]n
 |salud\s+mental|esclerosis|ingresada|enferm[oa]|enfermedad|planta\s+de\s+\w+|en\s+coma
 |vacuna|tensi[oó]n\s+arterial|herida|mastectom[ií]a|hemodi[aá]lisis|ictericia|positivo|convalecencia
+|internad[oa]|internaron|internaci[oó]n|pancreatitis|pr[oó]tesis|cadera|traumatolog[ií]a|pediatr[ií]a|f[eé]rula|yeso
+|muletas|escayola|ca[ií]da|se\s+cay[oó]|pabell[oó]n|volvi[oó]\s+a\s+caminar|\w{3,}itis|\w{3,}ectom[ií]a|\w{4,}emia
+|psic[oó]tic[oa]|psicosis|brote|ingreso\s+psiqui[aá]trico|interrupci[oó]n\s+(?:voluntaria\s+)?del\s+embarazo
+|perd(?:i[oó]|imos)\s+(?:el|al|a\s+su)\s+beb[eé]|rehab|metadona|del\s+hospital|en\s+el\s+hospital|al\s+hospital
 """
 
 HEALTH_FR = r"""
@@ -47,6 +51,8 @@ cancer|tumeurs?|leuc[ée]mie|lymphome|m[ée]lanome|m[ée]tastases?|chimio(?:th[�
 |survivante?|sympt[ôo]mes|fi[èe]vre|oxyg[èe]ne|fauteuil\s+roulant|m[ée]thadone|g[ée]n[ée]tique|brca|mutation
 |sant[ée]\s+mentale|scl[ée]rose|malade|maladie|coma|vaccin|mastectomie
 |plaie|points\s+de\s+suture|test[ée]e?\s+positif|service\s+de\s+\w+|sortie\s+de\s+l['’]h[ôo]pital|[àa]\s+l['’]h[ôo]pital
+|de\s+l['’]h[ôo]pital|urgence|pl[âa]tre|b[ée]quilles|chute|n[ée]e?\s+[àa]\s+\d+\s+semaines|n[ée]onat\w*|fausses?\s+couches?
+|s[ée]ropositi(?:f|ve)|\w{3,}ite|\w{3,}ectomie|\w{4,}[ée]mie|psychotique|psychose|hosto
 """
 
 # German health words are often compounds ("Brustkrebs", "Intensivstation", "Hüft-OP"): these stems are
@@ -66,7 +72,9 @@ krebs|tumor|leuk[äa]mie|lymphom|melanom|metastase|chemo|bestrahlung|strahlenthe
 |rollstuhl|methadon|substitution|genetisch|gentest|brca|mutation|psychisch|sklerose|im\s+krankenhaus
 |krank(?!enhaus|enschwester|enpfleger|enkasse|enversicher)|erkrank|impf|blutdruck|h[üu]ft-?op|knie-?op|wunde(?!r)|gebrochen|verletz|unfall
 |station\s+\d|pflegegrad|geburt(?!stag)|blinddarm|herz(?!lich|og|en\b)|lunge|gallen|sucht(?:klinik|krank|erkrank|behandl|berat)
-|abh[äa]ngig|eingeliefert
+|abh[äa]ngig|eingeliefert|gips|sturz|gest[üu]rzt|ssw|schwangerschaftswoche|intensiv\b|unterzuckerung|hypoglyk
+|im\s+notfall|notfall|\w{3,}itis|krankgeschrieben|klinikaufenthalt|spital|psychose|kr[üu]cken|neo\b
+|schmerz|bandscheib|entz[üu]nd|tagesklinik|jugendpsychiatrie|im\s+krankenhaus|ins\s+krankenhaus
 """
 
 # Kinship and person words before a name ("mi abuela Carmen", "ma mère Josiane", "Oma Gerda").
@@ -77,7 +85,9 @@ mam[aá]|pap[aá]|madre|padre|abuel[ao]|abuelit[ao]|hij[oa]|hijit[oa]|herman[oa]
 |s[œo]eur|tante|tonton|oncle|cousine?|mari|[ée]poux|[ée]pouse|neveu|ni[èe]ce|petit-fils|petite-fille|b[ée]b[ée]
 |petite?|belle-m[èe]re|beau-p[èe]re|copine?|compagne?|voisine?|ami|amie
 |mutter|vater|oma|opa|omi|opi|sohn|tochter|bruder|tante|onkel|cousine?|ehemann|ehefrau|neffe|nichte|enkel|enkelin
-|kleine?[nr]?|schwager|schw[äa]gerin|schwiegermutter|schwiegervater|freundin|nachbar|nachbarin|mami|papi
+|kleine?[nr]?|schwager|schw[äa]gerin|schwiegermutter|schwiegervater|freundin|nachbar|nachbarin|mami|papi|mann|frau
+|zwillinge|drillinge|nan|nanna|nanny|gran|gram|granny|roommate|flatmate|housemate|bestie|mate|friend|neighbou?r
+|coworker|co-worker|bff|hubby|wifey|bro|sis|cuz|kiddo|stepdad|stepmom|stepmum|stepson|stepdaughter
 """
 
 # Honorifics before a surname or a name.
@@ -107,6 +117,8 @@ gracias\s+a|muchas\s+gracias|felicidades(?:\s+a)?|enhorabuena(?:\s+a)?|bienvenid
 |pens[ée]es\s+pour|courage|bon\s+r[ée]tablissement|joyeux\s+anniversaire|on\s+t['’]aime
 |danke\s+an|vielen\s+dank\s+an|herzlichen\s+gl[üu]ckwunsch(?:\s+an)?|willkommen|liebe[rs]?|hallo|gute\s+besserung(?:\s+an)?
 |alles\s+gute(?:\s+an)?|wir\s+denken\s+an|daumen\s+dr[üu]cken\s+f[üu]r|viel\s+kraft|gr[üu]ße\s+an
+|feliz\s+cumple\w*|pri(?:ez|ons)\s+pour|pri[èe]res?\s+pour|rezad?\s+por|oremos\s+por|betet\s+f[üu]r|beten\s+f[üu]r
+|sending\s+(?:love|prayers|hugs)\s+to|thoughts\s+(?:are\s+)?with|all\s+the\s+love\s+to
 """
 
 # Capitalized words of these languages that never start a name.
@@ -127,6 +139,8 @@ Dezember Krankenhaus Klinik Klinikum Station Team Patient Patientin Patienten Fa
 Bei Nach Auf Im In Am Um Bis Ab Aus Seit Nicht Kein Keine Alles Gute Besserung Glückwunsch Frohe Wochen Tag
 Oma Opa Mama Papa Mutter Vater Tochter Sohn Bruder Schwester Tante Onkel Abuela Abuelo Mamá Papá Maman Papi Mamie
 Grand Herr Frau Señor Señora Madame Monsieur Don Doña Dra Pr Prof Schwester Pfleger
+Mo Di Mi Do Fr Sa So Lu Ma Me Je Ve Access Representative Representatives Relations Financial Services Experience
+Advocate Advocates Portal Safety Transport Navigator Liaison Affairs Bildunterschrift Bildtext Foto Photo Pictured
 """
 
 # Given names of Spanish-, French- and German-speaking countries not in the English list (ASCII-folded).
@@ -161,6 +175,9 @@ Sigrid Stefanie Steffen Susanne Sven Swen Theresa Tilman Ulla Ulrike Ute Volker 
 Wolfram Annelie Annette Birte Dorothea Franziska Frieda Greta Hanne Henrike Insa Johanna Jule Kathrin Lina Luise
 Maja Mareike Nele Paula Pia Ronja Svenja Tanja Vanessa Ben Elias Emil Felix Henri Jannik Jonas Julian Levin Linus
 Malte Mats Moritz Niklas Ole Paul Philipp Tim Tom Yannik Zeynep Emine Mehmet Ahmet Ayse Fatma Hatice Mustafa Huseyin
+Gustavo Aurelio Raphael Aicha Aisha Fatou Maelys Jess Tash Niamh Orla Declan Jono Amira Florian Gerda Iker Nico
+Mariela Florencia Agustina Camila Valentina Martina Josefina Micaela Romina Soledad Yamila Marcelo Ezequiel Lautaro
+Thiago Bautista Joaquin Facundo Ramiro Emiliano Rodrigo Hernan Walter Omar Oswaldo Alan Brayan Kevin Yeison
 Beat Urs Reto Ruedi Heidi Vreni Trudi Res Franz-Josef Sepp Toni Resi Burgi Ignaz Leopold Alois Hubert Gottfried
 """
 
@@ -229,7 +246,7 @@ LOWERCASE_NOT_NAMES = """
 sue nick rob miles grant holly amber pearl lily ivy bella linda clara claire blanca rosa luz mar sol alba paz
 dolores pilar consuelo remedios amparo rocio esperanza mercedes socorro reyes cruz santos salvador jesus angeles
 ella elle pierre jean france constance marine beat ernst mia nina gil toni ali amy iris noel lou mae eva ana
-leon leo ben tim tom max sam van lea lena lina elias jan kai mar mai carmen angel victoria ines lia gabi emma
+leon leo ben tim tom max sam van lena lina elias jan kai mar mai carmen angel victoria ines lia gabi emma
 nora vera dina alma dora flora gloria lola mona rita sara tina viola don otto karl paul ira jade ruby summer
 will mark bill frank guy ray art gene drew rich hope grace joy faith may june april august rose dawn chase hunter
 olive hazel daisy violet penny patience sandy rocky cash bob teddy job else alle ole pia res urs uwe sepp
