@@ -169,7 +169,7 @@ def _scan(text: str) -> list[Hit]:
     hits += _identifiers(text, masked, sentences, names)
     hits += _ages(text, masked, sentences, names, health)
     hits += _indirect(text, sentences, health)
-    hits += _replies(text, sentences)
+    hits += _replies(text, sentences, health)
     hits = _drop_invented_and_quoted(text, hits)
     hits = _declined(text, hits, sentences)
     return _merge(hits)
@@ -266,7 +266,7 @@ class _Spans:
 
 
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms mx dr st sr jr no vs mt ft apt ave blvd rd ln pl ct ext rm dept prof rev gen sen gov rep "
+    "mr mrs ms mx dr drs dra sra srta pr mme mlle st sr jr no vs mt ft apt ave blvd rd ln pl ct ext rm dept prof rev gen sen gov rep "
     "lt col capt sgt fr etc approx jan feb mar apr jun jul aug sep sept oct nov dec a.m p.m e.g i.e u.s "
     "d.o.b inc co corp univ est min max fig".split()
 )
@@ -483,6 +483,7 @@ _PLAN_ID_RE = re.compile(
 )
 _PLAN_ID_AFTER_RE = re.compile(r"[\s:#.°º(]*(?:(?i:es|est|lautet|ist|is|c['’]est|was|:)\s+)?" + _ID_TOKEN)
 
+_LONG_NUMBER_RE = re.compile(r"(?<![\w.-])\d(?:[ .-]?\d){7,16}(?![\w-])")
 _SERIAL_RE = re.compile(
     r"(?i)\b(?:serial(?:\s+(?:number|no\.?|#))?|s/n|sn|n[uú]mero\s+de\s+serie|n[°º.]\s*(?:de\s+)?serie"
     r"|num[ée]ro\s+de\s+s[ée]rie|n[°º]\s*de\s+s[ée]rie|serien-?(?:nummer|nr\.?)|ger[äa]te-?(?:nummer|nr\.?))"
@@ -546,6 +547,11 @@ def _identifiers(text: str, masked, sentences: _Sentences, names: list[_Name]) -
         after = _PLAN_ID_AFTER_RE.match(text, m.end())
         if after and sum(c.isdigit() for c in after.group("id")) >= 4:
             hits.append(Hit(m.start(), after.end("id"), "plan_id"))
+            continue
+        s, e = sentences.around(m.start())
+        later = _LONG_NUMBER_RE.search(text, m.end(), min(e, m.end() + 80))
+        if later:
+            hits.append(Hit(m.start(), later.end(), "plan_id"))
     for m in _SERIAL_RE.finditer(text):
         s, e = sentences.around(m.start())
         if sum(c.isdigit() for c in m.group("id")) >= 3 and _DEVICE_RE.search(text, max(0, s - 200), e):
@@ -617,13 +623,14 @@ _ROLE_WORDS = (
     r"|bus\s+driver|driver|janitor|caretaker|custodian|bartender|cashier|crossing\s+guard|lifeguard|organist"
     r"|choir\s+director|midwife|doctor|vet|grocer|shopkeeper|manager|receptionist|secretary|referee|goalkeeper"
     r"|landlord|landlady|publican|barman|barmaid|engineer|postmaster|groundskeeper|caretaker|warden|ranger"
+    r"|kassierer(?:in)?|verk[äa]ufer(?:in)?|cajer[oa]|vendedor[a]?|caissi[eè]re|caissier|vendeu(?:r|se)|clerk|shop\s+assistant"
     r"|captain|conductor|p[áa]rroco|cura|sacerdote|maestr[oa]|profesor[a]?|profe|director[a]?|entrenador[a]?"
     r"|bibliotecari[oa]|bomber[oa]|param[ée]dic[oa]|polic[ií]a|due[ñn][oa]|panader[oa]|carnicer[oa]"
     r"|farmac[ée]utic[oa]|carter[oa]|conductor[a]?|ch[oó]fer|conserje|camarer[oa]|m[ée]dic[oa]|peluquer[oa]"
     r"|tender[oa]|socorrista|portero|cur[ée]|pasteur|pr[êe]tre|instituteur|institutrice|prof|professeure?|directeur"
-    r"|directrice|entra[îi]neur|biblioth[ée]caire|pompier|ambulancier|policier|polici[èe]re|gendarme|patronne?"
-    r"|propri[ée]taire|boulang[eè]re?|boulanger|bouch[eè]re?|boucher|pharmacienne?|facteur|factrice|chauffeur"
-    r"|conducteur|conductrice|concierge|gardienne?|serveu(?:r|se)|sage-femme|m[ée]decin|coiffeu(?:r|se)|ma[îi]tresse"
+    r"|directrice|entra[îi]neur|biblioth[ée]caire|pompier|ambulancier|policier|polici[èe]re|gendarme|patron(?:ne)?"
+    r"|propri[ée]taire|boulang[eè]re?|boulanger|bouch[eè]re?|boucher|pharmacien(?:ne)?|facteur|factrice|chauffeur"
+    r"|conducteur|conductrice|concierge|gardien(?:ne)?|serveu(?:r|se)|sage-femme|m[ée]decin|coiffeu(?:r|se)|ma[îi]tresse"
     r"|pfarrer(?:in)?|pastorin|priester|lehrer(?:in)?|schulleiter(?:in)?|rektor(?:in)?|direktor(?:in)?|trainer(?:in)?"
     r"|bibliothekar(?:in)?|feuerwehrmann|feuerwehrfrau|sanit[äa]ter(?:in)?|polizist(?:in)?|besitzer(?:in)?"
     r"|inhaber(?:in)?|wirt(?:in)?|b[äa]cker(?:in)?|metzger(?:in)?|apotheker(?:in)?|brieftr[äa]ger(?:in)?|postbote"
@@ -642,7 +649,7 @@ _PERSON_NOUNS = (
     r"|jogger|runner|boy|girl|man|woman|baby|newborn|teen|teenager|toddler|child|worker|student|lady|gentleman"
     r"|elderly\s+\w+|older\s+\w+|v[ií]ctima|conductor[a]?|ciclista|peat[oó]n|motorista|motociclista|pasajer[oa]"
     r"|ni[ñn][oa]|hombre|mujer|beb[ée]|joven|anciana?o?|se[ñn]ora?|trabajador[a]?|victime|conducteur|conductrice"
-    r"|cycliste|pi[ée]tonne?|motard|passag[eè]re?|enfant|homme|femme|b[ée]b[ée]|jeune|vieille\s+dame|vieux\s+monsieur"
+    r"|cycliste|pi[ée]ton(?:ne)?|motard|passag[eè]re?|enfant|homme|femme|b[ée]b[ée]|jeune|vieille\s+dame|vieux\s+monsieur"
     r"|dame|monsieur|ouvrier|ouvri[eè]re|opfer|fahrer(?:in)?|radfahrer(?:in)?|fu[ßs]g[äa]nger(?:in)?"
     r"|motorradfahrer(?:in)?|beifahrer(?:in)?|kind|junge|m[äa]dchen|mann|frau|baby|jugendliche[rn]?|senior(?:in)?"
     r"|[äa]ltere\s+herr|[äa]ltere\s+dame|herr|arbeiter(?:in)?|sch[üu]ler(?:in)?"
@@ -655,7 +662,8 @@ _EVENT_RE = re.compile(
     r"|poignard[ée]e?|tomb[ée]e?|chute|effondr[ée]e?|n[ée]e?|secouru|encastr[ée]e?|noy[ée]e?|unfall|verungl[üu]ckt"
     r"|erfasst|angefahren|brand|sch[üu]sse|messerangriff|explosion|gest[üu]rzt|kollabiert|zusammengebrochen"
     r"|geboren|zur\s+welt|gerettet|kam\s+zur\s+welt|injured|hurt|herid[oa]|lesionad[oa]|bless[ée]e?|verletzt"
-    r"|had\s+a\s+(?:heart\s+attack|stroke|seizure|cardiac\s+arrest))\b"
+    r"|had\s+a\s+(?:heart\s+attack|stroke|seizure|cardiac\s+arrest)|robbed|mugged|assaulted|beaten|[üu]berfallen"
+    r"|asaltad[oa]|agredid[oa]|agress[ée]e?|braqu[ée]e?|attaqu[ée]e?|angegriffen)\b"
 )
 # The place of the event: a proper name after a preposition, a road or a line number.
 _EVENT_PLACE_RE = re.compile(
@@ -701,7 +709,8 @@ _PERSON_EVENT_RE = re.compile(
 _GREETING = (
     r"hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|hola|buenos\s+d[ií]as|buenas(?:\s+tardes"
     r"|\s+noches)?|estimad[oa]|querid[oa]|gracias|bonjour|bonsoir|salut|cher|ch[èe]re|merci|hallo|liebe[rs]?"
-    r"|guten\s+(?:tag|morgen|abend)|gr[üu]ezi|servus|moin|sehr\s+geehrte[rs]?|danke"
+    r"|guten\s+(?:tag|morgen|abend)|gr[üu]ezi|servus|moin|sehr\s+geehrte[rs]?|danke|g['’]day|hiya|howdy|morning|evening"
+    r"|qu[ée]\s+gusto|qu[ée]\s+alegr[ií]a|coucou|hallo\s+zusammen"
 )
 _REPLY_START_RE = re.compile(
     rf"\s*(?:(?:@[\w.]+[\s,:]*)+|(?i:{_GREETING})\b[^,.!?\n]{{0,40}}[,!:.]|[A-ZÁÉÍÓÚ][\w'’-]+(?:\s+[A-Z][\w'’-]+)?,\s)"
@@ -714,28 +723,46 @@ _CONFIRM_RE = re.compile(
     r"|\bsee\s+you\s+(?:at|for|on|next|in)\b|\bnos\s+vemos\b|\bbis\s+(?:zur|zum)\s+(?:n[äa]chsten\s+)?\w+"
     r"|\b(?:when|while)\s+you\s+were\s+(?:here|admitted|with\s+us|in|on|at)\b|\bduring\s+your\b|\bdurante\s+tu\b"
     r"|\blors\s+de\s+(?:votre|ton|ta)\b|\bw[äa]hrend\s+(?:ihres|deines)\b"
-    r"|\b(?:glad|happy|great|good)\s+(?:to\s+(?:hear|see)\s+)?(?:that\s+)?(?:you|your\s+\w+)(?:['’]re|\s+are|\s+is|['’]s)?"
-    r"\s+(?:feeling|home|recovering|doing|better|back|on\s+the\s+mend)\b"
+    r"|\b(?:glad|happy|great|good|lovely|wonderful)\s+(?:to\s+(?:hear|see)\s+)?(?:that\s+)?(?:[\w'’]+\s+){1,2}?"
+    r"(?:['’]re|are|is|['’]s|was|were)?\s*(?:now\s+|finally\s+|safely\s+)?(?:feeling|home|recovering|doing\s+(?:well|better|great)"
+    r"|better|back\s+home|out\s+of|on\s+the\s+mend|went\s+(?:well|smoothly))\b"
+    r"|\bsee\s+(?:you|y['’]all)(?:\s+(?:both|all|two))?\s+(?:at|for|on|next|in)\b"
     r"|\b(?:speedy|quick|full)\s+recovery|\bget\s+well|\bfeel\s+better|\bpronta\s+recuperaci[oó]n|\bque\s+te\s+mejores"
     r"|\bmej[oó]rate|\brecup[ée]rate|\bbon(?:ne)?\s+(?:r[ée]tablissement|convalescence)|\bprompt\s+r[ée]tablissement"
     r"|\bgute\s+besserung|\bschnelle\s+genesung|\bte\s+atendi\w+|\bbei\s+uns\s+(?:auf|in|im)\b|\bchez\s+nous\s+(?:en|au|à)"
     r"|\bwith\s+us\s+(?:on|in|at)\b|\bcon\s+nosotros\s+en\b|\bwir\s+sehen\s+uns\b|\bon\s+se\s+voit\b|\b[àa]\s+bient[ôo]t\s+(?:en|au|à)"
 )
 _DECLINE_RE = re.compile(
-    r"(?i)\b(?:can(?:no|['’])t|cannot|unable|not\s+able|never|don['’]?t|do\s+not|won['’]?t|not\s+allowed|not\s+permitted"
+    r"(?i)\b(?:(?:can(?:no|['’])t|cannot|unable\s+to|not\s+able\s+to|never|don['’]?t|do\s+not|won['’]?t|not\s+allowed\s+to"
+    r"|not\s+permitted\s+to)\s+(?:be\s+able\s+to\s+)?(?:publicly\s+)?(?:discuss|comment|share|confirm|talk|speak|disclose"
+    r"|release|give\s+out|provide|answer|respond|post|go\s+into)|(?:confirm|confirming)\s+or\s+deny|neither\s+confirm"
     r"|no\s+(?:podemos|puedo|es\s+posible|nos\s+es\s+posible|compartimos|comentamos|hablamos|damos|publicamos)|nunca"
-    r"|ne\s+(?:pouvons|peux|pourrons|pouvez|peut|partageons|commentons|discutons|donnons|communiquons)|jamais"
-    r"|(?:k[öo]nnen|d[üu]rfen|werden)\s+(?:wir|ich)\s+(?:hier\s+)?(?:leider\s+)?(?:keine|nicht|nichts)|keine\s+auskunft"
+    r"|ni\s+confirmar|ne\s+(?:pouvons|peux|pourrons|pouvez|peut|partageons|commentons|discutons|donnons|communiquons)"
+    r"|ni\s+confirmer|jamais|(?:k[öo]nnen|d[üu]rfen|werden)\s+(?:wir|ich)\s+(?:hier\s+)?(?:leider\s+)?(?:keine|nicht|nichts|weder)"
+    r"|(?:wir|ich)\s+(?:k[öo]nnen|d[üu]rfen)\s+(?:hier\s+)?(?:leider\s+)?(?:keine|nicht|nichts|weder)|weder\s+best[äa]tigen"
+    r"|keine\s+auskunft"
     r"|aus\s+datenschutzgr[üu]nden|por\s+(?:motivos\s+de\s+)?privacidad|confidentialit[ée]|for\s+privacy|privacy\s+reasons"
     r"|any\s+(?:individual|patient|person)['’]?s?|privately|por\s+privado|en\s+priv[ée]|per\s+(?:dm|pn|privatnachricht))\b"
 )
 
 
-def _replies(text: str, sentences: _Sentences) -> list[Hit]:
+_YOUR_KIN_RE = re.compile(
+    r"(?i)\b(?:your|ur|tu|su|votre|ton|ta|ihr(?:e|em|en|er)?|dein(?:e|em|en|er)?)\s+(?:" + _alternation(_KIN_INTL)
+    + r"|mom|mum|dad|mother|father|son|daughter|husband|wife|baby|grandma|grandpa|nan|partner|sister|brother|boy|girl"
+    r"|little\s+one|kids?|child)\b"
+)
+
+
+def _replies(text: str, sentences: _Sentences, health=None) -> list[Hit]:
     start = _REPLY_START_RE.match(text)
     if not start:
         return []
     hits = []
+    if health is not None:
+        for m in _YOUR_KIN_RE.finditer(text):
+            s, e = sentences.around(m.start())
+            if health.overlaps(s, e) and not _DECLINE_RE.search(text, s, e):
+                hits.append(Hit(m.start(), m.end(), "reply_confirm", "a reply about the person's relative's health"))
     for m in _CONFIRM_RE.finditer(text):
         s, e = sentences.around(m.start())
         if _DECLINE_RE.search(text, s, e):
@@ -749,6 +776,7 @@ def _replies(text: str, sentences: _Sentences) -> list[Hit]:
 
 _PSEUDONYM_RE = re.compile(
     r"(?i)\b(?:not\s+(?:her|his|their)\s+real\s+name|names?\s+(?:(?:have|has)\s+been\s+|were\s+|was\s+|are\s+)?changed"
+    r"|changed\s+(?:her|his|their|the)\s+names?|names?\s+(?:and\s+details\s+)?(?:have\s+been\s+)?altered"
     r"|pseudonyms?|composite|fictional|fictitious|invented|nombres?\s+ficticios?|nombres?\s+(?:han\s+sido\s+|ha\s+sido\s+)?"
     r"(?:cambiad|modificad)\w*|nombre\s+(?:real\s+)?(?:cambiado|modificado|inventado)|pr[ée]noms?\s+(?:a\s+[ée]t[ée]\s+|ont"
     r"\s+[ée]t[ée]\s+)?(?:modifi|chang)\w*|noms?\s+(?:a\s+[ée]t[ée]\s+|ont\s+[ée]t[ée]\s+)?modifi\w*|pseudonymes?"
@@ -760,9 +788,14 @@ _PROHIBITION_RE = re.compile(
     r"|not\s+ok|what\s+not\s+to|bad\s+example|example|reminder|nunca\s+(?:publiques|publiquen|compartas|compartan)"
     r"|no\s+(?:publiques|publiquen|compartas|compartan|pongas)|ejemplo|recordatorio|ne\s+(?:publiez|partagez|postez)"
     r"|jamais|exemple|rappel|niemals|nicht\s+(?:posten|teilen|ver[öo]ffentlichen)|keine\s+\w+\s+posten|beispiel"
-    r"|datenschutz|wie\s+man\s+es\s+nicht|so\s+nicht|privacy|hipaa|rgpd|gdpr|dsgvo|confidentialit[ée]|privacidad)\b"
+    r"|datenschutz|wie\s+man\s+es\s+nicht|so\s+nicht|privacy|hipaa|rgpd|gdpr|dsgvo|confidentialit[ée]|privacidad"
+    r"|tabu|verboten|prohibido|interdit|not\s+allowed|no\s+est[áa]\s+permitido|violaci[oó]n|violation|breach|versto[ßs]"
+    r"|faute|secret\s+m[ée]dical|schweigepflicht|secreto\s+profesional)\b"
 )
-_QUOTED_RE = re.compile(r"“[^”\n]{1,400}”|„[^“”\n]{1,400}[“”]|«[^»\n]{1,400}»|\"[^\"\n]{1,400}\"|‘[^’\n]{1,400}’")
+_QUOTED_RE = re.compile(
+    r"“[^”\n]{1,400}”|„[^“”\n]{1,400}[“”]|«[^»\n]{1,400}»|\"[^\"\n]{1,400}\"|‘[^’\n]{1,400}’"
+    r"|(?<!\w)'[^'\n]{3,300}'(?!\w)"
+)
 
 
 def _drop_invented_and_quoted(text: str, hits: list[Hit]) -> list[Hit]:
@@ -879,6 +912,7 @@ def _private_contacts(text: str, contacts: list[Hit], names: list[_Name], senten
 # A patient's place: room, bed, bay, chair or cubicle, and their Spanish, French and German words.
 _BED_WORDS = (
     r"bed|bay|chair|cubicle|stretcher|trolley|cama|box|camilla|sill[oó]n|lit|brancard|fauteuil|bett|kabine|liege|platz"
+    r"|trauma|resus|pod|(?-i:OR)|quir[oó]fano|salle\s+d['’]op"
 )
 _ROOM_RE = re.compile(
     rf"(?i)\b(?P<kw>room|rm\.?|habitaci[oó]n|hab\.|cuarto|chambre|ch\.|zimmer|{_BED_WORDS})\s*(?:#|no\.?|number|n[°º]|nr\.?)?"
@@ -899,7 +933,9 @@ _VENUE = (
     r"|Offices|Plaza|Lodge|Station|Firehouse|Temple|Mosque|Synagogue|Courthouse|Mall)"
 )
 _VENUE_AFTER_RE = re.compile(
-    rf"^\s*(?:,|of|at|in|inside)\s+(?:the\s+)?(?:[A-Z0-9][\w'’.-]*\s+){{0,4}}?{_VENUE}\b"
+    r"^\s*(?:des|der|del|de\s+la|du|im|en\s+el|au)\s+[\w-]*(?i:zentrums?|geb[äa]udes?|hauses|centro|edificio|pabell[oó]n"
+    r"|b[âa]timent|centre|pavillon|campus)\b"
+    rf"|^\s*(?:,|of|at|in|inside)\s+(?:the\s+)?(?:[A-Z0-9][\w'’.-]*\s+){{0,4}}?{_VENUE}\b"
     rf"|^\s*,\s*(?:[A-Z0-9][\w'’.-]*\s+){{0,3}}?{_VENUE}\b"
 )
 _VENUE_PAREN_RE = re.compile(r"^\s*\(\s*[\w-]*(?i:zentrum|centro|centre|center|saal|sala|salle|geb[äa]ude|building|hall|aula|haus)\b")
@@ -915,7 +951,8 @@ _EVENT_WORDS_RE = re.compile(
     r"|atelier|cours|formation|r[ée]union|conf[ée]rence|s[ée]ance|inscription|inscrivez"
     r"|kurs|schulung|vortrag|sitzung|besprechung|fortbildung|seminar|workshop|anmeldung|veranstaltung|infoabend"
     r"|treffen|teamsitzung|hotel|gast|g[äa]ste|h[ôo]tel|hu[ée]sped(?:es)?)\b"
-    r"|\b\w*(?i:versammlung|schulung|fortbildung|sitzung|besprechung|veranstaltung|wiederholung|kurs)\b"
+    r"|\b\w*(?i:versammlung|schulung|fortbildung|sitzung|besprechung|veranstaltung|wiederholung|kurs|konferenz)\b"
+    r"|\b(?i:employee\s+health|occupational\s+health|employee|staff|personal|personnel|mitarbeitende)\b"
 )
 _PATIENT_CONTEXT_RE = re.compile(
     r"(?i)\b(?:patients?|admitted|discharged?|isolation|visitors?|nurses['’]?\s+station|bedside|resident"
@@ -1137,6 +1174,9 @@ _INTRO_BEFORE_RE = re.compile(
 _SIGNATURE_BEFORE_RE = re.compile(
     r"(?i)(?:love|sincerely|gratefully|best|cheers|xoxo|thanks),\s+|[^\W\d_]+\W*\s[—–-]\s*"
 )
+_MY_KIN_BEFORE_RE = re.compile(
+    r"(?i)(?:my|our|his|her|mi|nuestr[oa]|ma|mon|notre|sa|son|mein[e]?|unser[e]?|sein[e]?|ihr[e]?)\s+[\w-]+\s+"
+)
 _LINE_END_RE = re.compile(r"[\s.!)❤️💕🙏]*(?:\n|$)")
 _AGE_AFTER_RE = re.compile(r",\s+(?:age\s+|aged\s+)?\d{1,3}(?:,|\s+(?:years?|yrs?|months?)\b)")
 _KIN_AFTER_RE = re.compile(
@@ -1178,7 +1218,10 @@ _PUBLIC_NEAR_RE = re.compile(
     r"|alcalde|alcaldesa|ministr[oa]|presidente|presidenta|senador[a]?|diputad[oa]|actriz|cantante|futbolista|tenista"
     r"|maire|ministre|pr[ée]sidente?|d[ée]put[ée]e?|s[ée]natrice|s[ée]nateur|acteur|actrice|chanteu(?:r|se)|footballeur"
     r"|b[üu]rgermeister(?:in)?|minister(?:in)?|pr[äa]sident(?:in)?|schauspieler(?:in)?|s[äa]nger(?:in)?|\w*star"
-    r"|fu[ßs]baller(?:in)?|profi|moderator(?:in)?|influencer(?:in)?|weltmeister(?:in)?|olympiasieger(?:in)?)\b"
+    r"|fu[ßs]baller(?:in)?|profi|moderator(?:in)?|influencer(?:in)?|weltmeister(?:in)?|olympiasieger(?:in)?|keeper|goalkeeper"
+    r"|footballer|striker|cricketer|rugby|boxer|golfer|legend|broadcaster|presenter|celebrity|musician|comedian"
+    r"|expresident[ea]?|exministr[oa]|exalcalde(?:sa)?|ancien(?:ne)?\s+(?:pr[ée]sident|ministre|maire)|ehemalige[rn]?"
+    r"|bundeskanzler(?:in)?|kanzler(?:in)?|prime\s+minister|premier|first\s+lady|royal)\b"
     r"[^.!?\n]{0,45}$"
 )
 # In a sentence about an award, a publication or a talk, the people named are staff or authors at work.
@@ -1191,7 +1234,9 @@ _PROFESSIONAL_SENTENCE_RE = re.compile(
     r"|ausgezeichnet|gewinner(?:in)?|artikel|zeitschrift|ver[öo]ffentlicht|publikation|kongress|vortrag|studie"
     r"|lancet|nejm|jama|bmj|doi|retir\w+|retirement|jubilaci[oó]n|se\s+jubila|retraite|ruhestand|years\s+of\s+service"
     r"|joins?\s+(?:us|our)|new\s+hire|raised|fundrais\w+|donat\w+|cheque|check\s+presentation|recaud\w+"
-    r"|don[oó]|donaron|donativo|fait\s+don|collect[ée]|r[ée]colt[ée]|gesammelt|spende\w*|gespendet|m[ée]c[èe]ne|sponsor\w*)\b"
+    r"|don[oó]|donaron|donativo|fait\s+don|collect[ée]|r[ée]colt[ée]|gesammelt|spende\w*|gespendet|m[ée]c[èe]ne|sponsor\w*"
+    r"|found\s+that|study|studies|trial|estudio|ensayo|[ée]tude|essai|researchers?|investigador\w*|chercheu\w*|forscher\w*"
+    r"|doctorat|doctorado|ph\.?d|dissertation|thesis|th[èe]se|tesis|promotion|promoviert|habilitation|drs)\b"
 )
 _PUBLIC_BEFORE_RE = re.compile(rf"(?i)(?:former\s+)?(?:{_PUBLIC_TITLES}|[\w-]*star)\.?\s*,?\s+")
 _PRO_AFTER_RE = re.compile(
@@ -1292,7 +1337,7 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
         if (base in _ORG_WORDS and folded not in _FIRST) or _NUMBER_AFTER_RE.match(after):
             continue  # "Station 12", "Unit 4"
         public_before = context.ends(_PUBLIC_BEFORE_RE, 1, 2) is not None
-        pro_before = context.ends(_PRO_BEFORE_RE, 1, 2) is not None
+        pro_before = context.ends(_PRO_BEFORE_RE, 1, 2) is not None and context.ends(_MY_KIN_BEFORE_RE, 2) is None
         age = bool(_AGE_AFTER_RE.match(after))
         possessive = last != _base(last)
         kin_after = possessive and bool(_KIN_AFTER_RE.match(text, tokens[j][1] - 2))

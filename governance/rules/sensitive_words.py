@@ -141,6 +141,7 @@ Oma Opa Mama Papa Mutter Vater Tochter Sohn Bruder Schwester Tante Onkel Abuela 
 Grand Herr Frau Señor Señora Madame Monsieur Don Doña Dra Pr Prof Schwester Pfleger
 Mo Di Mi Do Fr Sa So Lu Ma Me Je Ve Access Representative Representatives Relations Financial Services Experience
 Advocate Advocates Portal Safety Transport Navigator Liaison Affairs Bildunterschrift Bildtext Foto Photo Pictured
+Advice Drs Dres
 """
 
 # Given names of Spanish-, French- and German-speaking countries not in the English list (ASCII-folded).
@@ -185,7 +186,8 @@ Beat Urs Reto Ruedi Heidi Vreni Trudi Res Franz-Josef Sepp Toni Resi Burgi Ignaz
 CARE_NOUNS = r"""
 chemo|chemotherapy|biopsy|biopsies|results?|scan|mri|surgery|operation|procedure|appointment|appt|visit|stay
 |admission|discharge|treatment|infusion|radiation|therapy|diagnosis|labs?|bloodwork|test\s+results|follow-?\s?up
-|post-?op|pre-?op|check-?up|mammogram|colonoscopy|delivery|c-section|birth|recovery|care|records?|chart|prescription
+|post-?op|pre-?op|check-?up|replacement|repair|fusion|removal|reconstruction|implant|stitches|cast|x-?rays?|ct|echo
+|ecg|ekg|bloods|blood\s+test|jab|injection|physio|pt|ot|ward|ultrasound|mammogram|colonoscopy|delivery|c-section|birth|recovery|care|records?|chart|prescription
 |medication|meds|dialysis|transplant|session|physio|rehab|consult(?:ation)?|bill|claim|doctor|surgeon|nurse
 |oncologist|room|bed|ward|unit|time\s+(?:with|in|on)\s+\w+
 |quimio(?:terapia)?|biopsia|resultados?|cita|consulta|operaci[oó]n|cirug[ií]a|intervenci[oó]n|ingreso|estancia
