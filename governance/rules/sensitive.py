@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
+from governance.rules import sensitive_model
 from governance.rules import sensitive_words as words
 from governance.rules.findings import ESCALATE, Finding
 
@@ -55,6 +56,7 @@ MESSAGES = {
     "age": "Exact age of a patient",
     "indirect": "A person identified without a name",
     "reply_confirm": "A reply that confirms someone is a patient",
+    "learned": "Possible patient information",
 }
 
 
@@ -172,7 +174,22 @@ def _scan(text: str) -> list[Hit]:
     hits += _replies(text, sentences, health)
     hits = _drop_invented_and_quoted(text, hits)
     hits = _declined(text, hits, sentences)
+    if not hits:
+        hits = _learned(text, sentences)
     return _merge(hits)
+
+
+def _learned(text: str, sentences: _Sentences) -> list[Hit]:
+    """The model's opinion on a post the rules pass: the sentence it finds most like a patient's
+    information, when the post as a whole reaches its threshold."""
+    model = sensitive_model.shipped()
+    if model is None or model.probability(text) < model.threshold:
+        return []
+    bounds = [sentences.bounds(i) for i in range(len(sentences.starts))]
+    s, e = max(bounds, key=lambda b: model.probability(text[b[0] : b[1]])) if len(bounds) > 1 else bounds[0]
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return [Hit(s, e, "learned", "it reads like a patient's information (a model trained on labelled posts)")]
 
 
 # --------------------------------------------------------------------------------------------------
