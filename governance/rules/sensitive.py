@@ -248,6 +248,22 @@ _DATE = (
     r"|(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9])|(?:1[3-9]|2\d|3[01])/(?:1[0-2]|0?[1-9]))(?![\d/]|[.-]\d))"
 )
 _DATE_RE = re.compile(rf"{_WEEKDAY}?{_DATE}")
+_DIGITS_RE = re.compile(r"\d+")
+# A date holds a digit, and its words ("Wednesday, 12 de septiembre de") stay within this reach of it.
+_DATE_REACH = 40
+
+
+def _dates(text: str):
+    """`_DATE_RE`'s matches, looked for only around the text's digits (a long text of words costs nothing)."""
+    windows: list[list[int]] = []
+    for m in _DIGITS_RE.finditer(text):
+        start, end = max(0, m.start() - _DATE_REACH), min(len(text), m.end() + _DATE_REACH)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    for start, end in windows:
+        yield from _DATE_RE.finditer(text, start, end)
 
 _URL_RE = re.compile(
     r"(?:\bhttps?://|\bwww\.)[^\s<>\"']+"
@@ -657,7 +673,7 @@ _ROLE_WORDS = (
 _ROLE_OF_PLACE_RE = re.compile(
     rf"(?i)\b(?:the|our|their|el|la|le|l['’]|al|au|der|die|das|unser(?:e|em|en)?)\s*(?:(?:only|sole|lone|new|longtime|beloved"
     rf"|[úu]nic[oa]|nuev[oa]|querid[oa]|seule?|nouvelle?|nouvel|einzige[nr]?|neue[nr]?|langj[äa]hrige[nr]?)\s+)?"
-    rf"(?:{_ROLE_WORDS})(?:\s+[\w'’]+){{0,4}}?\s*(?:\s(?:of|at|from|for|in|on|de|del|du|des|de\s+la|von|vom"
+    rf"{_alternation(_ROLE_WORDS)}(?:\s+[\w'’]+){{0,4}}?\s*(?:\s(?:of|at|from|for|in|on|de|del|du|des|de\s+la|von|vom"
     rf"|der|des|im|am|an\s+der|aus|bei|beim|en|à|au)\s+|\s(?:de|d)['’]|\sl['’])(?:(?:the|la|el|le|les|los|las|der|dem|den|l['’])\s*)?"
     r"(?:[a-zà-ÿ]+\s+){0,2}(?-i:[A-ZÄÖÜÁÉÍÓÚ0-9][\w'’.-]*)"
 )
@@ -714,7 +730,7 @@ def _indirect(text: str, sentences: _Sentences, health) -> list[Hit]:
 
 _PERSON_EVENT_RE = re.compile(
     rf"(?i)\b(?:the|el|la|le|l['’]|der|die|das|dem|den)\s*(?P<mods>(?:[\w'’.-]+\s+){{0,3}}?)"
-    rf"(?:{_PERSON_NOUNS}|{_ROLE_WORDS})\b"
+    rf"{_alternation(_PERSON_NOUNS + '|' + _ROLE_WORDS)}\b"
 )
 
 
@@ -1312,6 +1328,7 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
     """Spans that look like people's names, each with the role the context gives them."""
     tokens = [(m.start(), m.end(), m.group()) for m in _NAME_TOKEN_RE.finditer(text)]
     names: list[_Name] = []
+    cues: dict[int, bool] = {}
     i = 0
     while i < len(tokens):
         start, _, word = tokens[i]
@@ -1375,12 +1392,18 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
         s, e = sentences.around(start)
         if public_before or _PUBLIC_AFTER_RE.match(after) or _PUBLIC_NEAR_RE.search(text, max(s, start - 60), start):
             role = "public"
-        elif pro_before or _PRO_AFTER_RE.match(after) or _PROFESSIONAL_SENTENCE_RE.search(text, s, e):
+        elif pro_before or _PRO_AFTER_RE.match(after) or _professional_sentence(text, s, e, cues):
             role = "professional"
         else:
             role = "private"
         names.append(_Name(prefix if prefix is not None else start, name_end, role))
     return _same_person_same_role(text, names)
+
+
+def _professional_sentence(text: str, s: int, e: int, cues: dict) -> bool:
+    if s not in cues:
+        cues[s] = bool(_PROFESSIONAL_SENTENCE_RE.search(text, s, e))
+    return cues[s]
 
 
 def _same_person_same_role(text: str, names: list[_Name]) -> list[_Name]:
@@ -1531,18 +1554,22 @@ cancer|cancers|cancer-free|tumou?rs?|leuka?emia|lymphoma|melanoma|carcinoma|sarc
 |life-saving|lifesaving|hospital\s+bed|wheelchair|nebulizer|inhaler|sutures?
 |abortion|miscarr\w+|stillb(?:irth|orn)|lost\s+(?:the|her|their|a|our|my)\s+(?:baby|pregnancy)|ectopic|psychosis
 |postnatal|postpartum|psych(?:\s+(?:ward|unit|team|hold|eval\w*))?|mental\s+health\s+(?:unit|ward|crisis|team|services?|hold)
-|episode|crutches|cast|casts|plaster|stroke\s+unit|ccu|cicu|hdu|resus|a&e|majors|cardiac\s+arrest|collapsed|defib
-|fractured|\w{3,}itis|\w{3,}ectomy|\w{4,}emia|\w{4,}algia|methadone|suboxone|detox|hiv-positive|hiv\+|prep|stis?|stds?
-|chlamydia|gonorrh?oea|syphilis|herpes|brca[12]?|genetic\s+(?:test\w*|results?|condition)|carrier|huntington['’]?s
+|(?:psychotic|manic|bad)\s+episode|crutches|(?:a|his|her|their|new|the)\s+cast|plaster|stroke\s+unit|ccu|cicu|hdu|resus|a&e
+|cardiac\s+arrest|collapsed|defib
+|fractured|\w{3,}itis|\w{3,}ectomy|(?:an|leuk|septic|hypoglyc|hyperglyc|isch|bacter|tox|ur)a?emia
+|(?:neur|my|fibromy|arthr)algia|methadone|suboxone|detox|hiv-positive|hiv\+|stis?|stds?
+|chlamydia|gonorrh?oea|syphilis|herpes|brca[12]?|genetic\s+(?:test\w*|results?|condition)|huntington['’]?s
 """
 
 
 _HEALTH_RE = re.compile(
     r"\b(?i:" + _alternation(_HEALTH_TERMS + "|" + words.HEALTH_ES + "|" + words.HEALTH_FR) + r")\b"
-    r"|\b(?:ER|ED|MS|ALS|CT|AIDS|IV|OP|UCI|VIH|SIDA|ETS|ITS|IST|MST|STI|STD|SSW|walkers?)\b"
-    # German compounds: "Brustkrebs", "Intensivstation", "Hüft-OP".
-    r"|\b[\w-]*?(?i:" + _alternation(words.HEALTH_DE_STEMS) + r")[\w-]*"
+    r"|\b(?:ER|ED|MS|ALS|CT|AIDS|IV|OP|UCI|VIH|SIDA|ETS|ITS|IST|MST|STI|STD|SSW|PrEP|walkers?)\b"
 )
+# German compounds: "Brustkrebs", "Intensivstation", "Hüft-OP": a stem anywhere in a word makes the word one.
+_HEALTH_STEM_RE = re.compile(r"(?i:" + _alternation(words.HEALTH_DE_STEMS) + r")")
+_WORD_CHARS_BEFORE_RE = re.compile(r"[\w-]*$")
+_WORD_CHARS_AFTER_RE = re.compile(r"[\w-]*")
 # A health word used as the topic of something else ("cancer research", "diabetes walk", "heart month") says
 # nothing about the person named next to it.
 _TOPIC_AFTER_RE = re.compile(
@@ -1570,10 +1597,25 @@ _BACK_REFERENCE_RE = re.compile(r"(?i)\b(?:he|she|his|her|him|hers|they|their|th
 
 def _health_terms(text: str) -> list[tuple[int, int]]:
     """The health details of the text (not a health word that names a topic: "cancer research")."""
+    spans = [(m.start(), m.end()) for m in _HEALTH_RE.finditer(text)]
+    last_end = -1
+    for m in _HEALTH_STEM_RE.finditer(text):
+        if m.start() < last_end:
+            continue  # a second stem of a word already taken whole
+        before = _WORD_CHARS_BEFORE_RE.search(text, max(0, m.start() - 40), m.start())
+        start = before.start() if before else m.start()
+        end = _WORD_CHARS_AFTER_RE.match(text, m.end()).end()
+        spans.append((start, end))
+        last_end = end
+    terms, reach = [], -1
+    for start, end in sorted(spans):
+        if start >= reach:
+            terms.append((start, end))
+            reach = end
     return [
-        (m.start(), m.end())
-        for m in _HEALTH_RE.finditer(text)
-        if not _TOPIC_AFTER_RE.match(text, m.end()) and not _ROLE_AFTER_RE.match(text, m.end())
+        (start, end)
+        for start, end in terms
+        if not _TOPIC_AFTER_RE.match(text, end) and not _ROLE_AFTER_RE.match(text, end)
     ]
 
 
@@ -1654,7 +1696,7 @@ _PERSON_REF_RE = re.compile(
 
 def _appointments(text: str, names: list[_Name], sentences: _Sentences, births) -> list[Hit]:
     births = _Spans(births)
-    dates = [d for d in _DATE_RE.finditer(text) if not births.overlaps(d.start(), d.end())]
+    dates = [d for d in _dates(text) if not births.overlaps(d.start(), d.end())]
     if not dates:
         return []
     terms = [(t.start(), t.end()) for t in _APPOINTMENT_RE.finditer(text)]

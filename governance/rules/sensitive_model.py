@@ -43,19 +43,23 @@ def features(text: str) -> dict[int, float]:
     counts: dict[int, int] = {}
     crc = zlib.crc32
     for k, word in enumerate(words):
-        padded = f" {word} "
-        for n in (3, 4, 5):
-            for i in range(max(1, len(padded) - n + 1)):
-                b = crc(padded[i : i + n].encode()) % BUCKETS
-                counts[b] = counts.get(b, 0) + 1
-        b = crc(b"w:" + word.encode()) % BUCKETS
-        counts[b] = counts.get(b, 0) + 1
+        for b in _word_buckets(word):
+            counts[b] = counts.get(b, 0) + 1
         if k:
             b = crc(f"b:{words[k - 1]} {word}".encode()) % BUCKETS
             counts[b] = counts.get(b, 0) + 1
     weighted = {b: 1.0 + math.log(c) for b, c in counts.items()}
     norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
     return {b: v / norm for b, v in weighted.items()}
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_buckets(word: str) -> tuple[int, ...]:
+    """The buckets of a word's character n-grams and of the word itself (words repeat: computed once)."""
+    padded = f" {word[:64]} "
+    crc = zlib.crc32
+    grams = [padded[i : i + n] for n in (3, 4, 5) for i in range(max(1, len(padded) - n + 1))]
+    return (*(crc(g.encode()) % BUCKETS for g in grams), crc(b"w:" + word.encode()) % BUCKETS)
 
 
 class Model:

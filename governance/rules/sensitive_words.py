@@ -27,7 +27,7 @@ c[aá]ncer|tumor(?:es)?|leucemia|linfoma|melanoma|met[aá]stasis|quimio(?:terapi
 |salud\s+mental|esclerosis|ingresada|enferm[oa]|enfermedad|planta\s+de\s+\w+|en\s+coma
 |vacuna|tensi[oó]n\s+arterial|herida|mastectom[ií]a|hemodi[aá]lisis|ictericia|positivo|convalecencia
 |internad[oa]|internaron|internaci[oó]n|pancreatitis|pr[oó]tesis|cadera|traumatolog[ií]a|pediatr[ií]a|f[eé]rula|yeso
-|muletas|escayola|ca[ií]da|se\s+cay[oó]|pabell[oó]n|volvi[oó]\s+a\s+caminar|\w{3,}itis|\w{3,}ectom[ií]a|\w{4,}emia
+|muletas|escayola|ca[ií]da|se\s+cay[oó]|pabell[oó]n|volvi[oó]\s+a\s+caminar|\w{3,}itis|\w{3,}ectom[ií]a|(?:an|leuc|septic|hipogluc|hiperglluc|isqu|bacteri|tox|ur)emia
 |psic[oó]tic[oa]|psicosis|brote|ingreso\s+psiqui[aá]trico|interrupci[oó]n\s+(?:voluntaria\s+)?del\s+embarazo
 |perd(?:i[oó]|imos)\s+(?:el|al|a\s+su)\s+beb[eé]|rehab|metadona|del\s+hospital|en\s+el\s+hospital|al\s+hospital
 """
@@ -52,7 +52,9 @@ cancer|tumeurs?|leuc[ée]mie|lymphome|m[ée]lanome|m[ée]tastases?|chimio(?:th[�
 |sant[ée]\s+mentale|scl[ée]rose|malade|maladie|coma|vaccin|mastectomie
 |plaie|points\s+de\s+suture|test[ée]e?\s+positif|service\s+de\s+\w+|sortie\s+de\s+l['’]h[ôo]pital|[àa]\s+l['’]h[ôo]pital
 |de\s+l['’]h[ôo]pital|urgence|pl[âa]tre|b[ée]quilles|chute|n[ée]e?\s+[àa]\s+\d+\s+semaines|n[ée]onat\w*|fausses?\s+couches?
-|s[ée]ropositi(?:f|ve)|\w{3,}ite|\w{3,}ectomie|\w{4,}[ée]mie|psychotique|psychose|hosto
+|s[ée]ropositi(?:f|ve)|(?:appendic|bronch|m[ée]ning|arthr|gastr|pancr[ée]at|sinus|ot|cyst|tendin|conjonctiv|laryng|pharyng
+|phl[ée]b|enc[ée]phal|n[ée]phr|p[ée]ricard|myocard|h[ée]pat|col|derm|spondyl|ost[ée]omy[ée]l)ite|\w{3,}ectomie
+|(?:an|leuc|septic|hypoglyc|hyperglyc|isch|bact[ée]ri|tox|ur)[ée]mie|psychotique|psychose|hosto
 """
 
 # German health words are often compounds ("Brustkrebs", "Intensivstation", "Hüft-OP"): these stems are
@@ -73,7 +75,7 @@ krebs|tumor|leuk[äa]mie|lymphom|melanom|metastase|chemo|bestrahlung|strahlenthe
 |krank(?!enhaus|enschwester|enpfleger|enkasse|enversicher)|erkrank|impf|blutdruck|h[üu]ft-?op|knie-?op|wunde(?!r)|gebrochen|verletz|unfall
 |station\s+\d|pflegegrad|geburt(?!stag)|blinddarm|herz(?!lich|og|en\b)|lunge|gallen|sucht(?:klinik|krank|erkrank|behandl|berat)
 |abh[äa]ngig|eingeliefert|gips|sturz|gest[üu]rzt|ssw|schwangerschaftswoche|intensiv\b|unterzuckerung|hypoglyk
-|im\s+notfall|notfall|\w{3,}itis|krankgeschrieben|klinikaufenthalt|spital|psychose|kr[üu]cken|neo\b
+|im\s+notfall|notfall|itis|krankgeschrieben|klinikaufenthalt|spital|psychose|kr[üu]cken|neo\b
 |schmerz|bandscheib|entz[üu]nd|tagesklinik|jugendpsychiatrie|im\s+krankenhaus|ins\s+krankenhaus
 """
 
