@@ -376,7 +376,7 @@ def _ssns(text: str, masked) -> list[Hit]:
 _MRN_RE = re.compile(
     r"\b(?:MRN|MR\s?#|MR\s?(?:No|Num)\.?"
     r"|(?i:medical\s+records?)(?:\s+(?i:number|no\.?|#))?"
-    r"|(?i:med\.?\s+rec\.?)\s*(?i:number|no\.?|#)"
+    r"|(?i:med(?:ical)?\.?\s+rec\.?)\s*(?i:number|no\.?|#)"
     r"|(?i:patient|record|chart|hospital|case|admission|encounter|visit|account)\s*(?:#|(?i:no\.?|number|nr\.?|id|identifier)\b)"
     r"|\bPt\.?\s*(?:ID|#|No\.?)|\bpt\.?\s*(?:id|#)"
     r"|(?i:historia(?:\s+cl[ií]nica)?|n[uú]mero\s+de\s+historia|expediente|n[°ºo]\.?\s+de\s+(?:historia|expediente|dossier)"
@@ -533,7 +533,7 @@ _DEVICE_RE = re.compile(
 _PLATE_LABEL_RE = re.compile(
     r"(?i)\b(?:licen[cs]e\s+plate|number\s+plate|plates?|registration(?:\s+(?:number|plate))?|reg\.?\s*(?:no\.?|number)"
     r"|matr[ií]cula|placa|patente|plaque(?:\s+d['’]immatriculation)?|immatricul[ée]e?|kennzeichen|nummernschild"
-    r"|autokennzeichen)\b[\s:#.]*(?P<id>[A-ZÄÖÜ0-9]{1,4}(?:[ -]?[A-ZÄÖÜ0-9]{1,5}){1,3})\b"
+    r"|autokennzeichen)\b[\s:#.]*(?P<id>(?-i:[A-ZÄÖÜ0-9]{1,4}(?:[ -]?[A-ZÄÖÜ0-9]{1,5}){1,3}))\b"
 )
 _PLATE_FORMAT_RE = re.compile(
     r"\b(?:[A-ZÄÖÜ]{1,3}-[A-Z]{1,2}\s?\d{1,4}[EH]?|[A-Z]{2}-\d{3}-[A-Z]{2}|\d{4}[\s-]?[BCDFGHJKLMNPRSTVWXYZ]{3}"
@@ -641,8 +641,8 @@ _ADDRESS_INTL_RE = re.compile(
     r"|\b(?i:calle|c/|avda\.?|avenida|paseo|plaza|camino|carrera|cra\.?|pasaje|ronda|rue|avenue|chemin|route)\s+"
     r"(?:(?:de|del|de\s+la|des|du|de\s+los)\s+)?[A-ZÁÉÍÓÚÑ][\w'’-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w'’-]+)?,?\s+(?:n[°º.]?\s*)?\d{1,4}\b"
     r"|\b[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*(?:stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|ring|damm|ufer|steig"
-    r"|chaussee|pfad|zeile)\s+\d{1,4}\s?[a-z]?\b"
-    r"|\b[A-ZÄÖÜ][a-zäöüß]+\s(?:Stra(?:ß|ss)e|Str\.|Weg|Gasse|Platz|Allee)\s+\d{1,4}\s?[a-z]?\b"
+    r"|chaussee|pfad|zeile)\s+\d{1,4}(?:\s?[a-z]\b)?"
+    r"|\b[A-ZÄÖÜ][a-zäöüß]+\s(?:Stra(?:ß|ss)e|Str\.|Weg|Gasse|Platz|Allee)\s+\d{1,4}(?:\s?[a-z]\b)?"
 )
 
 
@@ -688,7 +688,7 @@ _PERSON_NOUNS = (
     r"|[äa]ltere\s+herr|[äa]ltere\s+dame|herr|arbeiter(?:in)?|sch[üu]ler(?:in)?"
 )
 _EVENT_RE = re.compile(
-    r"(?i)\b(?:accident|crash|crashed|collision|hit\s+by|struck|run\s+over|fire|blaze|shooting|shot|stabbing|stabbed"
+    r"(?i)\b(?:accident|crash|crashed|collision|hit|struck|run\s+over|fire|blaze|shooting|shot|stabbing|stabbed"
     r"|explosion|fell|fall|collapsed|drowned|nearly\s+drowned|born|delivered|found|rescued|attacked|mauled|bitten"
     r"|choque|chocó|accidente|atropellad[oa]|arrollad[oa]|incendio|tiroteo|apu[ñn]alad[oa]|explosi[oó]n|cay[oó]"
     r"|desmay[oó]|naci[oó]|rescatad[oa]|encontrad[oa]|accident|renvers[ée]e?|percut[ée]e?|incendie|fusillade"
@@ -752,6 +752,8 @@ _CARE = _alternation(words.CARE_NOUNS)
 _CONFIRM_RE = re.compile(
     rf"(?i)\b(?:your|ur|tu|tus|su|sus|vuestr[oa]s?|votre|vos|ton|ta|tes|ihr(?:e|en|em|er|es)?|dein(?:e|en|em|er|es)?)"
     rf"\s+(?:[\w'’-]+\s+){{0,2}}?(?:{_CARE})\b"
+    r"|\b(?:ergebnis(?:se)?|befunde?|resultados?|r[ée]sultats?|results?)\s+(?:deines|deiner|ihres|ihrer|de\s+tu|de\s+su"
+    r"|de\s+votre|de\s+ton|de\s+ta|of\s+your)\b"
     r"|\b(?:our|my)\s+records|\bnuestros\s+registros|\bnos\s+dossiers|\bunseren\s+unterlagen|\bin\s+deiner\s+akte"
     r"|\bsee\s+you\s+(?:at|for|on|next|in)\b|\bnos\s+vemos\b|\bbis\s+(?:zur|zum)\s+(?:n[äa]chsten\s+)?\w+"
     r"|\b(?:when|while)\s+you\s+were\s+(?:here|admitted|with\s+us|in|on|at)\b|\bduring\s+your\b|\bdurante\s+tu\b"
@@ -878,7 +880,8 @@ _GENERIC_MAILBOX_RE = re.compile(
 )
 # Just before the detail, a word that says it is the organization's: "our", "call us", "the clinic's line".
 _ORG_CUE_BEFORE_RE = re.compile(
-    r"(?i)\b(?:our|us|office|offices|line|lines|fax|ext|extension|hotline|helpline|clinic|clinics|desk|reception"
+    r"(?i)\b(?:our|(?:call|text|reach|contact|email|e-mail|write\s+to|visit|find|phone|ring|message)\s+us|office|offices"
+    r"|line|lines|fax|ext|extension|hotline|helpline|clinic|clinics|desk|reception"
     r"|department|dept|switchboard|relations|appointments?|main|centre|center|hospital|campus|site|location|unit"
     r"|ward|team|services?|program|programme|foundation|pharmacy|lab|laboratory|shuttle|refill|scheduling|booking"
     r"|registration|headquarters|hq|nurse\s+line|triage|info|information|press|media|careers|general"
@@ -1358,7 +1361,7 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
             continue  # "St. Luke's", "our hospital dog, Biscuit", "Biscuit, our therapy dog"
         prefix = context.ends(_HONORIFIC_BEFORE_RE, 1, 3)
         honorific = prefix is not None
-        kin_prefix = context.ends(_KIN_BEFORE_RE, 1) or context.ends(_PATIENT_BEFORE_RE, 1)
+        kin_prefix = _first_found(context.ends(_KIN_BEFORE_RE, 1), context.ends(_PATIENT_BEFORE_RE, 1))
         kin = kin_prefix is not None
         if prefix is None:
             prefix = kin_prefix
@@ -1406,6 +1409,11 @@ def _professional_sentence(text: str, s: int, e: int, cues: dict) -> bool:
     return cues[s]
 
 
+def _first_found(*offsets: int | None) -> int | None:
+    """The first offset that was found (0, the start of the text, is one)."""
+    return next((o for o in offsets if o is not None), None)
+
+
 def _same_person_same_role(text: str, names: list[_Name]) -> list[_Name]:
     """A name said again ("Skistar Nico Ammann … Gute Besserung, Nico!") keeps the role it was given
     first when that role is public or professional."""
@@ -1443,7 +1451,7 @@ def _lowercase_name(text: str, tokens, i: int) -> _Name | None:
         if text[end:nstart] == " " and nword.islower() and _fold(nword).capitalize() in _SURNAMES:
             name_end = nend
     context = _Context(text, tokens, i)
-    kin = context.ends(_KIN_BEFORE_RE, 1) or context.ends(_INTRO_BEFORE_RE, 1, 4)
+    kin = _first_found(context.ends(_KIN_BEFORE_RE, 1), context.ends(_INTRO_BEFORE_RE, 1, 4))
     if kin is None and name_end == end and not _is_sentence_start(text, start):
         return None
     return _Name(kin if kin is not None else start, name_end, "private")
@@ -1558,6 +1566,7 @@ cancer|cancers|cancer-free|tumou?rs?|leuka?emia|lymphoma|melanoma|carcinoma|sarc
 |cardiac\s+arrest|collapsed|defib
 |fractured|\w{3,}itis|\w{3,}ectomy|(?:an|leuk|septic|hypoglyc|hyperglyc|isch|bacter|tox|ur)a?emia
 |(?:neur|my|fibromy|arthr)algia|methadone|suboxone|detox|hiv-positive|hiv\+|stis?|stds?
+|malignant|benign|malign|maligno|maligna|malin|maligne|b[ée]nin|b[öo]sartig|gutartig|knoten|bulto|n[óo]dulo|nodule|grosseur
 |chlamydia|gonorrh?oea|syphilis|herpes|brca[12]?|genetic\s+(?:test\w*|results?|condition)|huntington['’]?s
 """
 

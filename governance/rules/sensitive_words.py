@@ -74,8 +74,8 @@ krebs|tumor|leuk[äa]mie|lymphom|melanom|metastase|chemo|bestrahlung|strahlenthe
 |rollstuhl|methadon|substitution|genetisch|gentest|brca|mutation|psychisch|sklerose|im\s+krankenhaus
 |krank(?!enhaus|enschwester|enpfleger|enkasse|enversicher)|erkrank|impf|blutdruck|h[üu]ft-?op|knie-?op|wunde(?!r)|gebrochen|verletz|unfall
 |station\s+\d|pflegegrad|geburt(?!stag)|blinddarm|herz(?!lich|og|en\b)|lunge|gallen|sucht(?:klinik|krank|erkrank|behandl|berat)
-|abh[äa]ngig|eingeliefert|gips|sturz|gest[üu]rzt|ssw|schwangerschaftswoche|intensiv\b|unterzuckerung|hypoglyk
-|im\s+notfall|notfall|itis|krankgeschrieben|klinikaufenthalt|spital|psychose|kr[üu]cken|neo\b
+|abh[äa]ngig|eingeliefert|gips(?!y)|sturz|gest[üu]rzt|ssw|schwangerschaftswoche|intensiv\b|unterzuckerung|hypoglyk
+|im\s+notfall|notfall|itis|krankgeschrieben|klinikaufenthalt|(?<!ho)spital|psychose|kr[üu]cken|neo\b
 |schmerz|bandscheib|entz[üu]nd|tagesklinik|jugendpsychiatrie|im\s+krankenhaus|ins\s+krankenhaus
 """
 
@@ -86,7 +86,7 @@ mam[aá]|pap[aá]|madre|padre|abuel[ao]|abuelit[ao]|hij[oa]|hijit[oa]|herman[oa]
 |maman|m[èe]re|p[èe]re|grand-m[èe]re|grand-p[èe]re|mamie|papi|papy|m[ée]m[ée]|p[ée]p[ée]|fils|fille|fr[èe]re
 |s[œo]eur|tante|tonton|oncle|cousine?|mari|[ée]poux|[ée]pouse|neveu|ni[èe]ce|petit-fils|petite-fille|b[ée]b[ée]
 |petite?|belle-m[èe]re|beau-p[èe]re|copine?|compagne?|voisine?|ami|amie
-|mutter|vater|oma|opa|omi|opi|sohn|tochter|bruder|tante|onkel|cousine?|ehemann|ehefrau|neffe|nichte|enkel|enkelin
+|mutter|vater|oma|opa|omi|opi|sohn|tochter|bruder|schwester|tante|onkel|cousine?|ehemann|ehefrau|neffe|nichte|enkel|enkelin
 |kleine?[nr]?|schwager|schw[äa]gerin|schwiegermutter|schwiegervater|freundin|nachbar|nachbarin|mami|papi|mann|frau
 |zwillinge|drillinge|nan|nanna|nanny|gran|gram|granny|roommate|flatmate|housemate|bestie|mate|friend|neighbou?r
 |coworker|co-worker|bff|hubby|wifey|bro|sis|cuz|kiddo|stepdad|stepmom|stepmum|stepson|stepdaughter
@@ -194,6 +194,7 @@ chemo|chemotherapy|biopsy|biopsies|results?|scan|mri|surgery|operation|procedure
 |oncologist|room|bed|ward|unit|time\s+(?:with|in|on)\s+\w+
 |quimio(?:terapia)?|biopsia|resultados?|cita|consulta|operaci[oó]n|cirug[ií]a|intervenci[oó]n|ingreso|estancia
 |alta|tratamiento|revisi[oó]n|an[aá]lisis|parto|ces[aá]rea|recuperaci[oó]n|habitaci[oó]n|historia|expediente
+|contr[ôo]le|suivi|bilan|s[ée]ance|visite|pansement|post-?op\w*|control|seguimiento|curas|nachsorge
 |chimio(?:th[ée]rapie)?|biopsie|r[ée]sultats?|rendez-vous|rdv|consultation|op[ée]ration|chirurgie|intervention
 |s[ée]jour|hospitalisation|sortie|traitement|examen|analyses|accouchement|c[ée]sarienne|convalescence|chambre|dossier
 |chemo(?:therapie)?|biopsie|befunde?|ergebnisse?|termin|untersuchung|op|operation|eingriff|aufenthalt|aufnahme

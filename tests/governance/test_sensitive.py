@@ -40,11 +40,12 @@ holds short posts of a hospital's social media and internal news, labelled by ha
 A post is predicted sensitive when `detect` returns at least one finding.
 """
 
-import json
+import hashlib
 import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -52,8 +53,12 @@ import pytest
 from governance.rules.findings import ESCALATE
 from governance.rules.sensitive import MESSAGES, detect, scan
 
-CORPUS = Path(__file__).with_name("sensitive_corpus.jsonl")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import sensitive_corpus  # noqa: E402
+
 KINDS = set(MESSAGES)
+# The kinds the first corpus is labelled with (org_contact: the organization's own contact detail, not sensitive).
+BASE_KINDS = {"patient_name", "mrn", "dob", "phone", "email", "address", "ssn", "room", "appointment", "org_contact"}
 
 
 def spans(text: str, kind: str | None = None) -> list[str]:
@@ -64,35 +69,65 @@ def spans(text: str, kind: str | None = None) -> list[str]:
 # Each kind, with the exact span
 
 
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("Questions? Call our billing office at (555) 234-7890, Mon-Fri.", "(555) 234-7890"),
-        ("Text the nurse line 24/7 at 617.555.0143.", "617.555.0143"),
-        ("Book a mammogram: 1-800-555-0199.", "1-800-555-0199"),
-        ("Lost and found: call +1 (212) 555-0187 ext. 4412.", "+1 (212) 555-0187 ext. 4412"),
-        ("Our international patient office: +44 20 7946 0958.", "+44 20 7946 0958"),
-        ("For appointments in India call +91 98765 43210.", "+91 98765 43210"),
-        ("Paris office: +33 1 42 68 53 00", "+33 1 42 68 53 00"),
-        ("Hotline: 0800 123 4567 (free from UK landlines)", "0800 123 4567"),
-        ("Call 8005550123 to register.", "8005550123"),
-        ("Text HEALTH to 555-0177 for reminders.", "555-0177"),
-    ],
-)
-def test_phone(text, expected):
-    assert spans(text, "phone") == [expected]
+PHONES = [
+    ("Questions? Call our billing office at (555) 234-7890, Mon-Fri.", "(555) 234-7890"),
+    ("Text the nurse line 24/7 at 617.555.0143.", "617.555.0143"),
+    ("Book a mammogram: 1-800-555-0199.", "1-800-555-0199"),
+    ("Lost and found: call +1 (212) 555-0187 ext. 4412.", "+1 (212) 555-0187 ext. 4412"),
+    ("Our international patient office: +44 20 7946 0958.", "+44 20 7946 0958"),
+    ("For appointments in India call +91 98765 43210.", "+91 98765 43210"),
+    ("Paris office: +33 1 42 68 53 00", "+33 1 42 68 53 00"),
+    ("Hotline: 0800 123 4567 (free from UK landlines)", "0800 123 4567"),
+    ("Call 8005550123 to register.", "8005550123"),
+    ("Text HEALTH to 555-0177 for reminders.", "555-0177"),
+]
+
+
+@pytest.mark.parametrize("text, number", PHONES)
+def test_the_organizations_phone_numbers_are_not_reported(text, number):
+    assert spans(text, "phone") == []
+
+
+@pytest.mark.parametrize("number", [number for _, number in PHONES])
+def test_a_private_persons_phone_number_is_reported_in_every_format(number):
+    text = f"Her daughter's cell is {number}, she asked us to call about the surgery."
+    assert spans(text, "phone") == [number]
 
 
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("Send your photos to stories@stmarys-health.org to be featured!", "stories@stmarys-health.org"),
-        ("Questions? Email patient.relations@clearview-hospital.com.", "patient.relations@clearview-hospital.com"),
-        ("Send referrals to referrals+cardiology@mercy.health", "referrals+cardiology@mercy.health"),
+        ("Email kat_m87@yahoo.com if you know anything about my dad's surgery", ["kat_m87@yahoo.com"]),
+        ("Mande un correo a su hija, lucia.perez1970@gmail.com, antes del alta.", ["lucia.perez1970@gmail.com"]),
+        ("Send your photos to stories@stmarys-health.org to be featured!", []),
+        ("Questions? Email patient.relations@clearview-hospital.com.", []),
+        ("Send referrals to referrals+cardiology@mercy.health", []),
+        # A member of staff's work address, next to a health word, is the organization's.
+        ("Questions about quitting? Write to nurse Begoña Ruiz: bruiz@osasunsalud.eus.", []),
+        ("appointments@gmail.com takes bookings for the flu clinic.", []),
     ],
 )
 def test_email(text, expected):
-    assert spans(text, "email") == [expected]
+    assert spans(text, "email") == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Our new urgent care opens at 1428 Elm Street next Monday.", []),
+        ("Drop off donations at 22 Baker St. between 9 and 5.", []),
+        ("Mobile mammography at 350 Fifth Avenue on Saturday.", []),
+        ("The patient lives at 4100 W. Oak Blvd, Apt 12 and needs visits.", ["4100 W. Oak Blvd, Apt 12"]),
+        ("Harold Bennett, 88, 12 Willow Way. Fell at home.", ["12 Willow Way"]),
+        ("He's been staying at 1212 W 14th St since discharge.", ["1212 W 14th St"]),
+        ("Ambulance dispatched to 3301 North Highland Ave for a fall.", ["3301 North Highland Ave"]),
+        ("Mme Durand (12 rue des Lilas, 2e étage) est rentrée de l'hôpital.", ["12 rue des Lilas"]),
+        ("Frau Weber wohnt in der Lindenstraße 12 und braucht nach der OP Hilfe.", ["Lindenstraße 12"]),
+        ("Nuestra clínica de la Calle Mayor 12 abre el sábado.", []),
+    ],
+)
+def test_street_address(text, expected):
+    assert spans(text, "address") == expected
 
 
 @pytest.mark.parametrize(
@@ -148,21 +183,6 @@ def test_date_of_birth(text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("Our new urgent care opens at 1428 Elm Street next Monday.", "1428 Elm Street"),
-        ("Drop off donations at 22 Baker St. between 9 and 5.", "22 Baker St."),
-        ("The patient lives at 4100 W. Oak Blvd, Apt 12 and needs visits.", "4100 W. Oak Blvd, Apt 12"),
-        ("Harold Bennett, 88, 12 Willow Way. Fell at home.", "12 Willow Way"),
-        ("Mobile mammography at 350 Fifth Avenue on Saturday.", "350 Fifth Avenue"),
-        ("He's been staying at 1212 W 14th St since discharge.", "1212 W 14th St"),
-    ],
-)
-def test_street_address(text, expected):
-    assert spans(text, "address") == [expected]
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
         ("Shout-out to the family in room 412 who brought donuts!", ["room 412"]),
         ("Patient in bed 3B is asking for a chaplain.", ["bed 3B"]),
         ("Room 12, Bed 2 needs a wheelchair at discharge.", ["Room 12, Bed 2"]),
@@ -185,6 +205,124 @@ def test_room_and_bed(text, expected):
 )
 def test_appointment(text, expected):
     assert spans(text, "appointment") == [expected]
+
+
+@pytest.mark.parametrize(
+    "text, kind, expected",
+    [
+        ("Member ID: XJH 4471 2290, please update the claim.", "plan_id", "Member ID: XJH 4471 2290"),
+        ("NHS number 943 476 5919 was on the photo of the wristband.", "plan_id", "NHS number 943 476 5919"),
+        ("Su tarjeta sanitaria nº BBBB 4521 8876 03 apareció en Rayos.", "plan_id", "tarjeta sanitaria nº BBBB 4521 8876 03"),
+        ("Versichertennummer A123456789 steht auf dem Zettel.", "plan_id", "Versichertennummer A123456789"),
+        ("carte Vitale 2 85 05 78 006 084 36 trouvée au parking", "plan_id", "carte Vitale 2 85 05 78 006 084 36"),
+        (
+            "Found an insulin pump in the lobby, serial number PMP-4471-22 on the back.",
+            "device_serial",
+            "serial number PMP-4471-22",
+        ),
+        ("Numéro de série MMT-7XA-310294 de la pompe à insuline.", "device_serial", "Numéro de série MMT-7XA-310294"),
+        ("Whose car is licence plate KX19 RTU? Lights left on in the dialysis bay.", "plate", "licence plate KX19 RTU"),
+        ("Wem gehört der Golf mit dem Kennzeichen M-AB 1234 auf dem Besucherparkplatz?", "plate", "Kennzeichen M-AB 1234"),
+        ("la Clio grise immatriculée GH-482-TK garée devant la dialyse", "plate", "immatriculée GH-482-TK"),
+        ("Please share gofundme.com/f/help-rosa-beat-leukemia 💛", "fundraiser", "gofundme.com/f/help-rosa-beat-leukemia"),
+        ("Our 98-year-old volunteer Edna was admitted last night.", "age", "98-year-old"),
+        ("Heute musste ich einer 22-Jährigen sagen, dass ihr Knoten bösartig ist.", "age", "22-Jährigen"),
+        ("Medical rec # 2209-1184 was faxed to the wrong clinic.", "mrn", "Medical rec # 2209-1184"),
+        ("Historia clínica 4451223: revisar alergias.", "mrn", "Historia clínica 4451223"),
+        ("Patienten-ID 88412093 bitte in die Akte.", "mrn", "Patienten-ID 88412093"),
+        ("Mme Petit, née le 12 mai 1956, attend en box 4.", "dob", "née le 12 mai 1956"),
+        ("Herr Braun, geb. 12.05.1956, liegt auf Station 4B.", "dob", "geb. 12.05.1956"),
+        ("Doña Carmen, fecha de nacimiento 3 de febrero de 1941, ingresa hoy.", "dob", "fecha de nacimiento 3 de febrero de 1941"),
+        ("Le monsieur de la chambre 431 sort demain.", "room", "chambre 431"),
+        ("Die Dame aus Zimmer 214 fragt nach ihrer Tochter.", "room", "Zimmer 214"),
+        ("El señor de la habitación 305 ya puede caminar.", "room", "habitación 305"),
+        ("The guy in bay 3 pulled out his IV again.", "room", "bay 3"),
+    ],
+)
+def test_identifiers_of_every_kind(text, kind, expected):
+    assert spans(text, kind) == [expected], [(h.kind, text[h.start : h.end]) for h in scan(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our thoughts are with the pastor of St. Michael's Church, who is in our ICU after a heart attack.",
+        "La única farmacéutica del pueblo de Valdelacasa está ingresada por una neumonía grave.",
+        "Le seul pharmacien de Saint-Ours-le-Bas est hospitalisé pour un infarctus.",
+        "Der Pfarrer von St. Michael liegt nach seinem Herzinfarkt auf der Intensivstation.",
+        "The cyclist hit on Hardturm Road last night is still in intensive care.",
+        "El bebé que nació ayer en el aparcamiento del Centro Comercial La Cañada está en la UCI neonatal.",
+    ],
+)
+def test_a_person_singled_out_without_a_name(text):
+    assert "indirect" in {h.kind for h in scan(text)}, [(h.kind, text[h.start : h.end]) for h in scan(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@ana_r so glad your biopsy came back clear! See you at your follow-up 💙",
+        "@pilar_rguez Hola Pilar, hemos revisado tu cita y tu resonancia queda para el jueves.",
+        "Bonjour M. Favre, votre contrôle post-opératoire est bien maintenu au 14 juin.",
+        "@markus_h Hallo Markus, das Ergebnis deines HIV-Tests besprechen wir nur persönlich.",
+        "@vero.castillo.mx qué gusto que tu mamá ya terminó la quimio 💜",
+        "Hi Jenna! Our records show you were admitted on the 3rd.",
+    ],
+)
+def test_a_reply_that_confirms_a_patient(text):
+    assert "reply_confirm" in {h.kind for h in scan(text)}, [(h.kind, text[h.start : h.end]) for h in scan(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@dave_in_mississauga We're sorry you're upset. We can't discuss patient information on social media. "
+        "Please contact Patient Relations at (905) 555-0147.",
+        "Bonjour Monsieur Peeters, pour toute question liée à une hospitalisation, veuillez contacter notre service "
+        "de médiation au 02 555 41 20. Nous ne pouvons rien partager ici.",
+        "@anon_hilfe Wir können leider weder bestätigen noch dementieren, ob sich eine bestimmte Person bei uns in "
+        "Behandlung befindet.",
+        "Hola Marta, por privacidad no podemos hablar de ningún paciente aquí; escríbenos por mensaje privado.",
+    ],
+)
+def test_a_reply_that_declines_confirms_nothing(text):
+    assert scan(text) == [], [(h.kind, text[h.start : h.end]) for h in scan(text)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("tante gerda: chemo schlägt endlich an 🙏", "tante gerda: chemo"),
+        ("priez pour aïcha benali svp, opérée du cœur ce matin", "priez pour aïcha benali svp, opérée"),
+        ("been trying to see my nan betty hollis on ward 4", "nan betty hollis on ward"),
+        ("Meine Schwester Jana macht gerade ihren dritten IVF-Versuch.", "Schwester Jana macht gerade ihren dritten IVF"),
+        ("Qué alegría ver hoy a Don Aurelio Ferrández tras su prótesis de cadera.", "Don Aurelio Ferrández tras su prótesis"),
+    ],
+)
+def test_names_in_lower_case_and_in_other_languages(text, expected):
+    assert spans(text, "patient_name") == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La historia de 'Marta' (nombre ficticio) muestra cómo la detección precoz cambió su pronóstico de cáncer.",
+        "A young woman (we've changed her name to 'Sam') describes waiting 14 months for an ADHD assessment.",
+        "Témoignage (le prénom a été modifié) : « Julien » a passé six mois en rééducation.",
+        "Beispiel aus der Datenschutzschulung, wie man es NICHT macht: „Gratuliere Herrn M. aus Zimmer 214 zur "
+        "erfolgreichen Transplantation!“",
+        "Reminder: a post like 'long night with the overdose in room 12' is a HIPAA violation even without a name.",
+        "Skistar Nico Ammann meldet sich nach seiner Knie-OP auf Instagram. Gute Besserung, Nico!",
+        "Congrats to Drs. Nguyen, Osei and Ramírez, whose study of sickle cell disease was published in Blood!",
+        "Pfleger des Monats: Mehmet Demir, Intensivstation 🏆",
+        "Merci à M. et Mme Lambert, qui ont fait don de 15 000 € au service de pédiatrie.",
+        "Betriebsversammlung am 5. Juli; Wiederholung um 15:30 Uhr in Zimmer 214 (Bildungszentrum).",
+        "Free diabetes education for adults over 90 every Tuesday in the library.",
+        "Visit us at the hospital's main entrance for the academia and nostalgia book fair.",
+    ],
+)
+def test_invented_quoted_public_and_professional_names_are_not_reported(text):
+    assert scan(text) == [], [(h.kind, text[h.start : h.end]) for h in scan(text)]
 
 
 @pytest.mark.parametrize(
@@ -287,59 +425,85 @@ def test_not_sensitive(text):
 
 
 def load_corpus() -> list[dict]:
-    return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return sensitive_corpus.base_rows()
 
 
 def test_corpus_is_well_formed():
-    rows = load_corpus()
-    assert len(rows) >= 320
-    texts = [r["text"] for r in rows]
+    base, new = sensitive_corpus.base_rows(), sensitive_corpus.new_rows()
+    everything = base + new
+    assert len(everything) >= 1000
+    texts = [r["text"] for r in everything]
     assert len(set(texts)) == len(texts), "duplicate posts"
-    for r in rows:
-        assert set(r) == {"text", "sensitive", "kinds", "note"}, r
-        assert isinstance(r["text"], str) and r["text"].strip()
-        assert isinstance(r["sensitive"], bool) and isinstance(r["note"], str)
-        assert set(r["kinds"]) <= KINDS, r
-        assert bool(r["kinds"]) == r["sensitive"], r
-    share = sum(r["sensitive"] for r in rows) / len(rows)
-    assert 0.40 <= share <= 0.50, share
+    for r in base:
+        assert set(r) == {"text", "sensitive", "kinds", "note", "lang", "split"}, r
+        assert set(r["kinds"]) <= BASE_KINDS, r
+    labels = set(sensitive_corpus.POSITIVE_LABELS) | set(sensitive_corpus.NEGATIVE_LABELS)
+    for r in new:
+        assert set(r) == {"text", "sensitive", "kinds", "lang", "split", "note"}, r
+        assert r["kinds"] and set(r["kinds"]) <= labels, r
+        positive = set(r["kinds"]) <= set(sensitive_corpus.POSITIVE_LABELS)
+        assert positive == r["sensitive"], r
+        # The split was assigned once, from the text: it cannot drift when posts are added or reordered.
+        h = int(hashlib.sha256(r["text"].encode()).hexdigest(), 16) % 4
+        assert r["split"] == ("train" if h < 2 else "dev" if h == 2 else "test"), r
+    languages = Counter(r["lang"] for r in new)
+    assert all(languages[lang] >= 150 for lang in ("es", "fr", "de")), languages
+    for split in ("train", "dev", "test"):
+        present = {k for r in new if r["split"] == split for k in r["kinds"]}
+        assert present == labels, (split, labels - present)
 
 
-def test_corpus_precision_and_recall():
-    rows = load_corpus()
+def _scores(rows) -> tuple[float, float, list, list]:
     tp = fp = fn = 0
     misses, false_alarms = [], []
     for r in rows:
         predicted = bool(detect(r["text"]))
-        if predicted and r["sensitive"]:
-            tp += 1
-        elif predicted:
+        tp += predicted and r["sensitive"]
+        if predicted and not r["sensitive"]:
             fp += 1
             false_alarms.append(r["text"])
-        elif r["sensitive"]:
+        if r["sensitive"] and not predicted:
             fn += 1
             misses.append(r["text"])
-    precision = tp / (tp + fp)
-    recall = tp / (tp + fn)
-    print(f"\nsensitive corpus: {len(rows)} posts, precision {precision:.3f}, recall {recall:.3f}")
-    for text in misses:
-        print("  missed:", text)
-    for text in false_alarms:
-        print("  false alarm:", text)
-    assert recall >= 0.97, misses
-    assert precision >= 0.90, false_alarms
+    return tp / max(tp + fp, 1), tp / max(tp + fn, 1), misses, false_alarms
 
 
-def test_corpus_kinds_are_found():
-    """Per kind, the share of the posts labelled with it where a finding of that kind is reported."""
-    found: dict[str, list[bool]] = {k: [] for k in KINDS}
-    for r in load_corpus():
+def test_in_sample_precision_and_recall():
+    """The posts the rules and the model were tuned on (base, train and dev): near perfect, or a change
+    broke what used to work."""
+    precision, recall, misses, false_alarms = _scores(sensitive_corpus.rows(("base", "train", "dev")))
+    assert recall >= 0.98, misses
+    assert precision >= 0.97, false_alarms
+
+
+def test_held_out_precision_and_recall_do_not_regress():
+    """The test split, never tuned on; the figures of record are in bench/README.md. The bounds sit just
+    under the figures measured when the split was last scored, so that a change that loses ground fails."""
+    rows = sensitive_corpus.rows(("test",))
+    precision, recall, _, _ = _scores(rows)
+    assert recall >= 0.85 and precision >= 0.88, (precision, recall)
+
+
+def test_every_label_is_handled_on_the_tuned_splits():
+    """Per label, the share of its posts the screen gets right (flags a positive, passes a negative)."""
+    right: dict[str, list[bool]] = {}
+    for r in sensitive_corpus.rows(("train", "dev")):
+        correct = bool(detect(r["text"])) == r["sensitive"]
+        for label in r["kinds"]:
+            right.setdefault(label, []).append(correct)
+    rates = {k: sum(v) / len(v) for k, v in right.items()}
+    assert min(rates.values()) >= 0.9, rates
+
+
+def test_base_corpus_kinds_are_found():
+    """On the first corpus, per kind, the share of the posts labelled with it where that kind is reported."""
+    found: dict[str, list[bool]] = {k: [] for k in BASE_KINDS - {"org_contact"}}
+    for r in sensitive_corpus.base_rows():
         got = {h.kind for h in scan(r["text"])}
         for kind in r["kinds"]:
-            found[kind].append(kind in got)
+            if kind in found:
+                found[kind].append(kind in got)
     rates = {k: sum(v) / len(v) for k, v in found.items() if v}
-    print("\nper-kind detection:", ", ".join(f"{k} {rate:.2f}" for k, rate in sorted(rates.items())))
-    assert set(rates) == KINDS
     assert min(rates.values()) >= 0.9, rates
 
 
@@ -363,7 +527,7 @@ def test_module_imports_without_django():
     code = (
         "import sys; import governance.rules.sensitive as s; "
         "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules); "
-        "print(len(s.detect('Call 555-234-7890')))"
+        "print(len(s.detect('Her cell is 555-234-7890')))"
     )
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run(
