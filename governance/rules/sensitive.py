@@ -1211,7 +1211,8 @@ _SIGNATURE_BEFORE_RE = re.compile(
     r"(?i)(?:love|sincerely|gratefully|best|cheers|xoxo|thanks),\s+|[^\W\d_]+\W*\s[—–-]\s*"
 )
 _MY_KIN_BEFORE_RE = re.compile(
-    r"(?i)(?:my|our|his|her|mi|nuestr[oa]|ma|mon|notre|sa|son|mein[e]?|unser[e]?|sein[e]?|ihr[e]?)\s+[\w-]+\s+"
+    r"(?i)(?:my|our|his|her|mi|nuestr[oa]|ma|mon|notre|sa|son|mein[e]?|unser[e]?|sein[e]?|ihr[e]?)\s+"
+    r"(?:sister|schwester|brother|bruder|hermana|hermano|s[œo]eur|fr[èe]re)\s+"
 )
 _LINE_END_RE = re.compile(r"[\s.!)❤️💕🙏]*(?:\n|$)")
 _AGE_AFTER_RE = re.compile(r",\s+(?:age\s+|aged\s+)?\d{1,3}(?:,|\s+(?:years?|yrs?|months?)\b)")
@@ -1245,7 +1246,8 @@ _PUBLIC_TITLES = (
     r"|actor|actress|singer|rapper|musician|comedian|celebrity|star|legend|icon|athlete|olympian|swimmer|runner"
     r"|quarterback|player|pitcher|golfer|boxer|gymnast|skater|champion|influencer|anchor|journalist|reporter|host"
     r"|queen|king|prince|princess|pope|duke|duchess|sheriff|judge|justice|astronaut|coach|author|novelist|poet"
-    r"|superstar|icon|youtuber|podcaster|broadcaster|philanthropist|billionaire"
+    r"|superstar|icon|youtuber|podcaster|broadcaster|philanthropist|billionaire|mp|mep|msp|mla|mpp|td"
+    r"|member\s+of\s+parliament"
 )
 _PRO_BEFORE_RE = re.compile(rf"(?i)(?:{_PRO_TITLES})\.?\s*,?\s+")
 # A public person's title a few words before the name ("El alcalde de Villanueva del Campo, Francisco Jurado").
@@ -1257,7 +1259,8 @@ _PUBLIC_NEAR_RE = re.compile(
     r"|fu[ßs]baller(?:in)?|profi|moderator(?:in)?|influencer(?:in)?|weltmeister(?:in)?|olympiasieger(?:in)?|keeper|goalkeeper"
     r"|footballer|striker|cricketer|rugby|boxer|golfer|legend|broadcaster|presenter|celebrity|musician|comedian"
     r"|expresident[ea]?|exministr[oa]|exalcalde(?:sa)?|ancien(?:ne)?\s+(?:pr[ée]sident|ministre|maire)|ehemalige[rn]?"
-    r"|bundeskanzler(?:in)?|kanzler(?:in)?|prime\s+minister|premier|first\s+lady|royal)\b"
+    r"|bundeskanzler(?:in)?|kanzler(?:in)?|prime\s+minister|premier|first\s+lady|royal|captain|skipper|wallab(?:y|ies)"
+    r"|all\s+blacks?|international|olympic|paralympic|mp|mep)\b"
     r"[^.!?\n]{0,45}$"
 )
 # In a sentence about an award, a publication or a talk, the people named are staff or authors at work.
@@ -1272,7 +1275,8 @@ _PROFESSIONAL_SENTENCE_RE = re.compile(
     r"|joins?\s+(?:us|our)|new\s+hire|raised|fundrais\w+|donat\w+|cheque|check\s+presentation|recaud\w+"
     r"|don[oó]|donaron|donativo|fait\s+don|collect[ée]|r[ée]colt[ée]|gesammelt|spende\w*|gespendet|m[ée]c[èe]ne|sponsor\w*"
     r"|found\s+that|study|studies|trial|estudio|ensayo|[ée]tude|essai|researchers?|investigador\w*|chercheu\w*|forscher\w*"
-    r"|doctorat|doctorado|ph\.?d|dissertation|thesis|th[èe]se|tesis|promotion|promoviert|habilitation|drs)\b"
+    r"|doctorat|doctorado|ph\.?d|dissertation|thesis|th[èe]se|tesis|promotion|promoviert|habilitation|drs"
+    r"|colaboradores|collaborateurs|kollegen|coll|col|co-?investigators?)\b"
 )
 _PUBLIC_BEFORE_RE = re.compile(rf"(?i)(?:former\s+)?(?:{_PUBLIC_TITLES}|[\w-]*star)\.?\s*,?\s+")
 _PRO_AFTER_RE = re.compile(

@@ -107,7 +107,7 @@ dra|doctora|doctor|enfermer[oa]|m[eé]dic[oa]|cirujan[oa]|matrona|comadrona|fisi
 |pfleger|pflegerin|pflegekraft|krankenschwester|krankenpfleger|schwester|hebamme|physiotherapeut(?:in)?
 |psycholog(?:e|in)|apotheker(?:in)?|stationsleitung|pflegedienstleitung|leiterin|leiter|direktor(?:in)?
 |koordinator(?:in)?|ehrenamtliche?r?|sozialarbeiter(?:in)?|assistent(?:in)?|professorin|professor|prof|forscher(?:in)?
-|kinder[äa]rztin|kinderarzt|seelsorger(?:in)?|pfarrer(?:in)?|kollegin|kollege|mitarbeiter(?:in)?|team
+|kinder[äa]rztin|kinderarzt|seelsorger(?:in)?|pfarrer(?:in)?|kollegin|kollege|mitarbeiter(?:in)?
 |sanitäter(?:in)?|notfallsanit[äa]ter(?:in)?
 """
 
