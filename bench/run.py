@@ -282,7 +282,7 @@ def main() -> None:
         print("Posting policy:")
         bench_policy_check()
     if not only or "sensitive" in only:
-        print("Sensitive information (tests/governance/sensitive_corpus.jsonl):")
+        print("Sensitive information (the labelled corpus, bench/sensitive_corpus.py):")
         import sensitive
 
         sensitive.report()

@@ -137,7 +137,9 @@ ORGANIZATION_POLICY = [
     {"kind": "links", "severity": "block", "deny": ["bit.ly", "tinyurl.com", "goo.gl"]},
     {"kind": "links", "severity": "warn", "https_only": True},
     {"kind": "alt_text", "severity": "block"},
-    {"kind": "sensitive", "severity": "warn"},
+    # Every channel: an identifiable person's information goes to compliance, an identifier tied to
+    # health blocks; the staff newsletter (internal) warns.
+    {"kind": "sensitive", "severity": "escalate", "identifiers": "block", "internal": "warn"},
 ]
 CHANNEL_POLICIES = {
     # Patient stories: sensitive information goes to compliance (API.md).

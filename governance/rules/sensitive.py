@@ -139,6 +139,12 @@ def detect(text: str, directory: Directory | None = None) -> list[Finding]:
     return [Finding(RULE, ESCALATE, h.message, h.start, h.end, kind=h.kind) for h in scan(text, directory)]
 
 
+def tied_to_health(text: str) -> bool:
+    """Whether the text speaks of a health matter (a condition, a treatment, a stay…): an identifier in
+    it is tied to health."""
+    return bool(_health_terms(text))
+
+
 def scan(text: str, directory: Directory | None = None) -> list[Hit]:
     """The sensitive spans of `text` with their kind, sorted, same-kind overlaps merged; what the
     organization's `directory` says is its own is left out."""
@@ -174,7 +180,7 @@ def _scan(text: str) -> list[Hit]:
     hits += _replies(text, sentences, health)
     hits = _drop_invented_and_quoted(text, hits)
     hits = _declined(text, hits, sentences)
-    if not hits:
+    if not hits and not _PSEUDONYM_RE.search(text) and not (names and all(n.role == "public" for n in names)):
         hits = _learned(text, sentences)
     return _merge(hits)
 
@@ -512,7 +518,7 @@ _PLAN_ID_RE = re.compile(
     r"|\bsozialversicherungs-?(?:nummer|nr\.?)|\bsv-?(?:nummer|nr\.?)|\bahv-?(?:nummer|nr\.?)|\bavs-?(?:nummer|n[°º])?"
     r"|\btarjeta\s+sanitaria(?:\s+(?:n[°º.]|n[uú]mero))?|\bn[uú]mero\s+de\s+(?:la\s+)?seguridad\s+social"
     r"|\bn[uú]mero\s+de\s+afiliaci[oó]n|\bafiliaci[oó]n|\bp[oó]liza(?:\s+n[°º.]?)?|\bcarn[eé]\s+de\s+salud)"
-    r"|\b(?:KVNR|NSS|NUSS|CIP|TSI|NIR|RAMQ|AHV|MBI|HICN|e-card)\b"
+    r"|\b(?:KVNR|NSS|NUSS|CIP|TSI|NIR|NISS|RRN|RAMQ|AHV|AVS|MBI|HICN|IHI|NHI|PPSN|e-card)\b"
 )
 _PLAN_ID_AFTER_RE = re.compile(r"[\s:#.°º(]*(?:(?i:es|est|lautet|ist|is|c['’]est|was|:)\s+)?" + _ID_TOKEN)
 
@@ -558,6 +564,10 @@ _CAUSE_SLUG_RE = re.compile(
 )
 
 _AGE_NUMBER = r"(\d{1,3})"
+_SPELLED_AGE_RE = re.compile(
+    r"(?i)\b(?:nonante|quatre-vingt-dix|ninety|noventa|\w*undneunzig|neunzig|centenaire|centenarian|centenari[oa]"
+    r"|hundertj[äa]hrige\w*)(?:[\s-](?:y\s+)?[\w-]+)?(?:\s+(?:ans|years?(?:[- ]old)?|a[ñn]os|jahre)|-j[äa]hrige\w*)?\b"
+)
 _AGE_RE = re.compile(
     rf"(?i)\b{_AGE_NUMBER}(?:[- ]?(?:years?|yrs?)[- ]?old|[- ]?(?:yo|y/o)\b|[- ]?j[äa]hrige[nrs]?|\s*jahre?\s+alt"
     rf"|\s+a[ñn]os\b|\s+ans\b|\s+an\b(?=\s))"
@@ -614,6 +624,10 @@ def _ages(text: str, masked, sentences: _Sentences, names: list[_Name], health) 
     """An exact age that singles a person out: over 89 with a name, a patient or a health detail; any age
     with a health detail when someone tells of a patient they just saw."""
     hits = []
+    for m in _SPELLED_AGE_RE.finditer(text):
+        s, e = sentences.around(m.start())
+        if any(s <= n.start < e and n.role == "private" for n in names) or health.overlaps(s, e):
+            hits.append(Hit(m.start(), m.end(), "age"))
     for m in _AGE_RE.finditer(text):
         if masked.overlaps(m.start(), m.end()):
             continue
@@ -746,6 +760,8 @@ _GREETING = (
     r"|qu[ée]\s+gusto|qu[ée]\s+alegr[ií]a|coucou|hallo\s+zusammen"
 )
 _REPLY_START_RE = re.compile(
+    r"\s*(?:(?i:respuesta\s+del\s+propietario|response\s+from\s+the\s+owner|r[ée]ponse\s+du\s+propri[ée]taire"
+    r"|antwort\s+des\s+inhabers)\s*:\s*)?"
     rf"\s*(?:(?:@[\w.]+[\s,:]*)+|(?i:{_GREETING})\b[^,.!?\n]{{0,40}}[,!:.]|[A-ZÁÉÍÓÚ][\w'’-]+(?:\s+[A-Z][\w'’-]+)?,\s)"
 )
 _CARE = _alternation(words.CARE_NOUNS)
@@ -765,6 +781,10 @@ _CONFIRM_RE = re.compile(
     r"|\b(?:speedy|quick|full)\s+recovery|\bget\s+well|\bfeel\s+better|\bpronta\s+recuperaci[oó]n|\bque\s+te\s+mejores"
     r"|\bmej[oó]rate|\brecup[ée]rate|\bbon(?:ne)?\s+(?:r[ée]tablissement|convalescence)|\bprompt\s+r[ée]tablissement"
     r"|\bgute\s+besserung|\bschnelle\s+genesung|\bte\s+atendi\w+|\bbei\s+uns\s+(?:auf|in|im)\b|\bchez\s+nous\s+(?:en|au|à)"
+    r"|\b(?:te|la|lo|le|les|vous|sie|dich|you)\s+(?:esperamos|attendons|erwarten|reverrons|sehen\s+wir)\b"
+    r"|\bbon\s+retour\s+(?:[àa]\s+la\s+maison|chez\s+vous)|\bwelcome\s+(?:home|back)|\bgute\s+(?:erholung|heimkehr)"
+    r"|\b(?:weiterhin|continued)\s+gute|\bmucho\s+[ée]xito\s+en\s+(?:tu|su)\s+(?:tratamiento|recuperaci[oó]n)"
+    r"|\bdass\s+(?:Sie|du)\s+sich\s+(?:bei\s+uns|auf\s+der)|\bque\s+(?:vous|tu)\s+(?:avez|as)\s+[ée]t[ée]\s+bien\s+(?:soign|pris)"
     r"|\bwith\s+us\s+(?:on|in|at)\b|\bcon\s+nosotros\s+en\b|\bwir\s+sehen\s+uns\b|\bon\s+se\s+voit\b|\b[àa]\s+bient[ôo]t\s+(?:en|au|à)"
 )
 _DECLINE_RE = re.compile(
@@ -775,7 +795,9 @@ _DECLINE_RE = re.compile(
     r"|ni\s+confirmar|ne\s+(?:pouvons|peux|pourrons|pouvez|peut|partageons|commentons|discutons|donnons|communiquons)"
     r"|ni\s+confirmer|jamais|(?:k[öo]nnen|d[üu]rfen|werden)\s+(?:wir|ich)\s+(?:hier\s+)?(?:leider\s+)?(?:keine|nicht|nichts|weder)"
     r"|(?:wir|ich)\s+(?:k[öo]nnen|d[üu]rfen)\s+(?:hier\s+)?(?:leider\s+)?(?:keine|nicht|nichts|weder)|weder\s+best[äa]tigen"
-    r"|keine\s+auskunft"
+    r"|keine\s+auskunft|[äa]u(?:ss|ß)ern\s+(?:wir\s+)?uns\s+(?:\w+\s+){0,2}nicht|uns\s+(?:\w+\s+){0,2}nicht\s+zu\s+einzelnen"
+    r"|zum\s+schutz\s+der\s+privatsph[äa]re|nicht\s+zu\s+einzelnen|(?:no|ni)\s+(?:\w+\s+){0,3}casos?\s+(?:individuales|particulares|concretos)"
+    r"|(?:pas|jamais)\s+(?:\w+\s+){0,3}(?:cas|situations?)\s+(?:individuel|particuli|personnel)\w*|secret\s+m[ée]dical"
     r"|aus\s+datenschutzgr[üu]nden|por\s+(?:motivos\s+de\s+)?privacidad|confidentialit[ée]|for\s+privacy|privacy\s+reasons"
     r"|any\s+(?:individual|patient|person)['’]?s?|privately|por\s+privado|en\s+priv[ée]|per\s+(?:dm|pn|privatnachricht))\b"
 )
@@ -948,7 +970,7 @@ def _private_contacts(text: str, contacts: list[Hit], names: list[_Name], senten
 # A patient's place: room, bed, bay, chair or cubicle, and their Spanish, French and German words.
 _BED_WORDS = (
     r"bed|bay|chair|cubicle|stretcher|trolley|cama|box|camilla|sill[oó]n|lit|brancard|fauteuil|bett|kabine|liege|platz"
-    r"|trauma|resus|pod|(?-i:OR)|quir[oó]fano|salle\s+d['’]op"
+    r"|trauma|resus|pod|(?-i:OR)|quir[oó]fano|salle\s+d['’]op|koje|behandlungsplatz"
 )
 _ROOM_RE = re.compile(
     rf"(?i)\b(?P<kw>room|rm\.?|habitaci[oó]n|hab\.|cuarto|chambre|ch\.|zimmer|{_BED_WORDS})\s*(?:#|no\.?|number|n[°º]|nr\.?)?"
@@ -1196,9 +1218,14 @@ _HONORIFIC_BEFORE_RE = re.compile(
 _KIN_BEFORE_RE = re.compile(
     r"(?i)(?:baby|little|young|grandpa|grandma|granny|grandmother|grandfather|nana|papa|abuela|abuelo|auntie|aunt"
     r"|uncle|cousin|brother|sister|son|daughter|husband|wife|mom|mum|dad|mother|father|twins?|newborn|niece|nephew"
-    r"|toddler|boy|girl|grandson|granddaughter|fiancée?|partner|lil|bub|bubba|mama|" + _alternation(_KIN_INTL) + r")\s+"
+    r"|toddler|boy|girl|grandson|granddaughter|fiancée?|partner|lil|bub|bubba|mama|grosi|grossmami|grosspapi|nonna|nonno|"
+    + _alternation(_KIN_INTL)
+    + r"),?\s+"
 )
-_PATIENT_BEFORE_RE = re.compile(r"(?i)(?:patient|paciente|patiente|patientin|pictured|photo|foto)\s*:?\s+")
+_PATIENT_BEFORE_RE = re.compile(
+    r"(?i)(?:patient|paciente|patiente|patientin|pictured|photo|foto|usuari[oa]|resident|bewohner(?:in)?|r[ée]sidente?"
+    r"|(?:ella|[ée]l)\s+es|voici|das\s+ist|this\s+is|les\s+presentamos\s+a|je\s+vous\s+pr[ée]sente)\s*:?\s+"
+)
 _SAINT_BEFORE_RE = re.compile(r"(?:St|Ste|Saint|Mt|Mount|San|Santa|Fort|Ft|Lake|Port|Camp)\.?\s+")
 _INTRO_BEFORE_RE = re.compile(
     r"(?i)(?:thanks?|thank\s+you|welcome(?:\s+(?:home|back))?|congrat(?:ulation)?s|happy\s[\w\s'-]{0,25}?\sto"
@@ -1211,11 +1238,14 @@ _SIGNATURE_BEFORE_RE = re.compile(
     r"(?i)(?:love|sincerely|gratefully|best|cheers|xoxo|thanks),\s+|[^\W\d_]+\W*\s[—–-]\s*"
 )
 _MY_KIN_BEFORE_RE = re.compile(
-    r"(?i)(?:my|our|his|her|mi|nuestr[oa]|ma|mon|notre|sa|son|mein[e]?|unser[e]?|sein[e]?|ihr[e]?)\s+"
-    r"(?:sister|schwester|brother|bruder|hermana|hermano|s[œo]eur|fr[èe]re)\s+"
+    r"(?i)(?:my|our|his|her|mi|nuestr[oa]|ma|mon|notre|sa|son|mein(?:e[mnrs]?)?|unser(?:e[mnrs]?)?|sein(?:e[mnrs]?)?"
+    r"|ihr(?:e[mnrs]?)?)\s+(?:sister|schwester|brother|bruder|hermana|hermano|s[œo]eur|fr[èe]re|colleague|coworker"
+    r"|co-worker|kollegin|kollege|coll[èe]gue|compa[ñn]er[oa])\s+"
 )
 _LINE_END_RE = re.compile(r"[\s.!)❤️💕🙏]*(?:\n|$)")
-_AGE_AFTER_RE = re.compile(r",\s+(?:age\s+|aged\s+)?\d{1,3}(?:,|\s+(?:years?|yrs?|months?)\b)")
+_AGE_AFTER_RE = re.compile(
+    r",\s+(?:age\s+|aged\s+)?\d{1,3}(?:,|\s+(?:years?|yrs?|months?|ans|mois|a[ñn]os|meses|jahre|monate)\b)|\s\(\d{1,2}\)"
+)
 _KIN_AFTER_RE = re.compile(
     r"['’]s\s+(?:mom|mother|dad|father|wife|husband|son|daughter|parents|family|granddaughter|grandson|grandmother"
     r"|grandfather|sister|brother|twin|baby|children|kids|partner|caregiver)\b"
@@ -1236,7 +1266,7 @@ _PRO_TITLES = (
     r"|vice\s+president|vp|chair|chairman|chairwoman|chairperson|trustee|administrator|dean|professor|prof|lecturer"
     r"|instructor|trainer|coach|scout|chief|head|lead|officer|executive|employee|colleague|team\s+member|staffer"
     r"|liaison|advocate|interpreter|translator|social\s+worker|case\s+manager|housekeeper|porter|engineer"
-    r"|architect|donor|benefactor|sponsor|pilot|provider|clinician|pharmacy\s+tech|"
+    r"|architect|donor|benefactor|sponsor|pilot|provider|clinician|pharmacy\s+tech|dre|drs|dr\.?\s+med|dr\.?\s+rer\.\s*nat|"
     + re.sub(r"\s+", "", words.PRO_TITLES)
 )
 _PUBLIC_TITLES = (
@@ -1260,7 +1290,8 @@ _PUBLIC_NEAR_RE = re.compile(
     r"|footballer|striker|cricketer|rugby|boxer|golfer|legend|broadcaster|presenter|celebrity|musician|comedian"
     r"|expresident[ea]?|exministr[oa]|exalcalde(?:sa)?|ancien(?:ne)?\s+(?:pr[ée]sident|ministre|maire)|ehemalige[rn]?"
     r"|bundeskanzler(?:in)?|kanzler(?:in)?|prime\s+minister|premier|first\s+lady|royal|captain|skipper|wallab(?:y|ies)"
-    r"|all\s+blacks?|international|olympic|paralympic|mp|mep)\b"
+    r"|all\s+blacks?|international|olympic|paralympic|mp|mep|intendente|gobernador[a]?|concejal[a]?|regidor[a]?|edil"
+    r"|\w*(?:rennfahrer(?:in)?|sportler(?:in)?|spieler(?:in)?|l[äa]ufer(?:in)?|meister(?:in)?))\b"
     r"[^.!?\n]{0,45}$"
 )
 # In a sentence about an award, a publication or a talk, the people named are staff or authors at work.
@@ -1276,7 +1307,9 @@ _PROFESSIONAL_SENTENCE_RE = re.compile(
     r"|don[oó]|donaron|donativo|fait\s+don|collect[ée]|r[ée]colt[ée]|gesammelt|spende\w*|gespendet|m[ée]c[èe]ne|sponsor\w*"
     r"|found\s+that|study|studies|trial|estudio|ensayo|[ée]tude|essai|researchers?|investigador\w*|chercheu\w*|forscher\w*"
     r"|doctorat|doctorado|ph\.?d|dissertation|thesis|th[èe]se|tesis|promotion|promoviert|habilitation|drs"
-    r"|colaboradores|collaborateurs|kollegen|coll|col|co-?investigators?)\b"
+    r"|colaboradores|collaborateurs|kollegen|coll|col|co-?investigators?|colloque|coloquio|kolloquium|leitung|übernimmt"
+    r"|head\s+of|dirige|dirigir[áa]|prend\s+la\s+direction|new\s+(?:chief|director|head)|appointed|nombrad[oa]|nomm[ée]e?"
+    r"|ernannt|rueda\s+de\s+prensa|conferencia\s+de\s+prensa|press\s+conference|conf[ée]rence\s+de\s+presse|pressekonferenz)\b"
 )
 _PUBLIC_BEFORE_RE = re.compile(rf"(?i)(?:former\s+)?(?:{_PUBLIC_TITLES}|[\w-]*star)\.?\s*,?\s+")
 _PRO_AFTER_RE = re.compile(
@@ -1299,7 +1332,10 @@ _ANIMAL_AFTER_RE = re.compile(
 _NAME_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _NUMBER_AFTER_RE = re.compile(r"\s+#?\d")
 _NEXT_WORD_RE = re.compile(r"\s+([A-Z][\w'’]*)")
-_TITLE_WORD_RE = re.compile(rf"(?i:{_PRO_TITLES}|{_PUBLIC_TITLES}|[\w-]*star|[\w-]*(?:arzt|[äa]rztin|pfleger(?:in)?|schwester))")
+_TITLE_WORD_RE = re.compile(
+    rf"(?i:{_PRO_TITLES}|{_PUBLIC_TITLES}|[\w-]*star|[\w-]*(?:arzt|[äa]rztin|pfleger(?:in)?|schwester|rennfahrer(?:in)?"
+    r"|sportler(?:in)?|spieler(?:in)?|meister(?:in)?))"
+)
 _KIN_WORD_RE = re.compile(r"(?i:" + _alternation(_KIN_INTL) + r"|cousin|zwillinge|drillinge|roommate|flatmate)")
 _NOUN_SUFFIX_RE = re.compile(
     r"(?i)(?:haus|ung|heit|keit|schaft|station|zentrum|klinik|praxis|werk|amt|verein|gruppe|stiftung|zentrale"
@@ -1353,6 +1389,8 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
         i, last = j + 1, tokens[j][2]
         after = text[name_end : name_end + 80]
         folded = _fold(base)
+        if "-" in folded and folded not in _FIRST and folded.split("-", 1)[0] in _FIRST:
+            folded = folded.split("-", 1)[0]  # "Jean-Marie", "Hans-Peter": a given name of the lists
         first_known = folded in _FIRST and folded not in _AMBIGUOUS
         next_word = _NEXT_WORD_RE.match(after)
         age_after = bool(next_word and _AGE_AFTER_RE.match(after, next_word.end()))

@@ -30,6 +30,8 @@ c[aá]ncer|tumor(?:es)?|leucemia|linfoma|melanoma|met[aá]stasis|quimio(?:terapi
 |muletas|escayola|ca[ií]da|se\s+cay[oó]|pabell[oó]n|volvi[oó]\s+a\s+caminar|\w{3,}itis|\w{3,}ectom[ií]a|(?:an|leuc|septic|hipogluc|hiperglluc|isqu|bacteri|tox|ur)emia
 |psic[oó]tic[oa]|psicosis|brote|ingreso\s+psiqui[aá]trico|interrupci[oó]n\s+(?:voluntaria\s+)?del\s+embarazo
 |perd(?:i[oó]|imos)\s+(?:el|al|a\s+su)\s+beb[eé]|rehab|metadona|del\s+hospital|en\s+el\s+hospital|al\s+hospital
+|reproducci[oó]n\s+asistida|beta\s+positiva|transferencias?|embri[oó]n\w*|salud\s+mental|hemodi[aá]lisis|unidad\s+renal
+|marcapasos|stent|colocaci[oó]n
 """
 
 HEALTH_FR = r"""
@@ -52,7 +54,8 @@ cancer|tumeurs?|leuc[ée]mie|lymphome|m[ée]lanome|m[ée]tastases?|chimio(?:th[�
 |sant[ée]\s+mentale|scl[ée]rose|malade|maladie|coma|vaccin|mastectomie
 |plaie|points\s+de\s+suture|test[ée]e?\s+positif|service\s+de\s+\w+|sortie\s+de\s+l['’]h[ôo]pital|[àa]\s+l['’]h[ôo]pital
 |de\s+l['’]h[ôo]pital|urgence|pl[âa]tre|b[ée]quilles|chute|n[ée]e?\s+[àa]\s+\d+\s+semaines|n[ée]onat\w*|fausses?\s+couches?
-|s[ée]ropositi(?:f|ve)|(?:appendic|bronch|m[ée]ning|arthr|gastr|pancr[ée]at|sinus|ot|cyst|tendin|conjonctiv|laryng|pharyng
+|s[ée]ropositi(?:f|ve)|proth[èe]se|hanche|revalidation|g[ée]riatri\w*|transf[ée]r[ée]e?|pontage|consultation\s+de\s+contr[ôo]le
+|retour\s+[àa]\s+la\s+maison|perte\s+de\s+(?:votre|son|sa|leur)\s+b[ée]b[ée]|gyn[ée]co\w*|(?:appendic|bronch|m[ée]ning|arthr|gastr|pancr[ée]at|sinus|ot|cyst|tendin|conjonctiv|laryng|pharyng
 |phl[ée]b|enc[ée]phal|n[ée]phr|p[ée]ricard|myocard|h[ée]pat|col|derm|spondyl|ost[ée]omy[ée]l)ite|\w{3,}ectomie
 |(?:an|leuc|septic|hypoglyc|hyperglyc|isch|bact[ée]ri|tox|ur)[ée]mie|psychotique|psychose|hosto
 """
@@ -75,7 +78,8 @@ krebs|tumor|leuk[äa]mie|lymphom|melanom|metastase|chemo|bestrahlung|strahlenthe
 |krank(?!enhaus|enschwester|enpfleger|enkasse|enversicher)|erkrank|impf|blutdruck|h[üu]ft-?op|knie-?op|wunde(?!r)|gebrochen|verletz|unfall
 |station\s+\d|pflegegrad|geburt(?!stag)|blinddarm|herz(?!lich|og|en\b)|lunge|gallen|sucht(?:klinik|krank|erkrank|behandl|berat)
 |abh[äa]ngig|eingeliefert|gips(?!y)|sturz|gest[üu]rzt|ssw|schwangerschaftswoche|intensiv\b|unterzuckerung|hypoglyk
-|im\s+notfall|notfall|itis|krankgeschrieben|klinikaufenthalt|(?<!ho)spital|psychose|kr[üu]cken|neo\b
+|im\s+notfall|notfall|itis|sucht(?:station|abteilung|therapie|hilfe|ambulanz|medizin)|humangenet|syndrom|kollaps
+|betreut|erholung|krankgeschrieben|klinikaufenthalt|(?<!ho)spital|psychose|kr[üu]cken|neo\b
 |schmerz|bandscheib|entz[üu]nd|tagesklinik|jugendpsychiatrie|im\s+krankenhaus|ins\s+krankenhaus
 """
 
