@@ -139,7 +139,7 @@ ORGANIZATION_POLICY = [
     {"kind": "alt_text", "severity": "block"},
     # Every channel: an identifiable person's information goes to compliance, an identifier tied to
     # health blocks; the staff newsletter (internal) warns.
-    {"kind": "sensitive", "severity": "escalate", "identifiers": "block", "internal": "warn"},
+    {"kind": "sensitive", "severity": "escalate", "internal": "warn"},
 ]
 CHANNEL_POLICIES = {
     # Patient stories: sensitive information goes to compliance (API.md).

@@ -201,6 +201,7 @@ def _learned(text: str, sentences: _Sentences) -> list[Hit]:
 # --------------------------------------------------------------------------------------------------
 # Shared pieces: dates, masking, sentences, merging
 
+
 def _by_first_letter(alternation: str) -> str:
     """The same alternation with its branches grouped under a look-ahead on their first letter, so that the
     regex engine tries a handful of branches at each word rather than all of them (several times faster)."""
@@ -270,6 +271,7 @@ def _dates(text: str):
             windows.append([start, end])
     for start, end in windows:
         yield from _DATE_RE.finditer(text, start, end)
+
 
 _URL_RE = re.compile(
     r"(?:\bhttps?://|\bwww\.)[^\s<>\"']+"
@@ -492,7 +494,11 @@ _ADDRESS_RE = re.compile(
 
 
 def _addresses_intl(text: str, masked) -> list[Hit]:
-    return [Hit(m.start(), m.end(), "address") for m in _ADDRESS_INTL_RE.finditer(text) if not masked.overlaps(m.start(), m.end())]
+    return [
+        Hit(m.start(), m.end(), "address")
+        for m in _ADDRESS_INTL_RE.finditer(text)
+        if not masked.overlaps(m.start(), m.end())
+    ]
 
 
 def _addresses(text: str, masked) -> list[Hit]:
@@ -804,7 +810,8 @@ _DECLINE_RE = re.compile(
 
 
 _YOUR_KIN_RE = re.compile(
-    r"(?i)\b(?:your|ur|tu|su|votre|ton|ta|ihr(?:e|em|en|er)?|dein(?:e|em|en|er)?)\s+(?:" + _alternation(_KIN_INTL)
+    r"(?i)\b(?:your|ur|tu|su|votre|ton|ta|ihr(?:e|em|en|er)?|dein(?:e|em|en|er)?)\s+(?:"
+    + _alternation(_KIN_INTL)
     + r"|mom|mum|dad|mother|father|son|daughter|husband|wife|baby|grandma|grandpa|nan|partner|sister|brother|boy|girl"
     r"|little\s+one|kids?|child)\b"
 )
@@ -996,7 +1003,9 @@ _VENUE_AFTER_RE = re.compile(
     rf"|^\s*(?:,|of|at|in|inside)\s+(?:the\s+)?(?:[A-Z0-9][\w'’.-]*\s+){{0,4}}?{_VENUE}\b"
     rf"|^\s*,\s*(?:[A-Z0-9][\w'’.-]*\s+){{0,3}}?{_VENUE}\b"
 )
-_VENUE_PAREN_RE = re.compile(r"^\s*\(\s*[\w-]*(?i:zentrum|centro|centre|center|saal|sala|salle|geb[äa]ude|building|hall|aula|haus)\b")
+_VENUE_PAREN_RE = re.compile(
+    r"^\s*\(\s*[\w-]*(?i:zentrum|centro|centre|center|saal|sala|salle|geb[äa]ude|building|hall|aula|haus)\b"
+)
 _VENUE_BEFORE_RE = re.compile(rf"\b{_VENUE}\s*(?:[A-Z0-9]{{1,3}})?\s*,\s*$")
 _EVENT_WORDS_RE = re.compile(
     r"(?i)\b(?:class(?:es)?|course|training|workshops?|seminars?|lectures?|sessions?|meeting|meets|conference"
@@ -1025,7 +1034,9 @@ def _rooms(text: str, masked, sentences: _Sentences) -> list[Hit]:
     for m in _ROOM_RE.finditer(text):
         if masked.overlaps(m.start(), m.end()):
             continue
-        if m.group("kw").lower() == "box" and re.search(r"(?i)\b(?:p\.?\s?o\.?|apartado|postfach|bo[iî]te\s+postale)\s*$", text[max(0, m.start() - 15) : m.start()]):
+        if m.group("kw").lower() == "box" and re.search(
+            r"(?i)\b(?:p\.?\s?o\.?|apartado|postfach|bo[iî]te\s+postale)\s*$", text[max(0, m.start() - 15) : m.start()]
+        ):
             continue
         if not _BED_WORD_RE.fullmatch(m.group("kw")):
             before = text[max(0, m.start() - 40) : m.start()].rstrip()

@@ -303,3 +303,65 @@ def test_a_link_the_body_regex_misses_is_still_judged_as_the_link(blog):
     https = "http://example.org/a"
     found = [(f.rule, f.field, f.start, f.end) for f in check(blog, Draft(body="Hi.", link=https)).findings]
     assert found == [("links", "link", 0, len(https))]
+
+
+class TestSensitiveSeverity:
+    """Issue 15: an identifiable person's information escalates; an identifier tied to health blocks
+    (a record number always; an SSN, date of birth or plan number when the post speaks of a health
+    matter); an internal channel may take a severity of its own; every finding carries its kind."""
+
+    def severities(self, channel, body, rule=None):
+        policy([rule or {"kind": "sensitive", "severity": "escalate"}])
+        return {(f.kind, f.severity) for f in check(channel, Draft(body=body)).findings if f.rule == "sensitive"}
+
+    def test_a_name_with_a_diagnosis_escalates(self, blog):
+        assert self.severities(blog, "Maria Lopez was admitted to the ICU with pneumonia.") == {
+            ("patient_name", "escalate")
+        }
+
+    def test_a_record_number_blocks_by_default(self, blog):
+        assert ("mrn", "block") in self.severities(blog, "Pull the chart for MRN 4478120 before Monday.")
+
+    def test_a_date_of_birth_blocks_only_with_a_health_matter(self, blog):
+        assert ("dob", "block") in self.severities(blog, "Mr. Fischer (DOB 04/12/1961) needs a refill of his insulin.")
+        assert ("dob", "escalate") in self.severities(
+            blog, "Our volunteer Ruth Adler, born on July 12, 1931, turns 95!"
+        )
+
+    def test_the_identifiers_severity_is_the_policys_choice(self, blog):
+        rule = {"kind": "sensitive", "severity": "warn", "identifiers": "escalate"}
+        assert ("mrn", "escalate") in self.severities(blog, "MRN 4478120 needs a fall-risk band.", rule)
+
+    def test_an_internal_channel_takes_the_internal_severity(self, blog):
+        newsletter = actions.create_channel(
+            actor=None,
+            slug="staff-news",
+            name="Staff news",
+            platform="newsletter",
+            owning_department=blog.owning_department,
+            visibility="internal",
+        )
+        rule = {"kind": "sensitive", "severity": "escalate", "internal": "warn"}
+        text = "Maria Lopez was admitted to the ICU with pneumonia."
+        assert self.severities(newsletter, text, rule) == {("patient_name", "warn")}
+        assert self.severities(blog, text, rule) == {("patient_name", "escalate")}
+
+    def test_bad_severities_are_refused(self):
+        problems = validate_rules([{"kind": "sensitive", "severity": "escalate", "identifiers": "loud"}])
+        assert problems == ["Rule 1 (sensitive): identifiers must be block, escalate or warn."]
+        assert validate_rules([{"kind": "sensitive", "severity": "escalate", "internal": "warn"}]) == []
+
+
+def test_policy_check_findings_carry_kind_and_span(api_as, demo):
+    """API.md: `policy-check/` findings carry the kind and the span of what was found."""
+    body = "Thanks @ana_r! So glad your biopsy came back clear. Her MRN 4478120 is on file."
+    response = api_as("bob").post("/api/v1/policy-check/", {"channel": "x-news", "body": body}, format="json")
+    assert response.status_code == 200
+    found = {
+        (f["kind"], f["severity"], body[f["start"] : f["end"]])
+        for f in response.json()["findings"]
+        if f["rule"] == "sensitive"
+    }
+    assert ("mrn", "block", "MRN 4478120") in found
+    # The demo organization's rule: sensitive information escalates on every public channel, not only a warning.
+    assert any(kind != "mrn" and severity == "escalate" for kind, severity, _ in found), found

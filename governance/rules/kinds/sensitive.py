@@ -95,7 +95,8 @@ class SensitiveRuleForm(RuleForm):
     )
 
     def params(self, data):
-        params = {"identifiers": data["identifiers"]}
+        # The default (block) is not written out, so that a saved rule reads as it was typed.
+        params = {"identifiers": data["identifiers"]} if data["identifiers"] != BLOCK else {}
         if data.get("internal"):
             params["internal"] = data["internal"]
         return params
