@@ -1,5 +1,7 @@
 """Sensitive information: possible PHI/PII in a post's title or body (`rules.sensitive` is the
-detector). Its usual severity is escalate: a finding adds the compliance sign-off stage.
+detector). Its usual severity is escalate: a finding adds the compliance sign-off stage. What
+the organization's directory holds (its own phone numbers, e-mail domains, addresses and sites,
+its staff: `rules.directory`) is the organization's, never reported as a private person's.
 
     {"kind": "sensitive", "severity": "escalate"}
 """
@@ -11,13 +13,13 @@ from .base import RuleForm, RuleKind
 NAME = "sensitive"
 
 
-def check(rule, draft, channel) -> list[Finding]:
+def check(rule, draft, channel, directory=None) -> list[Finding]:
     text = f"{draft.title}\n{draft.body}" if draft.title else draft.body
     offset = len(draft.title) + 1 if draft.title else 0
     # Offsets are the body's: what is found in the title points at the body's start.
     return [
         Finding(NAME, rule["severity"], f.message, max(f.start - offset, 0), max(f.end - offset, 0))
-        for f in detector.detect(text)
+        for f in detector.detect(text, directory)
     ]
 
 
@@ -34,9 +36,18 @@ class SensitiveRuleForm(RuleForm):
     LABEL = "Sensitive information (PHI/PII)"
     HELP = (
         "Patient names tied to health details, record numbers, dates of birth, phone numbers, email and "
-        "street addresses, SSNs, room numbers, appointment dates."
+        "street addresses, SSNs, room numbers, appointment dates. The organization's own phone numbers, e-mail "
+        "domains, addresses and staff (its directory, on the policies page) are left out."
     )
     DEFAULT_SEVERITY = ESCALATE
 
 
-KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=SensitiveRuleForm, screens_text=True)
+KIND = RuleKind(
+    NAME,
+    check=check,
+    validate=validate,
+    describe=describe,
+    form=SensitiveRuleForm,
+    screens_text=True,
+    uses_directory=True,
+)
