@@ -297,10 +297,11 @@ class PolicyCheck(models.Model):
 
 class RevisionScreening(models.Model):
     """What the screening of a revision's published text found (its length, words, links,
-    sensitive information: `governance.rules.engine.screen`) under one set of policy versions
-    (`key`, `engine.screen_key`). Computed once per revision and policy set and read by the
-    post's page and API, so that a long draft is not screened again on every view. Derived
-    data: a cache of a pure function of the revision and the rules, not a record of anyone's act."""
+    sensitive information: `governance.rules.engine.screen`) under one set of policy versions and
+    one state of the organization's directory (`key`, `engine.screen_key`). Computed once per
+    revision, policy set and directory, and read by the post's page and API, so that a long
+    draft is not screened again on every view. Derived data: a cache of a pure function of the
+    revision, the rules and the directory, not a record of anyone's act."""
 
     revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="screenings")
     key = models.CharField(max_length=64)

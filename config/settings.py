@@ -314,7 +314,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for a choice set used by several serializers.
-    "ENUM_NAME_OVERRIDES": {"ConnectorKindEnum": "publishing.models.ConnectorKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "ConnectorKindEnum": "publishing.models.ConnectorKind",
+        "DirectoryEntryKindEnum": "governance.models.DirectoryEntry.Kind",
+    },
     # API.md: "JSON in and out". (Form bodies still parse, for the browsable tests, but are
     # not part of the contract.)
     "PARSER_WHITELIST": ["core.parsers.JSONParser"],

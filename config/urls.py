@@ -38,6 +38,8 @@ api_v1 = [
     path("policy-check/", governance_api.PolicyCheckView.as_view(), name="policy-check"),
     path("consents/", governance_api.ConsentListView.as_view(), name="consent-list"),
     path("consents/<int:consent_id>/", governance_api.ConsentDetailView.as_view(), name="consent-detail"),
+    path("directory/", governance_api.DirectoryListView.as_view(), name="directory-list"),
+    path("directory/<int:entry_id>/", governance_api.DirectoryEntryView.as_view(), name="directory-entry"),
     *approvals_api_urls.urlpatterns,
     path("posts/<int:post_id>/deliveries/", publishing_api.PostDeliveriesView.as_view(), name="post-deliveries"),
     path("channels/<slug:slug>/connector/", publishing_api.ChannelConnectorView.as_view(), name="channel-connector"),

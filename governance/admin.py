@@ -1,7 +1,8 @@
 """Admin for departments, channels, grants and posting policies. Every change goes through
 governance.actions, so that the admin, the API and the browser behave the same and every change
-is audited. Nothing here is deleted but a grant (its deletion is `revoke_permission`): channels
-are archived, departments and policies kept (a policy is deactivated). (The consent registry's
+is audited. Nothing here is deleted but a grant (its deletion is `revoke_permission`) and a
+directory entry (`remove_directory_entry`): channels are archived, departments and policies kept
+(a policy is deactivated). (The consent registry's
 admin is approvals': revoking a consent holds posts.)"""
 
 from django import forms
@@ -13,6 +14,7 @@ from accounts import roles
 from accounts.admin import UserAdmin as AccountsUserAdmin
 from accounts.models import User
 from core.admin import ActionAdmin, ReadOnlyAdmin
+from core.errors import DomainError
 
 from . import actions
 from .models import (
@@ -22,10 +24,12 @@ from .models import (
     Department,
     DepartmentGroupObjectPermission,
     DepartmentUserObjectPermission,
+    DirectoryEntry,
     PostingPolicy,
     PostingPolicyVersion,
 )
 from .permissions import CHANNEL_PERMISSIONS, DEPARTMENT_PERMISSIONS
+from .rules import directory as org_directory
 
 
 @admin.register(Department)
@@ -266,6 +270,94 @@ class PostingPolicyVersionAdmin(ReadOnlyAdmin):
     list_display = ["policy", "version", "name", "is_active", "created_by", "created_at"]
     list_select_related = ["policy", "created_by"]
     readonly_fields = ["policy", "version", "name", "rules", "is_active", "created_by", "created_at"]
+
+
+class DirectoryEntryForm(forms.ModelForm):
+    class Meta:
+        model = DirectoryEntry
+        fields = ["kind", "value", "label"]
+
+    def clean(self):
+        """What the action would refuse, next to the field (the action checks it again)."""
+        data = super().clean()
+        kind = data.get("kind") or self.instance.kind
+        if kind and data.get("value"):
+            try:
+                org_directory.normalised(kind, data["value"])
+            except ValueError as exc:
+                self.add_error("value", str(exc))
+        return data
+
+
+@admin.register(DirectoryEntry)
+class DirectoryEntryAdmin(ActionAdmin):
+    """The organization directory, changed only through its actions (portal admins; audited):
+    adding is `add_directory_entry`, changing `update_directory_entry` (its kind is fixed),
+    deleting `remove_directory_entry`."""
+
+    form = DirectoryEntryForm
+    list_display = ["value", "kind", "label", "normalised", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["value", "normalised", "label"]
+    readonly_fields = ["normalised", "version", "created_at", "updated_at"]
+    actions = ["remove_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "kind"] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)  # deleting an entry removes it
+
+    def get_actions(self, request):
+        found = super().get_actions(request)
+        found.pop("delete_selected", None)  # Django's bulk delete would skip the action
+        return found
+
+    @admin.action(description="Remove the selected entries from the directory")
+    def remove_selected(self, request, queryset):
+        removed = [entry.value for entry in queryset if self._remove(request, entry)]
+        if removed:
+            self.message_user(request, f"{len(removed)} removed: {', '.join(removed)}.", level=messages.SUCCESS)
+
+    def _remove(self, request, entry) -> bool:
+        try:
+            actions.remove_directory_entry(entry, actor=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.detail, level=messages.ERROR)
+            return False
+        return True
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            original = DirectoryEntry.objects.get(pk=obj.pk)
+            saved = self._run(
+                request,
+                actions.update_directory_entry,
+                original,
+                actor=request.user,
+                expected_version=None,
+                value=data["value"],
+                label=data["label"],
+            )
+        else:
+            saved = self._run(
+                request,
+                actions.add_directory_entry,
+                actor=request.user,
+                kind=data["kind"],
+                value=data["value"],
+                label=data["label"],
+            )
+        if saved:
+            obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        self._remove(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._remove(request, obj)
 
 
 # --- people: roles and department memberships through their actions -------------------------

@@ -4,7 +4,7 @@ import django_filters
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +14,7 @@ from core.api import BooleanFilter, ChoiceFilter
 from core.errors import NotVisible, ValidationFailed
 
 from . import actions, permissions, selectors
-from .models import Channel, Consent, Platform
+from .models import Channel, Consent, DirectoryEntry, Platform
 from .rules import engine, length
 from .serializers import ChannelSerializer, DepartmentSerializer, MeSerializer
 
@@ -297,3 +297,100 @@ class ConsentDetailView(APIView):
             data["channels"] = _channels_named(request.user, data["channels"])
         actions.update_consent(consent, actor=request.user, expected_version=data.pop("version"), **data)
         return Response(ConsentSerializer(selectors.consent_for(request.user, consent_id)).data)
+
+
+# --- the organization directory ------------------------------------------------------------
+
+
+class DirectoryEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DirectoryEntry
+        fields = ["id", "kind", "value", "normalised", "label", "version", "created_at", "updated_at"]
+        extra_kwargs = {"normalised": {"help_text": "How the sensitive screen compares it"}}
+
+
+class DirectoryEntryInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DirectoryEntry.Kind.choices)
+    value = serializers.CharField(max_length=300, help_text="As posts write it, e.g. “+1 (617) 555-0142”")
+    label = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, help_text="What it is (required for a site)"
+    )
+
+
+class DirectoryEntryEditInput(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    value = serializers.CharField(max_length=300, required=False)
+    label = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+
+class DirectoryFilter(django_filters.FilterSet):
+    kind = ChoiceFilter(choices=DirectoryEntry.Kind.choices)
+
+    class Meta:
+        model = DirectoryEntry
+        fields = ["kind"]
+
+
+@extend_schema(tags=["policies"])
+class DirectoryListView(generics.ListAPIView):
+    """The organization directory: its own phone numbers, e-mail domains, street addresses,
+    sites and staff names, which the sensitive-information screen never reports as a private
+    person's, in the order they were added (filter `kind`). Every signed-in user reads it; POST
+    adds an entry (portal admins)."""
+
+    serializer_class = DirectoryEntrySerializer
+    filterset_class = DirectoryFilter
+
+    def get_queryset(self):
+        return selectors.directory_entries()
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = "id"  # unique: the cursor is a position, never an offset
+        return super().paginate_queryset(queryset)
+
+    @extend_schema(request=DirectoryEntryInput, responses={201: DirectoryEntrySerializer})
+    def post(self, request):
+        data = DirectoryEntryInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = actions.add_directory_entry(actor=request.user, **data.validated_data)
+        return Response(DirectoryEntrySerializer(entry).data, status=201)
+
+
+@extend_schema(tags=["policies"])
+class DirectoryEntryView(APIView):
+    """One directory entry (404 when there is none by that id). PATCH corrects its value or label
+    with the `version` the caller saw; DELETE removes it (`?version=` refuses a stale removal with
+    409). Portal admins change it."""
+
+    @extend_schema(responses=DirectoryEntrySerializer)
+    def get(self, request, entry_id):
+        return Response(DirectoryEntrySerializer(selectors.directory_entry_for(entry_id)).data)
+
+    @extend_schema(request=DirectoryEntryEditInput, responses=DirectoryEntrySerializer)
+    def patch(self, request, entry_id):
+        entry = selectors.directory_entry_for(entry_id)
+        data = DirectoryEntryEditInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = dict(data.validated_data)
+        entry = actions.update_directory_entry(entry, actor=request.user, expected_version=data.pop("version"), **data)
+        return Response(DirectoryEntrySerializer(entry).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "version", int, required=False, description="The version the caller saw: a stale one is 409"
+            )
+        ],
+        responses={204: None},
+    )
+    def delete(self, request, entry_id):
+        entry = selectors.directory_entry_for(entry_id)
+        raw = request.query_params.get("version")
+        version = None
+        if raw is not None:
+            try:
+                version = int(raw)
+            except ValueError:
+                raise ValidationFailed(errors={"version": ["A whole number is required."]}) from None
+        actions.remove_directory_entry(entry, actor=request.user, expected_version=version)
+        return Response(status=204)

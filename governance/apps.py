@@ -8,4 +8,4 @@ class GovernanceConfig(AppConfig):
     def ready(self):
         from audit import events
 
-        events.suggest("governance.crisis.", "governance.channel.", "governance.policy.")
+        events.suggest("governance.crisis.", "governance.channel.", "governance.policy.", "governance.directory.")

@@ -184,6 +184,35 @@ CONSENTS = [
 ]
 
 
+# The organization directory: St. Mary's own contact details and staff, which the sensitive
+# screen never reports as a patient's. The e-mail domain is the one of every demo account, of the
+# channels' sites and of the staff newsletter; the staff are the demo people; the main hospital is
+# on Elm Street (the demo post about its new parking garage).
+DIRECTORY = [
+    ("phone", "+1 (617) 555-0142", "Main switchboard"),
+    ("phone", "617-555-0143", "Nurse line, 24/7"),
+    ("phone", "1-800-555-0199", "Appointments (toll-free)"),
+    ("email_domain", "stmarys.example.org", "St. Mary's staff and sites"),
+    ("address", "1428 Elm Street, Boston, MA 02118", "St. Mary's Hospital"),
+    ("site", "200 Harbor Road, Boston, MA 02110", "Harbor Road Outpatient Clinic"),
+    ("staff_name", "Alice Martin", "Marketing"),
+    ("staff_name", "Bob Nguyen", "Public Affairs"),
+    ("staff_name", "Carol Jensen", "Compliance"),
+    ("staff_name", "Dana Silva", "Center for Social Media"),
+]
+
+
+def seed_directory() -> int:
+    """The demo organization directory, unless it has any entry yet."""
+    from .models import DirectoryEntry
+
+    if DirectoryEntry.objects.exists():
+        return 0
+    for kind, value, label in DIRECTORY:
+        actions.add_directory_entry(actor=None, kind=kind, value=value, label=label)
+    return len(DIRECTORY)
+
+
 def seed_consents() -> int:
     """The demo consents (one valid, one expired, one to be revoked), unless any consent exists yet."""
     from datetime import timedelta
@@ -226,7 +255,7 @@ def seed_policies(channels: dict) -> int:
 @transaction.atomic
 def seed_demo() -> dict[str, int]:
     """Create whatever of the demo organization is missing; change nothing that exists."""
-    created = {"departments": 0, "channels": 0, "users": 0, "policies": 0, "consents": 0}
+    created = {"departments": 0, "channels": 0, "users": 0, "policies": 0, "directory": 0, "consents": 0}
     departments = {}
     for slug, name, description in DEPARTMENTS:
         department = Department.objects.filter(slug=slug).first()
@@ -251,6 +280,7 @@ def seed_demo() -> dict[str, int]:
         created["channels"] += 1
 
     created["policies"] = seed_policies({c.slug: c for c in Channel.objects.all()})
+    created["directory"] = seed_directory()
 
     User = get_user_model()
     for username, first, last, user_roles, memberships in USERS:

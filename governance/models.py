@@ -331,3 +331,42 @@ def consent_problem(channel: Channel, consent: Consent | None, *, when=None) -> 
     if when is not None:
         days.append(timezone.localdate(when))
     return next((problem for day in days if (problem := consent.problem_on(day, channel))), None)
+
+
+class DirectoryEntry(models.Model):
+    """One of the organization's own contact details or people: a phone number, an e-mail
+    domain, a street address, a site (a campus, clinic or building, by its street address) or a
+    name of its staff directory. The sensitive-information screen never reports what the
+    directory holds as a private person's (`governance.rules.directory`).
+
+    The directory is the organization's, like an organization-wide posting policy: no department,
+    no channel. `value` is kept as it was entered; `normalised` is how the screen compares it
+    (the national digits of a phone number, a lower-case domain, an address or a name in one
+    spelling) and is what makes an entry unique within its kind. Only
+    `governance.actions.directory` writes these rows (portal admins; audited).
+    """
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", "Phone number"
+        EMAIL_DOMAIN = "email_domain", "E-mail domain"
+        ADDRESS = "address", "Street address"
+        SITE = "site", "Site"
+        STAFF_NAME = "staff_name", "Staff name"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.CharField(max_length=300, help_text="As it was entered, e.g. “+1 (617) 555-0142”")
+    normalised = models.CharField(max_length=300, editable=False, help_text="As the screen compares it")
+    label = models.CharField(max_length=150, blank=True, help_text="What it is, e.g. “Main switchboard”")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "normalised", "id"]
+        verbose_name_plural = "directory entries"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "normalised"], name="directory_entry_unique_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"

@@ -240,3 +240,32 @@ def consent_for(user, consent_id):
     if consent is None:
         raise NotVisible("No such consent.")
     return consent
+
+
+# --- the organization directory ----------------------------------------------------------------
+# (What the screen reads of it, as a `sensitive.Directory`, is `rules.directory.organization_directory`.)
+
+
+def directory_entries() -> QuerySet:
+    """The organization's directory, open to every signed-in member of staff (its phone numbers,
+    domains, addresses and staff names are the organization's own, published ones), by kind."""
+    from .models import DirectoryEntry
+
+    return DirectoryEntry.objects.order_by("kind", "normalised", "id")
+
+
+def directory_entry_for(entry_id) -> object:
+    """The entry, or NotVisible when there is none by that id."""
+    try:
+        entry_id = int(entry_id)
+    except (TypeError, ValueError):
+        raise NotVisible("No such directory entry.") from None
+    entry = directory_entries().filter(pk=entry_id).first()
+    if entry is None:
+        raise NotVisible("No such directory entry.")
+    return entry
+
+
+def may_edit_directory(user) -> bool:
+    """Portal admins change the directory (the rule of `actions.add_directory_entry`)."""
+    return permissions.holds_everywhere(user, permissions.MANAGE_DEPARTMENT)

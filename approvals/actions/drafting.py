@@ -220,13 +220,15 @@ def policy_check(post: Post, *, author=None, going_out_now: bool = False) -> eng
 
 
 def screening(revision: Revision, channel: Channel, draft: engine.Draft, policies: list) -> list[engine.Finding]:
-    """The screening of the revision's text under `policies`: stored the first time it is
-    computed, read afterwards (one query)."""
-    key = engine.screen_key(channel, policies)
+    """The screening of the revision's text under `policies` and the organization's directory
+    (read once, when a rule of `policies` uses it): stored the first time it is computed, read
+    afterwards (one query). A change of the directory is a new key, so a new screening."""
+    directory = engine.directory_for(policies)
+    key = engine.screen_key(channel, policies, directory)
     stored = RevisionScreening.objects.filter(revision=revision, key=key).values_list("findings", flat=True).first()
     if stored is not None:
         return [engine.Finding.from_stored(f) for f in stored]
-    findings = engine.screen(channel, draft, policies)
+    findings = engine.screen(channel, draft, policies, directory)
     # Two readers screening at once compute the same thing: the second one's row is not needed.
     RevisionScreening.objects.bulk_create(
         [RevisionScreening(revision=revision, key=key, findings=[f.stored() for f in findings])],

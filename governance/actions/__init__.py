@@ -1,11 +1,13 @@
-"""Every change to departments, channels, grants, posting policies and consents, each atomic and
-audited: `org` (departments, channels, members and roles), `grants`, `policies`, `consent`.
+"""Every change to departments, channels, grants, posting policies, consents and the organization
+directory, each atomic and audited: `org` (departments, channels, members and roles), `grants`,
+`policies`, `consent`, `directory`.
 
 Crises and the revoking of a consent change posts too, so they are approvals actions
 (`approvals.actions.start_crisis`, `end_crisis`, `revoke_consent`).
 """
 
 from .consent import CONSENT_FIELDS, may_govern_consent, record_consent, update_consent
+from .directory import add_directory_entry, remove_directory_entry, update_directory_entry
 from .grants import grant_permission, revoke_permission
 from .org import (
     CHANNEL_EDITABLE_FIELDS,
@@ -29,6 +31,7 @@ __all__ = [
     "CONSENT_FIELDS",
     "DEPARTMENT_EDITABLE_FIELDS",
     "add_department_member",
+    "add_directory_entry",
     "archive_channel",
     "assign_role",
     "create_channel",
@@ -37,6 +40,7 @@ __all__ = [
     "may_govern_consent",
     "record_consent",
     "remove_department_member",
+    "remove_directory_entry",
     "remove_role",
     "restore_channel",
     "revoke_permission",
@@ -45,4 +49,5 @@ __all__ = [
     "update_channel",
     "update_consent",
     "update_department",
+    "update_directory_entry",
 ]

@@ -23,8 +23,9 @@ def require_portal_admin(actor) -> None:
     raise PermissionDenied("Only portal admins may do this.")
 
 
-def clean(instance) -> None:
+def clean(instance, **options) -> None:
+    """`instance.full_clean(**options)`, its errors as a domain error (field → messages)."""
     try:
-        instance.full_clean()
+        instance.full_clean(**options)
     except DjangoValidationError as exc:
         raise ValidationFailed(errors=getattr(exc, "message_dict", {"__all__": exc.messages})) from exc

@@ -29,6 +29,7 @@ from types import SimpleNamespace
 
 from django.db.models import F
 
+from . import directory as org_directory
 from .findings import BLOCK, ESCALATE, FIELDS, SEVERITIES, WARN, Finding
 from .kinds import KINDS, kind_of
 
@@ -141,24 +142,43 @@ def input_problem(platform: str, body: str, *, field: str = "body") -> str | Non
     return f"The {FIELDS[field]} has {len(body):,} characters; a draft for this channel can have at most {most:,}."
 
 
-def screen_key(channel, policies: list) -> str:
-    """What the screening of a revision's text depends on besides the text: the platform and the
-    rules of the effective policies (their ids and versions). A stored screening with this key is
-    the screening that `screen` would compute again."""
+def screen_key(channel, policies: list, directory=_UNREAD) -> str:
+    """What the screening of a revision's text depends on besides the text: the platform, the
+    rules of the effective policies (their ids and versions) and, when one of those rules reads
+    it, the organization's directory (its fingerprint; `directory`: what `directory_for` read).
+    A stored screening with this key is the screening that `screen` would compute again.
+
+    An empty directory adds nothing to the key: what was screened before the directory existed
+    is what would be screened now."""
+    if directory is _UNREAD:
+        directory = directory_for(policies)
     used = [(p.pk, p.version) for p in policies]
-    return hashlib.sha256(repr((SCREEN_VERSION, channel.platform, used)).encode()).hexdigest()
+    parts = (SCREEN_VERSION, channel.platform, used)
+    if not org_directory.is_empty(directory):
+        parts += (("directory", org_directory.fingerprint(directory)),)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def directory_for(policies: list):
+    """The organization's directory (`rules.sensitive.Directory`, one query) when a rule of
+    `policies` reads it (the sensitive screen leaves out the organization's own contact details
+    and staff), else None (no query)."""
+    if not any(getattr(KINDS.get(rule.get("kind")), "uses_directory", False) for p in policies for rule in p.rules):
+        return None
+    return org_directory.organization_directory()
 
 
 # Bumped when a rule's way of reading text changes, so that stored screenings are computed again.
 SCREEN_VERSION = 2
 
 
-def screen(channel, draft: Draft, policies: list) -> list[Finding]:
+def screen(channel, draft: Draft, policies: list, directory=_UNREAD) -> list[Finding]:
     """The findings that depend only on the draft's published text: its length on the platform
     and every kind that screens text (words, links, sensitive information), given the title, the
     body, the link and the image's alt text in turn. A body longer than the channel takes
     (`input_limit`), or a field longer than its column (`FIELD_LIMITS`), is not screened: a block
-    finding says which field is too long."""
+    finding says which field is too long. The kinds that read the organization's directory are
+    given `directory` (by default read by `directory_for`, when one of them is in `policies`)."""
     from . import length
 
     too_long = [
@@ -170,27 +190,37 @@ def screen(channel, draft: Draft, policies: list) -> list[Finding]:
         return too_long
     findings = list(length.check_length(channel.platform, draft.body, link=draft.link, title=draft.title))
     fields = draft.published_fields()
+    if directory is _UNREAD:
+        directory = directory_for(policies)
     for policy in policies:
         for rule in policy.rules:
             kind = KINDS[rule["kind"]]
             if kind.screens_text:
+                more = {"directory": directory} if kind.uses_directory else {}
                 for name, text in fields:
-                    findings += [f.in_field(name, len(text.body)) for f in kind.check(rule, text, channel)]
+                    findings += [f.in_field(name, len(text.body)) for f in kind.check(rule, text, channel, **more)]
     return findings
 
 
 def check(
-    channel, draft: Draft, *, policies: list | None = None, crisis=_UNREAD, screened: list[Finding] | None = None
+    channel,
+    draft: Draft,
+    *,
+    policies: list | None = None,
+    crisis=_UNREAD,
+    screened: list[Finding] | None = None,
+    directory=_UNREAD,
 ) -> CheckResult:
     """Every finding of the channel's effective policy (and its platform's length) on `draft`.
 
     Every published field is screened (`screen`; `screened`: what `screen` found for this text
-    and these policies, stored with the revision, so that it is not computed again); its
-    findings say which field they are in (`field`, and their message for fields other than the
-    body; their offsets index that field's text). While a crisis covers the channel, a `crisis`
-    finding says so (`crisis`: the covering crisis when the caller has read it)."""
+    and these policies, stored with the revision, so that it is not computed again; `directory`:
+    the organization's directory when the caller has read it); its findings say which field they
+    are in (`field`, and their message for fields other than the body; their offsets index that
+    field's text). While a crisis covers the channel, a `crisis` finding says so (`crisis`: the
+    covering crisis when the caller has read it)."""
     policies = effective_policies(channel) if policies is None else policies
-    findings = list(screen(channel, draft, policies) if screened is None else screened)
+    findings = list(screen(channel, draft, policies, directory) if screened is None else screened)
     for policy in policies:
         for rule in policy.rules:
             kind = KINDS[rule["kind"]]

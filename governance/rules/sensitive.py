@@ -150,17 +150,17 @@ def scan(text: str, directory: Directory | None = None) -> list[Hit]:
     organization's `directory` says is its own is left out."""
     if not text:
         return []
-    hits = _scan(text)
+    hits = _scan(text, directory.names if directory is not None else frozenset())
     if directory is not None:
         hits = [h for h in hits if not directory.owns(h.kind, text[h.start : h.end])]
     return hits
 
 
-def _scan(text: str) -> list[Hit]:
+def _scan(text: str, staff: frozenset[str] = frozenset()) -> list[Hit]:
     hits: list[Hit] = []
     masked = _Spans(_masked_spans(text))
     sentences = _Sentences(text)
-    names = _names(text, sentences)
+    names = _names(text, sentences, staff)
     hits += _ssns(text, masked)
     hits += _mrns(text, masked)
     hits += _dobs(text)
@@ -1378,7 +1378,7 @@ def _base(word: str) -> str:
     return _POSSESSIVE_RE.sub("", word) if len(word) > 2 else word
 
 
-def _names(text: str, sentences: _Sentences) -> list[_Name]:
+def _names(text: str, sentences: _Sentences, staff: frozenset[str] = frozenset()) -> list[_Name]:
     """Spans that look like people's names, each with the role the context gives them."""
     tokens = [(m.start(), m.end(), m.group()) for m in _NAME_TOKEN_RE.finditer(text)]
     names: list[_Name] = []
@@ -1448,7 +1448,12 @@ def _names(text: str, sentences: _Sentences) -> list[_Name]:
         s, e = sentences.around(start)
         if public_before or _PUBLIC_AFTER_RE.match(after) or _PUBLIC_NEAR_RE.search(text, max(s, start - 60), start):
             role = "public"
-        elif pro_before or _PRO_AFTER_RE.match(after) or _professional_sentence(text, s, e, cues):
+        elif (
+            pro_before
+            or _PRO_AFTER_RE.match(after)
+            or _professional_sentence(text, s, e, cues)
+            or (staff and normalise_name(text[start:name_end]) in staff)
+        ):
             role = "professional"
         else:
             role = "private"

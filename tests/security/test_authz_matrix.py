@@ -1,7 +1,7 @@
 """The authorization matrix (issue 7, item 1): every API endpoint and every page × every demo
 role × objects inside and outside the caller's scope, with the expected answer of each case
 taken from ONE declarative table (`ROWS`), which pytest parametrization expands into one case
-per (row, role): 163 rows × 8 roles = 1,304 cases (`test_matrix_size` asserts at least 300),
+per (row, role): 184 rows × 8 roles = 1,472 cases (`test_matrix_size` asserts at least 300),
 plus the listing cases (`LIST_ROWS`, `PAGE_LISTS`, the .ics feed): nothing outside the caller's
 scope in results or counts, and (API lists) nothing in scope missing.
 
@@ -56,7 +56,7 @@ def _build_world() -> dict:
     from approvals.models import HoldingStatement, Notification, Post, RetrospectiveReview
     from approvals.views.calendar import feed_token
     from governance.demo import VALID_CONSENT_REFERENCE
-    from governance.models import Channel, Consent, PostingPolicy
+    from governance.models import Channel, Consent, DirectoryEntry, PostingPolicy
     from publishing.demo import seed_connectors
     from tests.support.clients import issue_token
 
@@ -148,6 +148,7 @@ def _build_world() -> dict:
     w["policy_org"] = PostingPolicy.objects.get(channel=None, department=None).pk
     w["joan"] = joan.pk
     w["priya"] = priya.pk
+    w["directory_switchboard"] = DirectoryEntry.objects.get(kind="phone", normalised="6175550142").pk
     # Notifications: one of alice's, one of bob's (each may read only their own).
     for name in ("alice", "bob"):
         w[f"n_{name}"] = Notification.objects.create(
@@ -181,7 +182,7 @@ def _fingerprint() -> dict:
     """Everything a write could change, in a comparable form."""
     from approvals.models import Comment, HoldingStatement, Notification, Post, RetractionRequest, RetrospectiveReview
     from audit.models import AuditEvent
-    from governance.models import ChannelUserObjectPermission, Consent, CrisisIncident, PostingPolicy
+    from governance.models import ChannelUserObjectPermission, Consent, CrisisIncident, DirectoryEntry, PostingPolicy
     from publishing.models import ChannelConnector
 
     return {
@@ -196,6 +197,7 @@ def _fingerprint() -> dict:
         "notifications": sorted(Notification.objects.values_list("pk", "read_at")),
         "grants": ChannelUserObjectPermission.objects.count(),
         "policies": sorted(PostingPolicy.objects.values_list("pk", "version")),
+        "directory": sorted(DirectoryEntry.objects.values_list("pk", "version")),
         "audit": AuditEvent.objects.count(),
     }
 
@@ -659,6 +661,33 @@ ROWS: list[Row] = [
         write=True,
     ),
     Row("api retraction requests", "GET", f"{API}/retraction-requests/", expect(200, anon=401)),
+    # --- the organization directory: every signed-in user reads it, portal admins change it ------
+    Row("api directory", "GET", f"{API}/directory/", expect(200, anon=401)),
+    Row("api directory entry", "GET", f"{API}/directory/{{directory_switchboard}}/", expect(200, anon=401)),
+    Row("api directory entry missing", "GET", f"{API}/directory/999999/", expect(404, anon=401)),
+    Row(
+        "api add directory entry",
+        "POST",
+        f"{API}/directory/",
+        expect(403, anon=401, admin=201),
+        data={"kind": "phone", "value": "617-555-0100", "label": "Pharmacy"},
+        write=True,
+    ),
+    Row(
+        "api edit directory entry",
+        "PATCH",
+        f"{API}/directory/{{directory_switchboard}}/",
+        expect(403, anon=401, admin=200),
+        data={"version": 1, "label": "Switchboard"},
+        write=True,
+    ),
+    Row(
+        "api remove directory entry",
+        "DELETE",
+        f"{API}/directory/{{directory_switchboard}}/",
+        expect(403, anon=401, admin=204),
+        write=True,
+    ),
     # --- consents -----------------------------------------------------------------------------
     Row("api consents", "GET", f"{API}/consents/", expect(200, anon=401)),
     Row(
@@ -1170,6 +1199,25 @@ PAGES: list[Row] = [
         )
     ],
     Row("page policies", "GET", "/policies/", expect(403, anon=LOGIN, dana=200, admin=200), api=False),
+    Row("page directory", "GET", "/policies/directory/", expect(200, anon=LOGIN), api=False),
+    Row(
+        "page add directory entry",
+        "POST",
+        "/policies/directory/add/",
+        expect(403, anon=LOGIN, admin=302),
+        data={"entry-kind": "phone", "entry-value": "617-555-0100", "entry-label": "Pharmacy"},
+        write=True,
+        api=False,
+    ),
+    Row(
+        "page remove directory entry",
+        "POST",
+        "/policies/directory/{directory_switchboard}/remove/",
+        expect(403, anon=LOGIN, admin=302),
+        data={"version": "1"},
+        write=True,
+        api=False,
+    ),
     Row("page new policy", "GET", "/policies/new/", expect(403, anon=LOGIN, dana=200, admin=200), api=False),
     Row("page feed rss public", "GET", "/feeds/x-news/rss/", expect(200, anon=200), api=False),
     Row("page feed atom public", "GET", "/feeds/patient-stories/atom/", expect(200, anon=200), api=False),

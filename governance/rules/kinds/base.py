@@ -140,8 +140,9 @@ class RuleKind:
     use it. `rule` is the rule's JSON object (`{"kind": …, "severity": …, …}`)."""
 
     name: str
-    # (rule, draft, channel) -> findings: what the rule finds in an `engine.Draft` posted on the channel.
-    check: Callable[[dict, object, object], list[Finding]]
+    # (rule, draft, channel) -> findings: what the rule finds in an `engine.Draft` posted on the channel;
+    # a kind that `uses_directory` is also given `directory=` (a `rules.sensitive.Directory` or None).
+    check: Callable[..., list[Finding]]
     # rule -> problems with the rule's own parameters (its kind and severity are checked already),
     # each the end of a sentence that `engine.validate_rules` starts with "Rule 2 (<kind>): ".
     validate: Callable[[dict], list[str]]
@@ -153,3 +154,6 @@ class RuleKind:
     # whose body is that field's text, nothing else); its findings' offsets index that field.
     # False: it judges the draft as a whole (once, the whole draft).
     screens_text: bool = False
+    # True: its findings depend on the organization's directory (`rules.directory`): the engine reads
+    # the directory for it, and a stored screening's key records the directory's fingerprint.
+    uses_directory: bool = False

@@ -1,5 +1,7 @@
 """Sensitive information: possible PHI/PII in a post's title or body (`rules.sensitive` is the
-detector). Its usual severity is escalate: a finding adds the compliance sign-off stage.
+detector). Its usual severity is escalate: a finding adds the compliance sign-off stage. What
+the organization's directory holds (its own phone numbers, e-mail domains, addresses and sites,
+its staff: `rules.directory`) is the organization's, never reported as a private person's.
 
     {"kind": "sensitive", "severity": "escalate", "identifiers": "block", "internal": "warn"}
 
@@ -77,6 +79,8 @@ class SensitiveRuleForm(RuleForm):
         "Patient names tied to health details, replies that confirm someone is a patient, people singled out "
         "by role and place, record and health-plan numbers, dates of birth, private phone numbers, e-mail and "
         "street addresses, room and bed numbers, licence plates, device serials, appointment dates."
+        " The organization's own phone numbers, e-mail domains, addresses and staff (its directory, on the "
+        "policies page) are left out."
     )
     DEFAULT_SEVERITY = ESCALATE
     PARAMS = ("identifiers", "internal")
@@ -106,4 +110,12 @@ class SensitiveRuleForm(RuleForm):
         return {"identifiers": [str(rule.get("identifiers", BLOCK))], "internal": [str(rule.get("internal", ""))]}
 
 
-KIND = RuleKind(NAME, check=check, validate=validate, describe=describe, form=SensitiveRuleForm, screens_text=True)
+KIND = RuleKind(
+    NAME,
+    check=check,
+    validate=validate,
+    describe=describe,
+    form=SensitiveRuleForm,
+    screens_text=True,
+    uses_directory=True,
+)
