@@ -125,8 +125,8 @@ def _domain(value: str) -> str:
 def _street(value: str) -> str:
     # The street line, as the screen's address spans have it, so that the address is recognised
     # where a post writes it without the city and postcode.
-    hit = next((h for h in sensitive.scan(value) if h.kind == "address"), None)
-    street = sensitive.normalise_address(value[hit.start : hit.end] if hit else value)
+    span = next(iter(sensitive.street_addresses(value)), None)
+    street = sensitive.normalise_address(value[span[0] : span[1]] if span else value)
     if not street:
         raise ValueError("Enter a street address, e.g. 1428 Elm Street.")
     return street

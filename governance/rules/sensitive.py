@@ -139,6 +139,13 @@ def detect(text: str, directory: Directory | None = None) -> list[Finding]:
     return [Finding(RULE, ESCALATE, h.message, h.start, h.end, kind=h.kind) for h in scan(text, directory)]
 
 
+def street_addresses(text: str) -> list[tuple[int, int]]:
+    """Every span that reads as a street address, whoever's it is (the directory's entries are
+    normalised to the part of an address that posts write)."""
+    masked = _Spans(_masked_spans(text))
+    return sorted((h.start, h.end) for h in _addresses(text, masked) + _addresses_intl(text, masked))
+
+
 def tied_to_health(text: str) -> bool:
     """Whether the text speaks of a health matter (a condition, a treatment, a stay…): an identifier in
     it is tied to health."""

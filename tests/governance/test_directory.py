@@ -19,7 +19,9 @@ from tests.support.queries import assert_same_queries, exact_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 
-CLINIC = "Call our clinic at 617-555-0142"
+# Next to a patient's name the screen reports a phone number as hers, unless the directory says it is
+# the organization's ("call our clinic at …" it would leave out by itself).
+CLINIC = "Maria Lopez was admitted with pneumonia; for visiting hours call 617-555-0142."
 CLINIC_PHONE = "617-555-0142"  # the demo's switchboard, "+1 (617) 555-0142"
 
 
@@ -209,7 +211,7 @@ def test_the_organizations_own_phone_is_not_reported_a_private_persons_still_is(
     actions.add_directory_entry(actor=demo["admin"], kind="phone", value="+1 (617) 555-0142", label="Clinic")
     assert phone_findings(engine.check(channel, engine.Draft(body=CLINIC)).findings) == []
     # A private person's number in a health context is still reported, next to the clinic's.
-    private = "Maria Lopez was admitted with pneumonia; call her husband at 617-555-0199 or our clinic at 617-555-0142."
+    private = "Maria Lopez was admitted with pneumonia; call her husband at 617-555-0199 or 617-555-0142."
     found = engine.check(channel, engine.Draft(body=private)).findings
     phones = phone_findings(found)
     assert [private[f.start : f.end] for f in phones] == ["617-555-0199"]
@@ -239,9 +241,14 @@ def test_the_policy_check_api_leaves_out_the_organizations_own_details(api_as, d
     answer = api_as("bob").post("/api/v1/policy-check/", {"channel": "x-news", "body": body}, format="json")
     assert answer.status_code == 200
     assert [f for f in answer.json()["findings"] if f["rule"] == "sensitive"] == []
-    stranger = "Questions? Call 617-555-0123 or write to jane.doe@gmail.com, 12 Oak Street."
+    stranger = (
+        "Jane Doe is home after her surgery: her daughter's cell is 617-555-0123, jane.doe@gmail.com; "
+        "she lives at 12 Oak Street."
+    )
     answer = api_as("bob").post("/api/v1/policy-check/", {"channel": "x-news", "body": stranger}, format="json")
-    found = [f for f in answer.json()["findings"] if f["rule"] == "sensitive"]
+    found = [
+        f for f in answer.json()["findings"] if f["rule"] == "sensitive" and f["kind"] in ("phone", "email", "address")
+    ]
     assert [stranger[f["start"] : f["end"]] for f in found] == ["617-555-0123", "jane.doe@gmail.com", "12 Oak Street"]
 
 
