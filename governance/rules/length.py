@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from .. import platforms
 from .findings import BLOCK, Finding
+from .urls import LATIN_ACCENTS, url_spans
 
 RULE = "length"
 
@@ -108,7 +109,7 @@ def _crlf_joins(gap: str) -> Iterator[tuple[int, int]]:
 _CRLF = re.compile("\r\n")
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Emoji and URLs.
+# Emoji.
 # ---------------------------------------------------------------------------------------------------------------------
 
 # Unicode's Extended_Pictographic (emoji-data.txt; the property is stable and covers the code points reserved for
@@ -157,130 +158,8 @@ def _emoji(text: str) -> Iterator[tuple[int, int]]:
     return spans
 
 
-# URLs: an approximation of twitter-text's extractUrlsWithIndices (which Mastodon uses too). It covers:
-#  * with a scheme: http:// or https://, then a host of dot-separated labels (letters of any script, digits,
-#    hyphens) ending in an alphabetic or punycode top-level domain. twitter-text checks that TLD against its list;
-#    here any alphabetic TLD is accepted, so `https://example.ventures` counts as a URL;
-#  * without a scheme (X only): a host of ASCII labels ending in a known TLD (`_TLDS`: every country-code TLD and the
-#    common generic ones), e.g. `www.example.com`, `example.org/page`; as in twitter-text, a bare `name.cc` (one label
-#    and a country-code TLD other than .co and .tv, e.g. `setup.py`, `README.md`) counts only with a path;
-#  * no URL starts right after a letter, a digit, `@`, `$` or `#`, nor (without a scheme) after `-`, `_`, `.`, `/`;
-#  * then an optional port, path and query; trailing punctuation (`.`, `,`, `!`, `?`, `:`, `'`…) and unbalanced
-#    closing parentheses are left out, as in twitter-text's "ending characters" rules.
-# Not covered: twitter-text's exact TLD list, its t.co slug rules, its 4096-character URL cap.
-_CCTLDS = frozenset(
-    """
-    ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br bs bt bv bw by bz ca cc
-    cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg er es et eu fi fj fk fm fo fr ga gb
-    gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke
-    kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mg mh mk ml mm mn mo mp mq mr ms mt mu
-    mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs ru rw
-    sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st su sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz
-    ua ug uk us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw
-    """.split()
-)
-_GTLDS = frozenset(
-    """
-    com net org edu gov mil int info biz name pro aero asia cat coop jobs mobi museum post tel travel xxx
-    academy agency app art bank blog business capital care center church city cloud club college community company
-    consulting design dev digital email energy engineering events expert finance foundation fun games gallery global
-    green group guide health help host house institute international law legal life link live ltd media money
-    music network news ngo one online page photo photography pics plus press radio report school science services
-    shop site social software solutions space store studio support systems team tech technology today tools top
-    university video vip website wiki win work works world xyz zone
-    """.split()
-)
-_TLDS = _CCTLDS | _GTLDS
-_SHORT_CCTLDS_NEED_PATH = _CCTLDS - {"co", "tv"}
-
-_LATIN_ACCENTS = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
-_URL_CHARS = rf"[A-Za-z0-9{_LATIN_ACCENTS}\u0400-\u04ff!*';:=+,.$/%#\[\]\-\u2013_~&|@()?]"
-_URL_TAIL = rf"(?::[0-9]{{1,5}})?(?P<path>[/?]{_URL_CHARS}*)?"
-_URL_END_OK = re.compile(rf"[A-Za-z0-9{_LATIN_ACCENTS}\u0400-\u04ff=_#/+\-&]")
-_URL_NOT_AFTER = "@\uff20$#\uff03"
-_SCHEME = re.compile("[hH][tT][tT][pP][sS]?://")
-_SCHEME_URL_AT = re.compile(
-    r"(?i:https?://)(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[A-Za-z0-9-]{1,59})(?![^\W_]|[@+-])"
-    + _URL_TAIL
-)
-_BARE_URL_AT = re.compile(
-    r"(?P<host>(?:[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+(?P<tld>[A-Za-z]{2,63}))(?![A-Za-z0-9@+-])"
-    + _URL_TAIL
-)
-_DOT_BEFORE_LETTER = re.compile(r"\.(?=[A-Za-z])")
-_HOST_RUN = re.compile("[A-Za-z0-9_.-]*")
-_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
-
-
-def _url_end(text: str, match: re.Match) -> int:
-    """Where the URL matched ends: before an unbalanced ')', and without trailing punctuation."""
-    path_start = match.start("path")
-    end = match.end()
-    if path_start < 0:
-        return end
-    if ")" in text[path_start:end]:
-        depth = 0
-        for i in range(path_start, end):
-            if text[i] == "(":
-                depth += 1
-            elif text[i] == ")":
-                depth -= 1
-                if depth < 0:
-                    end = i
-                    break
-    while end > path_start + 1 and not (text[end - 1] == ")" or _URL_END_OK.match(text[end - 1])):
-        end -= 1
-    return end
-
-
-def _preceded_ok(text: str, start: int, also: str = "") -> bool:
-    if start == 0:
-        return True
-    before = text[start - 1]
-    return not (before.isascii() and before.isalnum()) and before not in _URL_NOT_AFTER and before not in also
-
-
-def _urls(text: str, *, bare: bool) -> list[tuple[int, int]]:
-    """Spans of the URLs in `text`; `bare`: also those without a scheme."""
-    spans = []
-    if "://" in text:
-        for candidate in _SCHEME.finditer(text):
-            start = candidate.start()
-            if (spans and start < spans[-1][1]) or not _preceded_ok(text, start):
-                continue
-            match = _SCHEME_URL_AT.match(text, start)
-            if match:
-                spans.append((start, _url_end(text, match)))
-    if not bare:
-        return spans
-    schemed = spans
-    spans = []
-    covered = 0  # everything before this offset has been looked at
-    k = 0
-    for dot in _DOT_BEFORE_LETTER.finditer(text):
-        i = dot.start()
-        if i < covered or i == 0 or text[i - 1] not in _HOST_CHARS:
-            continue
-        while k < len(schemed) and schemed[k][1] <= i:
-            k += 1
-        if k < len(schemed) and schemed[k][0] <= i:
-            covered = schemed[k][1]
-            continue
-        start = i - 1
-        while start > 0 and text[start - 1] in _HOST_CHARS:
-            start -= 1
-        covered = _HOST_RUN.match(text, i + 1).end()
-        if not _preceded_ok(text, start, also="-_./"):
-            continue
-        match = _BARE_URL_AT.match(text, start)
-        if not match or match.group("tld").lower() not in _TLDS:
-            continue
-        labels = match.group("host").lower().split(".")
-        if match.start("path") < 0 and len(labels) == 2 and labels[1] in _SHORT_CCTLDS_NEED_PATH:
-            continue  # `setup.py`: twitter-text's invalidShortDomain
-        spans.append((start, _url_end(text, match)))
-        covered = max(covered, spans[-1][1])
-    return sorted(schemed + spans)
+# URLs are found by `governance.rules.urls` (twitter-text's rules), the one URL detector, which the links rule and the
+# sensitive screen use too.
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -428,7 +307,7 @@ def _x_normalize(text: str) -> tuple[str, Callable[[int], int] | None]:
 
 def _x_measure(text: str, limit: int | None) -> tuple[int, int | None]:
     normal, to_original = _x_normalize(text)
-    urls = _urls(normal, bare=True)
+    urls = url_spans(normal, bare=True)
     total = _x_total(normal, urls)
     cross = None
     if limit is not None and total > limit * _X_SCALE:
@@ -462,12 +341,12 @@ _M_URL_WEIGHT = 23
 # '@', a Latin accented letter or "://". The lookbehind sits after the '@' so that re searches for the '@' quickly.
 _M_MENTION = re.compile(
     r"@(?<![=/\w]@)(?>(?P<user>(?i:[a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?))(?:@[\w.-]+\w+)?)"
-    rf"(?![@\uff20{_LATIN_ACCENTS}\u0300-\u036f]|://)"
+    rf"(?![@\uff20{LATIN_ACCENTS}\u0300-\u036f]|://)"
 )
 
 
 def _mastodon_entities(text: str) -> list[_Entity]:
-    entities = [(start, end, _M_URL_WEIGHT) for start, end in _urls(text, bare=False)]
+    entities = [(start, end, _M_URL_WEIGHT) for start, end in url_spans(text, bare=False)]
     if "@" in text:
         entities += [(m.start(), m.end(), 1 + len(m.group("user"))) for m in _M_MENTION.finditer(text)]
     entities.sort()

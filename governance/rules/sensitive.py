@@ -36,6 +36,7 @@ import phonenumbers
 from governance.rules import sensitive_model
 from governance.rules import sensitive_words as words
 from governance.rules.findings import ESCALATE, Finding
+from governance.rules.urls import find_urls
 
 RULE = "sensitive"
 
@@ -280,17 +281,17 @@ def _dates(text: str):
         yield from _DATE_RE.finditer(text, start, end)
 
 
-_URL_RE = re.compile(
-    r"(?:\bhttps?://|\bwww\.)[^\s<>\"']+"
-    r"|(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|health|io|us|uk|ca|info|co|ly|me|tv)/[^\s<>\"']*"
-    r"|(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|health)\b(?![@\w])"
-    r"|(?<![\w&])@[A-Za-z_]\w*|(?<![\w&])#(?=\w*[A-Za-z]{2})[A-Za-z_]\w*",
-)
+_HANDLE_RE = re.compile(r"(?<![\w&])@[A-Za-z_]\w*|(?<![\w&])#(?=\w*[A-Za-z]{2})[A-Za-z_]\w*")
+_NUMBER_DOT_WORD_RE = re.compile(r"[\d-]+(?:\.[\d-]+)*\.[A-Za-z]+")
 
 
 def _masked_spans(text: str) -> list[tuple[int, int]]:
-    """URLs, hashtags and @handles: no number inside them is an identifier."""
-    return [(m.start(), m.end()) for m in _URL_RE.finditer(text)]
+    """URLs (`find_urls`: those of the links rule and the X counter), hashtags and @handles: no
+    number inside them is an identifier. A number then a full stop and a word with no space
+    ("Room 4.Care team", "call 555-234-7890.Today") is a sentence, not a site, although the word
+    is a top-level domain: it is not masked."""
+    spans = [(start, end) for start, end, url in find_urls(text) if not _NUMBER_DOT_WORD_RE.fullmatch(url)]
+    return spans + [(m.start(), m.end()) for m in _HANDLE_RE.finditer(text)]
 
 
 class _Spans:
