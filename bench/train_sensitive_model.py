@@ -55,9 +55,9 @@ def select() -> None:
         probabilities = fit(train, c).predict_proba(matrix([r["text"] for r in dev]))[:, 1]
         for threshold in (0.6, 0.65, 0.7, 0.75, 0.8, 0.85):
             predicted = [p >= threshold for p in probabilities]
-            tp = sum(p and t for p, t in zip(predicted, truth))
-            fp = sum(p and not t for p, t in zip(predicted, truth))
-            extra = sum(p and not t and not r for p, t, r in zip(predicted, truth, rules))
+            tp = sum(p and t for p, t in zip(predicted, truth, strict=True))
+            fp = sum(p and not t for p, t in zip(predicted, truth, strict=True))
+            extra = sum(p and not t and not r for p, t, r in zip(predicted, truth, rules, strict=True))
             print(
                 f"C={c:<5} threshold {threshold:.2f}: model alone precision {tp / max(tp + fp, 1):.3f} "
                 f"recall {tp / max(sum(truth), 1):.3f}; false alarms it adds to the rules' {extra}"

@@ -315,7 +315,8 @@ class _Spans:
 
 
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms mx dr drs dra sra srta pr mme mlle st sr jr no vs mt ft apt ave blvd rd ln pl ct ext rm dept prof rev gen sen gov rep "
+    "mr mrs ms mx dr drs dra sra srta pr mme mlle st sr jr no vs mt ft apt ave blvd rd ln pl ct ext rm dept prof "
+    "rev gen sen gov rep "
     "lt col capt sgt fr etc approx jan feb mar apr jun jul aug sep sept oct nov dec a.m p.m e.g i.e u.s "
     "d.o.b inc co corp univ est min max fig".split()
 )
@@ -521,7 +522,7 @@ def _addresses(text: str, masked) -> list[Hit]:
 # Identifiers beyond record numbers: insurance and plan numbers, device serials, licence plates,
 # fundraiser pages, ages over 89
 
-_ID_TOKEN = r"(?P<id>[A-Z0-9](?:[A-Z0-9]|[ ./-](?=[A-Z0-9])){3,24})"
+_ID_CHARS = r"(?P<id>[A-Z0-9](?:[A-Z0-9]|[ ./-](?=[A-Z0-9])){3,24})"
 _PLAN_ID_RE = re.compile(
     r"(?i:\b(?:member|subscriber|insurance|insured|policy|group|plan|beneficiary)\s*(?:id|#|number|no\.?|nr\.?)"
     r"|\bmedicare(?:\s+(?:number|no\.?|#|id|card))?|\bmedicaid(?:\s+(?:number|no\.?|#|id|card))?"
@@ -534,7 +535,7 @@ _PLAN_ID_RE = re.compile(
     r"|\bn[uú]mero\s+de\s+afiliaci[oó]n|\bafiliaci[oó]n|\bp[oó]liza(?:\s+n[°º.]?)?|\bcarn[eé]\s+de\s+salud)"
     r"|\b(?:KVNR|NSS|NUSS|CIP|TSI|NIR|NISS|RRN|RAMQ|AHV|AVS|MBI|HICN|IHI|NHI|PPSN|e-card)\b"
 )
-_PLAN_ID_AFTER_RE = re.compile(r"[\s:#.°º(]*(?:(?i:es|est|lautet|ist|is|c['’]est|was|:)\s+)?" + _ID_TOKEN)
+_PLAN_ID_AFTER_RE = re.compile(r"[\s:#.°º(]*(?:(?i:es|est|lautet|ist|is|c['’]est|was|:)\s+)?" + _ID_CHARS)
 
 _LONG_NUMBER_RE = re.compile(r"(?<![\w.-])\d(?:[ .-]?\d){7,16}(?![\w-])")
 _SERIAL_RE = re.compile(

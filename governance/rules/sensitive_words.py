@@ -97,7 +97,10 @@ mam[aá]|pap[aá]|madre|padre|abuel[ao]|abuelit[ao]|hij[oa]|hijit[oa]|herman[oa]
 """
 
 # Honorifics before a surname or a name.
-HONORIFICS = r"(?:Sr|Sra|Srta|Sres|Don|Doña|D|Dª|M|Mme|Mlle|Mmes|MM|Monsieur|Madame|Mademoiselle|Herr|Herrn|Frau|Señor|Señora|Señorita)"
+HONORIFICS = (
+    r"(?:Sr|Sra|Srta|Sres|Don|Doña|D|Dª|M|Mme|Mlle|Mmes|MM|Monsieur|Madame|Mademoiselle|Herr|Herrn|Frau|Señor|Señora"
+    r"|Señorita)"
+)
 
 # Professional titles: a name after one of these is staff at work.
 PRO_TITLES = r"""
