@@ -193,11 +193,21 @@ def _scan(text: str, staff: frozenset[str] = frozenset()) -> list[Hit]:
     return _merge(hits)
 
 
+# The model reads posts of a few sentences; on a handful of words ("Soon", "See you there") its
+# estimate is noise, and the rules alone judge.
+_MODEL_MIN_WORDS = 6
+_MODEL_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+
+
 def _learned(text: str, sentences: _Sentences) -> list[Hit]:
     """The model's opinion on a post the rules pass: the sentence it finds most like a patient's
     information, when the post as a whole reaches its threshold."""
     model = sensitive_model.shipped()
-    if model is None or model.probability(text) < model.threshold:
+    if (
+        model is None
+        or len(_MODEL_WORD_RE.findall(text)) < _MODEL_MIN_WORDS
+        or model.probability(text) < model.threshold
+    ):
         return []
     bounds = [sentences.bounds(i) for i in range(len(sentences.starts))]
     s, e = max(bounds, key=lambda b: model.probability(text[b[0] : b[1]])) if len(bounds) > 1 else bounds[0]
@@ -986,11 +996,11 @@ def _private_contacts(text: str, contacts: list[Hit], names: list[_Name], senten
 # A patient's place: room, bed, bay, chair or cubicle, and their Spanish, French and German words.
 _BED_WORDS = (
     r"bed|bay|chair|cubicle|stretcher|trolley|cama|box|camilla|sill[oó]n|lit|brancard|fauteuil|bett|kabine|liege|platz"
-    r"|trauma|resus|pod|(?-i:OR)|quir[oó]fano|salle\s+d['’]op|koje|behandlungsplatz"
+    r"|trauma|resus|pod|(?<=\bin\s)(?-i:OR)|(?<=\bto\s)(?-i:OR)|quir[oó]fano|salle\s+d['’]op|koje|behandlungsplatz"
 )
 _ROOM_RE = re.compile(
     rf"(?i)\b(?P<kw>room|rm\.?|habitaci[oó]n|hab\.|cuarto|chambre|ch\.|zimmer|{_BED_WORDS})\s*(?:#|no\.?|number|n[°º]|nr\.?)?"
-    r"\s*(?P<id>\d{1,4}[a-z]?|[a-z]-?\d{1,4})\b(?![.,]\d|:\d)"
+    r"\s*(?P<id>\d{1,4}[a-z]?|[a-z]-?\d{1,4})\b(?![.,]\d|:\d|\s*[=<>+*/])"
 )
 _BED_WORD_RE = re.compile(rf"(?i){_BED_WORDS}")
 # "Conference Room 3", "Meeting Room 1": a room that is not a patient's.

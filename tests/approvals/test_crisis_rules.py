@@ -13,7 +13,9 @@ from governance.models import Channel
 
 pytestmark = pytest.mark.django_db
 
-PHI = "Maria Lopez (MRN 12345678, DOB 04/12/1961) is recovering in room 412. We will update here."
+# A patient named with her condition: it escalates to compliance. (With her record number it would be
+# blocked outright: `test_a_holding_statement_with_a_record_number_is_blocked`.)
+PHI = "Maria Lopez is recovering in room 412 after her surgery. We will update here."
 
 
 def slugs(plan):
@@ -38,6 +40,16 @@ def test_a_holding_statement_with_possible_phi_reaches_compliance(demo):
     with pytest.raises(PermissionDenied):
         actions.approve(post, actor=sam, expected_version=post.version)
     assert Post.objects.get(pk=post.pk).state == PostState.IN_REVIEW
+
+
+def test_a_holding_statement_with_a_record_number_is_blocked(demo):
+    """Issue 15: an identifier tied to health blocks, on a statement as on any post."""
+    channel = Channel.objects.get(slug="patient-stories")
+    with pytest.raises(ValidationFailed) as refused:
+        actions.save_holding_statement(
+            None, actor=demo["dana"], channel=channel, name="Patient", body=f"{PHI} Her MRN is 12345678."
+        )
+    assert refused.value.code == "policy_blocked"
 
 
 def test_a_blocked_holding_statement_is_not_saved(demo):
