@@ -16,7 +16,7 @@ def check(rule, draft, channel) -> list[Finding]:
     offset = len(draft.title) + 1 if draft.title else 0
     # Offsets are the body's: what is found in the title points at the body's start.
     return [
-        Finding(NAME, rule["severity"], f.message, max(f.start - offset, 0), max(f.end - offset, 0))
+        Finding(NAME, rule["severity"], f.message, max(f.start - offset, 0), max(f.end - offset, 0), kind=f.kind)
         for f in detector.detect(text)
     ]
 
