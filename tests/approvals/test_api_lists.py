@@ -97,7 +97,9 @@ def test_post_detail_constant_queries(api_as, demo, channel):
     # `crisis` finding while one covers the channel; issue 13, finding 10), and the page reads
     # the post's writers (separation of duties, finding 1). 17: the revision's stored screening
     # is read rather than the text screened again on every view (bounded-time policy checks).
-    assert larger.count == 17, numbered(larger.sql)
+    # 18: the current revision's finding dismissals (who judged which finding a false alarm, and
+    # why), with who dismissed them, so that each finding says whether it was (issue 15, item 5).
+    assert larger.count == 18, numbered(larger.sql)
 
 
 def test_api_errors(api_as, demo, channel):
