@@ -20,6 +20,7 @@ class ApprovalsConfig(AppConfig):
             "approvals.post.hold",
             "approvals.post.release",
             "approvals.post.break_glass",
+            "approvals.post.dismiss_finding",
             "approvals.holding_statement.",
         )
         events.link_evidence("approvals.post", "audit:post-evidence", "post")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from governance import permissions
 from governance import selectors as governance_selectors
 from governance.models import Channel
+from governance.rules.findings import FIELDS
 
 from .workflow import ActionSpec
 
@@ -162,3 +163,15 @@ def action_form(spec: ActionSpec) -> type[forms.Form]:
 class CommentForm(forms.Form):
     body = forms.CharField(strip=True)
     parent = forms.IntegerField(required=False)
+
+
+class FindingDismissalForm(forms.Form):
+    """Dismiss a finding as a false alarm: which finding (its rule and span, from the page) and
+    why. The action says whether that finding is there and whether the user may."""
+
+    rule = forms.CharField(max_length=50)
+    field = forms.ChoiceField(choices=[(name, label) for name, label in FIELDS.items()])
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=0)
+    reason = forms.CharField(strip=True, max_length=500)
+    version = forms.IntegerField(min_value=1, required=False)

@@ -315,6 +315,60 @@ class RevisionScreening(models.Model):
         return f"Screening of revision {self.revision_id}"
 
 
+class FindingDismissal(models.Model):
+    """A reviewer's judgement that one finding of a revision's screening is a false alarm
+    (`approvals.actions.dismiss_finding`), with the reason. It informs the next reviewer and
+    the sensitive screen's corpus (`manage.py export_false_alarms`); it changes nothing in the
+    workflow. Kept with the revision it judged: an edit makes a new revision, whose findings
+    are new and start undismissed.
+
+    A finding is named by its rule and span: the published field its offsets index (`field`:
+    the same span of a title and of a body is two findings), `start` and `end`. The kind and
+    message are the finding's as it was dismissed."""
+
+    REASON_MAX_LENGTH = 500
+    # The rules whose findings can be false alarms: the sensitive-information screen's guesses
+    # (governance.rules.kinds.sensitive). The other screening rules match the policy's own words,
+    # limits and link domains exactly, so there is nothing they can be wrong about; and the
+    # corpus the dismissals feed is the screen's.
+    DISMISSABLE_RULES = frozenset({"sensitive"})
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="finding_dismissals")
+    rule = models.CharField(max_length=50)
+    kind = models.CharField(max_length=50, blank=True)
+    field = models.CharField(max_length=20, default="body")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    message = models.TextField()
+    reason = models.CharField(max_length=REASON_MAX_LENGTH)
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["revision", "dismissed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "field", "rule", "start", "end"], name="one_dismissal_per_revision_finding"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="finding_dismissal_has_reason"),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="finding_dismissal_span"),
+        ]
+        indexes = [models.Index(fields=["dismissed_at", "id"], name="finding_dismissal_dismissed_at")]
+
+    def __str__(self) -> str:
+        return f"Dismissal of {self.rule} {self.start}–{self.end} in revision {self.revision_id}"
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        """(field, rule, start, end): the finding it dismisses (`finding_key`)."""
+        return (self.field, self.rule, self.start, self.end)
+
+
+def finding_key(finding) -> tuple[str, str, int, int]:
+    """(field, rule, start, end) of a `governance.rules.findings.Finding`: what a dismissal names."""
+    return (finding.field, finding.rule, finding.start, finding.end)
+
+
 class HoldingStatement(models.Model):
     """A statement prepared in calm times for a channel ("We are aware of … and will update
     here"), approved when its managers or the crisis team save it. During a crisis covering

@@ -6,6 +6,7 @@ Each action's spec (`approvals.workflow.SPECS`) names its rule (`Who`); `RULES` 
 once.
 """
 
+from accounts import roles
 from core.errors import PermissionDenied, ValidationFailed
 from governance import permissions
 from governance.models import consent_problem
@@ -169,6 +170,38 @@ def broke_the_glass(post: Post) -> bool:
     post through a crisis (holding it would undo the emergency decision the crisis team or a
     channel's holder just took); a consent problem never lets it through (break_glass refuses it)."""
     return post.retrospective_reviews.filter(revision_id=post.current_revision_id).exists()
+
+
+# --- judging findings (not a workflow action: it changes no state) -------------------------
+
+
+def dismissal_refusal(user, post: Post) -> str | None:
+    """Why `user` may not dismiss a finding of `post` as a false alarm (None: they may).
+
+    Those who judge findings for the review: whoever may review on the post's channel (the
+    channel-review stage) and compliance officers (the compliance sign-off stage), with the
+    channel's required training as for reviewing; never one of the post's writers (separation
+    of duties: an author does not clear her own post's findings)."""
+    if not may_view(user, post):
+        return "You may not see this post."
+    if wrote(user, post):
+        return "Nobody who wrote or co-authored a post judges its findings."
+    channel = post.channel
+    if not (roles.is_compliance_officer(user) or permissions.can(user, permissions.REVIEW, channel)):
+        return "Only the channel's reviewers and compliance officers dismiss a finding as a false alarm."
+    missing = missing_training(user, channel)
+    if missing:
+        return (
+            f"Judging findings on {channel.name} needs a valid “{missing}” certification; yours is missing or expired."
+        )
+    return None
+
+
+def require_may_dismiss(user, post: Post) -> None:
+    """Raise PermissionDenied with `dismissal_refusal`'s reason, if any."""
+    reason = dismissal_refusal(user, post)
+    if reason:
+        raise PermissionDenied(reason)
 
 
 def available_actions(user, post: Post) -> list[str]:

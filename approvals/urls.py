@@ -14,6 +14,7 @@ posts_urls = (
         path("<int:post_id>/", posts.detail, name="detail"),
         path("<int:post_id>/edit/", posts.edit, name="edit"),
         path("<int:post_id>/comments/", posts.comment, name="comment"),
+        path("<int:post_id>/findings/dismiss/", posts.dismiss_finding, name="dismiss-finding"),
         path("<int:post_id>/<slug:action>/", posts.act, name="act"),
     ],
     "posts",

@@ -5,6 +5,7 @@
 - `review`: the review plan, approve, request changes, reject, comment;
 - `going_out`: schedule, publish, what delivery reports, retry, retract;
 - `holds`: hold, release, a crisis reopening a review;
+- `findings`: dismissing a finding of the screening as a false alarm (no transition);
 - `break_glass`, `statements` (holding statements), `consent`, `crisis`, `stages`,
   `notifications`.
 
@@ -17,7 +18,8 @@ from ..workflow import PERFORMERS, SPECS, Action, Need
 from .break_glass import break_glass, complete_retrospective
 from .consent import request_retraction, revoke_consent
 from .crisis import end_crisis, release_held_posts, start_crisis
-from .drafting import create_post, edit_post, policy_check, submit, withdraw
+from .drafting import create_post, current_screening, edit_post, policy_check, submit, withdraw
+from .findings import DISMISSABLE_RULES, dismiss_finding
 from .going_out import (
     mark_failed,
     mark_published,
@@ -45,6 +47,7 @@ def perform(action: Action, post: Post, *, actor, data: dict) -> Post:
 
 
 __all__ = [
+    "DISMISSABLE_RULES",
     "STAGE_FIELDS",
     "STATEMENT_FIELDS",
     "approve",
@@ -52,6 +55,8 @@ __all__ = [
     "comment",
     "complete_retrospective",
     "create_post",
+    "current_screening",
+    "dismiss_finding",
     "edit_post",
     "end_crisis",
     "hold",

@@ -200,11 +200,9 @@ def edit_post(post: Post, *, actor, expected_version: int | None, **changes) -> 
     return post
 
 
-def policy_check(post: Post, *, author=None, going_out_now: bool = False) -> engine.CheckResult:
-    """The channel's effective posting policy applied to the post's current revision (as if
-    it went out now rather than at its scheduled time, with `going_out_now`)."""
+def _draft(post: Post, *, author=None, going_out_now: bool = False) -> engine.Draft:
     revision = post.current_revision
-    draft = engine.Draft(
+    return engine.Draft(
         body=revision.body,
         title=revision.title,
         link=revision.link,
@@ -214,9 +212,25 @@ def policy_check(post: Post, *, author=None, going_out_now: bool = False) -> eng
         author=author or post.author,
         consent=post.consent,
     )
+
+
+def policy_check(post: Post, *, author=None, going_out_now: bool = False) -> engine.CheckResult:
+    """The channel's effective posting policy applied to the post's current revision (as if
+    it went out now rather than at its scheduled time, with `going_out_now`)."""
+    draft = _draft(post, author=author, going_out_now=going_out_now)
     channel = post.channel
     policies = engine.effective_policies(channel)
-    return engine.check(channel, draft, policies=policies, screened=screening(revision, channel, draft, policies))
+    return engine.check(
+        channel, draft, policies=policies, screened=screening(post.current_revision, channel, draft, policies)
+    )
+
+
+def current_screening(post: Post) -> list[engine.Finding]:
+    """What the screening of the post's current revision found under the channel's effective
+    policies now: the stored screening, or computed (and stored) the first time."""
+    channel = post.channel
+    policies = engine.effective_policies(channel)
+    return screening(post.current_revision, channel, _draft(post), policies)
 
 
 def screening(revision: Revision, channel: Channel, draft: engine.Draft, policies: list) -> list[engine.Finding]:

@@ -30,6 +30,8 @@ from .serializers import (
     ACTION_INPUTS,
     CommentInput,
     CommentSerializer,
+    FindingDismissalInput,
+    FindingDismissalSerializer,
     PostCreateInput,
     PostDetailSerializer,
     PostEditInput,
@@ -168,9 +170,41 @@ class PostCommentsView(APIView):
         return Response(CommentSerializer(made).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=["review"])
+class FindingDismissView(APIView):
+    @extend_schema(
+        request=FindingDismissalInput,
+        responses={201: FindingDismissalSerializer},
+        summary="Dismiss a finding of the sensitive-information screen as a false alarm, with a reason "
+        "(the channel's reviewers and compliance officers, not the post's writers).",
+    )
+    def post(self, request, post_id):
+        """Record that a finding of the post's current revision (named by `rule`, `start`, `end`,
+        and `field` when the same span is found in two fields) is a false alarm, and why. The
+        post's state and review plan do not change: a dismissal informs the next reviewer and the
+        screen's corpus, it lifts no stage (compliance sign-off included). 400 when there is no
+        such finding or no reason, 403 when the caller may see the post but not judge its
+        findings, 404 when the post is not visible, 409 for a stale `version` or a finding
+        already dismissed."""
+        post = selectors.post_for(request.user, post_id)
+        data = _valid(FindingDismissalInput, request)
+        dismissal = actions.dismiss_finding(
+            post,
+            actor=request.user,
+            rule=data["rule"],
+            start=data["start"],
+            end=data["end"],
+            field=data.get("field"),
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+        return Response(FindingDismissalSerializer(dismissal).data, status=status.HTTP_201_CREATED)
+
+
 urlpatterns = [
     path("posts/", PostListCreateView.as_view(), name="post-list"),
     path("posts/<int:post_id>/", PostDetailView.as_view(), name="post-detail"),
     *[path(f"posts/<int:post_id>/{slug}/", view.as_view(), name=f"post-{slug}") for slug, view in ACTION_VIEWS.items()],
     path("posts/<int:post_id>/comments/", PostCommentsView.as_view(), name="post-comments"),
+    path("posts/<int:post_id>/findings/dismiss/", FindingDismissView.as_view(), name="post-findings-dismiss"),
 ]

@@ -3,8 +3,10 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Comment, PolicyCheck, Post, RetrospectiveReview, ReviewDecision, Revision
-from ..selectors import stage_progress
+from governance.rules.findings import FIELDS
+
+from ..models import Comment, FindingDismissal, PolicyCheck, Post, RetrospectiveReview, ReviewDecision, Revision
+from ..selectors import dismissal_summary, dismissals_of, shown_findings, stage_progress
 from ..workflow import API_ACTIONS, ActionSpec, Input, Need
 
 
@@ -101,6 +103,73 @@ class CitedConsentSerializer(serializers.Serializer):
     problem = serializers.CharField(allow_null=True, help_text="Why it does not (null: it does)")
 
 
+class FindingDismissedSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the reviewer judged it a false alarm")
+    by = serializers.CharField(help_text="Who dismissed it (username)")
+    at = serializers.DateTimeField(help_text="When")
+
+
+class FindingDismissalSerializer(serializers.ModelSerializer):
+    """A finding of a revision's screening that a reviewer dismissed as a false alarm."""
+
+    revision_id = serializers.IntegerField()
+    dismissed_by = serializers.CharField(source="dismissed_by.username")
+
+    class Meta:
+        model = FindingDismissal
+        fields = [
+            "id",
+            "revision_id",
+            "rule",
+            "kind",
+            "field",
+            "start",
+            "end",
+            "message",
+            "reason",
+            "dismissed_by",
+            "dismissed_at",
+        ]
+
+
+_DISMISSED_SCHEMA = {
+    "oneOf": [
+        {"type": "boolean", "enum": [False], "description": "Not dismissed"},
+        {
+            "type": "object",
+            "description": "Dismissed as a false alarm: why, by whom, when",
+            "properties": {
+                "reason": {"type": "string"},
+                "by": {"type": "string"},
+                "at": {"type": "string", "format": "date-time"},
+            },
+            "required": ["reason", "by", "at"],
+        },
+    ]
+}
+
+
+class PostFindingSerializer(serializers.Serializer):
+    """A finding of the posting policy on the post's current revision (API.md's shape), with the
+    published field its offsets index and whether a reviewer dismissed it as a false alarm."""
+
+    rule = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["block", "escalate", "warn"])
+    message = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    kind = serializers.CharField(help_text="What was found, machine-readable (the sensitive rule's kinds); '' for none")
+    field = serializers.CharField(
+        help_text="The published field the offsets index (title, body, link, media_alt_text); '' for the whole post"
+    )
+    dismissed = serializers.SerializerMethodField()
+
+    @extend_schema_field(_DISMISSED_SCHEMA)
+    def get_dismissed(self, shown) -> dict | bool:
+        summary = dismissal_summary(shown.dismissal)
+        return FindingDismissedSerializer(summary).data if summary else False
+
+
 class PostDetailSerializer(PostSummarySerializer):
     """The post as its detail view shows it; expects `selectors.post_for` prefetching."""
 
@@ -136,11 +205,15 @@ class PostDetailSerializer(PostSummarySerializer):
     def get_co_authors(self, post) -> list[str]:
         return [user.username for user in post.co_authors.all()]
 
+    @extend_schema_field(PostFindingSerializer(many=True))
     def get_findings(self, post) -> list[dict]:
-        """The channel's posting policy applied now to the current revision."""
+        """The channel's posting policy applied now to the current revision, each finding with
+        its dismissal as a false alarm, if any (one query for the revision's dismissals)."""
         from ..actions import policy_check
 
-        return [f.as_dict() for f in policy_check(post).findings]
+        revision = post.current_revision
+        shown = shown_findings(revision, policy_check(post).findings, dismissals_of(revision))
+        return PostFindingSerializer(shown, many=True).data
 
     def get_submitted_check(self, post) -> dict | None:
         """What the policy found when this revision was last submitted, and which versions said so."""
@@ -254,6 +327,26 @@ def _action_input(spec: ActionSpec) -> type[serializers.Serializer]:
 
 
 ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {spec.action: _action_input(spec) for spec in API_ACTIONS}
+
+
+class FindingDismissalInput(serializers.Serializer):
+    """Which finding of the current revision is a false alarm (its rule and span, as the post's
+    `findings` give them), and why."""
+
+    rule = serializers.CharField(max_length=50, help_text="The finding's rule (e.g. sensitive)")
+    start = serializers.IntegerField(min_value=0, help_text="The finding's start offset")
+    end = serializers.IntegerField(min_value=0, help_text="The finding's end offset")
+    field = serializers.ChoiceField(
+        choices=list(FIELDS),
+        required=False,
+        help_text="The finding's field; needed only when the same span is found in two fields",
+    )
+    reason = serializers.CharField(
+        max_length=FindingDismissal.REASON_MAX_LENGTH, help_text="Why it is not sensitive (required; kept on record)"
+    )
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The version of the post you saw (a 409 when it has moved on since)"
+    )
 
 
 class CommentInput(serializers.Serializer):

@@ -4,12 +4,20 @@
   retraction requests, co-authors, the dashboard's drafts and decisions;
 - `queue`: the review queue and its page;
 - `notifications`: the user's own notifications;
-- `evidence`: what the audit log proves about a post (approved and sent hashes).
+- `evidence`: what the audit log proves about a post (approved and sent hashes);
+- `findings`: a revision's dismissed findings, and the dismissals as corpus examples.
 
 The names are re-exported here: `selectors.post_for(user, id)` reads as it did.
 """
 
 from .evidence import evidence_for, hashes_match
+from .findings import (
+    ShownFinding,
+    dismissal_summary,
+    dismissals_of,
+    false_alarm_examples,
+    shown_findings,
+)
 from .notifications import notifications_for, notifications_page
 from .posts import (
     co_author_suggestions,
@@ -53,10 +61,14 @@ __all__ = [
     "WAITING_CHOICES",
     "QueueFilters",
     "QueueScope",
+    "ShownFinding",
     "co_author_suggestions",
     "consent_summary",
+    "dismissal_summary",
+    "dismissals_of",
     "drafts_of",
     "evidence_for",
+    "false_alarm_examples",
     "findings_of",
     "hashes_match",
     "holding_statement_for",
@@ -84,6 +96,7 @@ __all__ = [
     "review_queue_for",
     "review_queue_page",
     "review_queue_scope",
+    "shown_findings",
     "uncertified_channels",
     "stage_progress",
     "users_named",

@@ -28,7 +28,7 @@ from governance.rules import engine, length
 
 from .. import actions, selectors
 from .. import permissions as post_permissions
-from ..forms import CommentForm, PostForm, UsernamesField, action_form
+from ..forms import CommentForm, FindingDismissalForm, PostForm, UsernamesField, action_form
 from ..models import Comment, Post, Revision
 from ..selectors import evidence
 from ..workflow import PAGE_ACTIONS, Action, spec_for_slug
@@ -462,6 +462,11 @@ def _detail_context(request, post: Post) -> dict:
     available = post_permissions.available_actions(request.user, post)
     policy = actions.policy_check(post)
     findings = policy.findings
+    shown = selectors.shown_findings(revision, findings, selectors.dismissals_of(revision))
+    # Asked only when there is something to dismiss (the permission reads the channel's training rules).
+    may_dismiss = any(f.dismissable and f.dismissal is None for f in shown) and (
+        post_permissions.dismissal_refusal(request.user, post) is None
+    )
     return {
         "post": post,
         "crisis": policy.crisis,
@@ -475,7 +480,8 @@ def _detail_context(request, post: Post) -> dict:
         )
         if previous
         else [],
-        "findings": findings,
+        "findings": shown,
+        "may_dismiss": may_dismiss,
         "segments": highlighted(revision.body, findings),
         "stages": selectors.stage_progress(post),
         "decisions": list(post.decisions.all()),
@@ -568,3 +574,38 @@ def comment(request, post_id):
         return _render_error(request, post_id, exc, typed=typed, failed="comment")
     messages.success(request, "Comment added.")
     return redirect(f"{reverse('posts:detail', args=[post.pk])}#comment-{made.pk}")
+
+
+@require_POST
+@_page
+def dismiss_finding(request, post_id):
+    """Dismiss one finding of the post's current revision as a false alarm, with a reason (the
+    form under the finding). The review goes on as before: a dismissal lifts no stage."""
+    post = selectors.post_for(request.user, post_id)
+    form = FindingDismissalForm(request.POST)
+    typed = {
+        "action": "dismiss_finding",
+        "reason": request.POST.get("reason", ""),
+        "finding": "{}:{}:{}:{}".format(*(request.POST.get(k, "") for k in ("field", "rule", "start", "end"))),
+    }
+    if not form.is_valid():
+        problems = {k: [str(e) for e in v] for k, v in form.errors.items()}
+        lead = "Say why the finding is a false alarm." if "reason" in problems else "Reload the page and try again."
+        exc = ValidationFailed(lead, errors=problems)
+        return _render_error(request, post_id, exc, typed=typed, failed="dismiss_finding")
+    data = form.cleaned_data
+    try:
+        actions.dismiss_finding(
+            post,
+            actor=request.user,
+            rule=data["rule"],
+            field=data["field"],
+            start=data["start"],
+            end=data["end"],
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+    except DomainError as exc:
+        return _render_error(request, post_id, exc, typed=typed, failed="dismiss_finding")
+    messages.success(request, "Dismissed as a false alarm. The review goes on as before; the next reviewer sees why.")
+    return redirect(f"{reverse('posts:detail', args=[post.pk])}#findings-title")

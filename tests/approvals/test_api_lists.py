@@ -99,7 +99,9 @@ def test_post_detail_constant_queries(api_as, demo, channel):
     # is read rather than the text screened again on every view (bounded-time policy checks).
     # 18: the organization directory (one query): the stored screening's key holds its
     # fingerprint, so that a change of the directory screens the post again (issue 15, item 1).
-    assert larger.count == 18, numbered(larger.sql)
+    # 19: the current revision's finding dismissals (who judged which finding a false alarm, and
+    # why), with who dismissed them, so that each finding says whether it was (issue 15, item 5).
+    assert larger.count == 19, numbered(larger.sql)
 
 
 def test_api_errors(api_as, demo, channel):

@@ -180,7 +180,15 @@ def world(django_db_setup, django_db_blocker):
 
 def _fingerprint() -> dict:
     """Everything a write could change, in a comparable form."""
-    from approvals.models import Comment, HoldingStatement, Notification, Post, RetractionRequest, RetrospectiveReview
+    from approvals.models import (
+        Comment,
+        FindingDismissal,
+        HoldingStatement,
+        Notification,
+        Post,
+        RetractionRequest,
+        RetrospectiveReview,
+    )
     from audit.models import AuditEvent
     from governance.models import ChannelUserObjectPermission, Consent, CrisisIncident, DirectoryEntry, PostingPolicy
     from publishing.models import ChannelConnector
@@ -191,6 +199,7 @@ def _fingerprint() -> dict:
         "consents": sorted(Consent.objects.values_list("pk", "version", "revoked_at")),
         "connectors": sorted(ChannelConnector.objects.values_list("channel_id", "kind", "version")),
         "comments": Comment.objects.count(),
+        "dismissals": FindingDismissal.objects.count(),
         "statements": sorted(HoldingStatement.objects.values_list("pk", "version")),
         "retros": sorted(RetrospectiveReview.objects.values_list("pk", "completed_at")),
         "retractions": sorted(RetractionRequest.objects.values_list("pk", "done_at")),
@@ -320,6 +329,20 @@ def version_of(key: str, **more):
         from approvals.models import Post
 
         return {"version": Post.objects.get(pk=w[key]).version, **more}
+
+    return build
+
+
+def sensitive_finding_of(key: str, **more):
+    """The first finding of the sensitive screen on post `key`'s current revision, as a dismissal names it."""
+
+    def build(w):
+        from approvals import actions
+        from approvals.models import Post
+
+        post = Post.objects.select_related("channel", "current_revision").get(pk=w[key])
+        found = next(f for f in actions.current_screening(post) if f.rule == "sensitive")
+        return {"rule": found.rule, "field": found.field, "start": found.start, "end": found.end, **more}
 
     return build
 
@@ -624,6 +647,16 @@ ROWS: list[Row] = [
         f"{API}/posts/{{a_review}}/comments/",
         visible("a_review", 201),
         data={"body": "A question."},
+        write=True,
+    ),
+    # Issue 15, item 5: the channel's reviewers and compliance officers dismiss a finding of the
+    # sensitive screen as a false alarm; its writers and the crisis team (who see it) may not.
+    Row(
+        "api dismiss a finding on marketing post",
+        "POST",
+        f"{API}/posts/{{a_review}}/findings/dismiss/",
+        visible("a_review", 403, rachel=201, carol=201, admin=201),
+        data=sensitive_finding_of("a_review", reason="A runner's own story, told with her consent."),
         write=True,
     ),
     Row(
@@ -994,6 +1027,15 @@ PAGES: list[Row] = [
         "/posts/{a_review}/comments/",
         visible("a_review", 302, api=False),
         data={"body": "A question."},
+        write=True,
+        api=False,
+    ),
+    Row(
+        "page dismiss a finding on marketing post",
+        "POST",
+        "/posts/{a_review}/findings/dismiss/",
+        visible("a_review", 403, api=False, rachel=302, carol=302, admin=302),
+        data=sensitive_finding_of("a_review", reason="A runner's own story, told with her consent."),
         write=True,
         api=False,
     ),
