@@ -1,26 +1,39 @@
-"""Sensitive-information (PHI/PII) detection for drafts.
+"""Sensitive-information (PHI/PII) detection for drafts, in English, Spanish, French and German.
 
-`detect(text)` returns one `Finding` (rule "sensitive", severity "escalate": the policy layer may
-upgrade it to block) per span of `text` that looks like information about a private individual:
+`detect(text, directory=None)` returns one `Finding` (rule "sensitive", with its `kind`; the policy
+layer sets the severity: `rules.kinds.sensitive`) per span of `text` that looks like information about
+a private individual:
 
-- a person's name in the same sentence (or the next one, when it refers back) as a health detail —
-  a condition, treatment, test result, admission or discharge, ward or ICU, medication — unless the
-  person is a public figure or a member of staff in their professional role ("Dr. Lee's heart-health
-  talk", "Nurse manager Priya Shah won the award"), in which case only a statement about their own
-  health ("Dr. Osei is undergoing treatment for lymphoma") counts;
-- medical record numbers ("MRN 1234567", "record #A778812", "patient ID 99231"), dates of birth
-  ("DOB 04/12/1961", "born on July 12, 2024"), phone numbers (North American formats, international
-  numbers with a country code — checked with `phonenumbers` — and national numbers next to a word such
-  as "call" or "hotline"), e-mail addresses, street addresses ("1428 Elm Street", "22 Baker St."),
-  US Social Security numbers, patient room and bed numbers ("room 412", "Room 12, Bed 2"; not the room
-  of an event venue: "Room 2B of the Community Center") and appointment dates tied to a person ("her
-  appointment on June 4", "Carlos is scheduled for surgery on 3/14").
+- `patient_name`: a person's name (full, first name, honorific + surname, nickname, in lower case:
+  "tante gerda", "mi abuela Carmen", "Frau Weber") in the same sentence — or the next one when it refers
+  back — as a health detail: a condition, treatment, test result, stay, ward, birth or death, in any
+  of the four languages (German compounds by their stem: "Brustkrebs", "Hüft-OP"). Staff in their
+  professional role, authors of research, donors and public figures are not patients: only a statement
+  about their own health counts. A post that says its names are invented ("name changed", "nombre
+  ficticio", "prénom modifié") or quotes what not to post (a privacy reminder) is not about a patient.
+- `indirect`: a person singled out without a name — by role and place ("the pastor of St. Michael's",
+  "la única farmacéutica del pueblo"), or by an event at a place ("the cyclist hit on Hardturm Road").
+- `reply_confirm`: a reply to someone (an @handle or a greeting) that confirms they or their relative
+  are a patient ("so glad your biopsy came back clear", "votre contrôle post-opératoire", "our records
+  show"); a reply that declines to discuss anything confirms nothing.
+- identifiers: `mrn` (record, chart, case numbers in their many spellings: "med rec #", "historia
+  clínica", "numéro de dossier", "Fallnummer"), `plan_id` (insurance and national health numbers:
+  Medicare, NHS, carte Vitale, tarjeta sanitaria, KVNR, AHV…), `ssn`, `dob` (also "née le 12 mai 1956",
+  "geb. 12.05.1956"), `device_serial` (a serial next to a pacemaker, pump or implant), `plate` (a licence
+  plate), `fundraiser` (a GoFundMe-style page for a person), `age` (over 89, or an exact age when staff
+  tell of a patient they just saw), `room` (a patient's room, bed, bay, box or Zimmer; not a meeting
+  room), `appointment` (a dated appointment or stay of a person).
+- contact details (`phone`, `email`, `address`) only when they are a private person's: next to a
+  private person, a personal mailbox, a home ("lives at"). The organization's own lines, mailboxes and
+  sites are public by design; those the `Directory` lists are never reported.
+- `learned`: a post the rules pass but that the shipped model (`rules.sensitive_model`, trained on the
+  project's labelled corpus) reads as a patient's information.
 
-Everything is regular expressions compiled at import and word lists kept in this module (health terms,
-honorifics, professional and public titles, about 1,600 given names from many cultures): no model, no
-network, no Django. URLs, hashtags and @handles are masked before the number detectors run. Spans of the
-same kind that overlap or touch are merged. `scan(text)` returns the same spans with a machine-readable
-kind (see `MESSAGES`), for tests and benchmarks.
+Everything is regular expressions compiled at import and word lists (here and in `sensitive_words`):
+no network, no Django, linear time in the text's length. URLs, hashtags and @handles are masked before
+the number detectors run. Spans of the same kind that overlap or touch are merged. `scan(text)` returns
+the same spans with their kind (see `MESSAGES`), for tests and benchmarks; `bench/sensitive.py` reports
+the screen's quality on the corpus.
 """
 
 from __future__ import annotations
