@@ -381,7 +381,7 @@ def _merge(hits: list[Hit]) -> list[Hit]:
         group = merged.setdefault(h.kind, [])
         if group and h.start <= group[-1].end + 2:
             last = group[-1]
-            group[-1] = Hit(last.start, max(last.end, h.end), h.kind)
+            group[-1] = Hit(last.start, max(last.end, h.end), h.kind, last.reason or h.reason)
         else:
             group.append(h)
     return sorted(h for group in merged.values() for h in group)
@@ -1729,10 +1729,10 @@ def _names_with_health(text: str, names: list[_Name], sentences: _Sentences, ter
         if name.role == "professional":  # only a statement about their own health
             cue = _STRONG_CUE_RE.match(text, name.end)
             if cue:
-                hits.append(Hit(name.start, cue.end(), "patient_name"))
+                hits.append(Hit(name.start, cue.end(), "patient_name", "a statement about their own health"))
             continue
         if _PATIENT_WORD_RE.match(text, name.start):
-            hits.append(Hit(name.start, name.end, "patient_name"))
+            hits.append(Hit(name.start, name.end, "patient_name", "a person named as a patient"))
             continue
         idx = sentences.index(name.start)
         s, e = sentences.bounds(idx)
@@ -1757,7 +1757,8 @@ def _names_with_health(text: str, names: list[_Name], sentences: _Sentences, ter
                     best = (distance, ts, te)
         if best:
             _, ts, te = best
-            hits.append(Hit(min(name.start, ts), max(name.end, te), "patient_name"))
+            reason = f"a name next to “{' '.join(text[ts:te].split())[:40]}”"
+            hits.append(Hit(min(name.start, ts), max(name.end, te), "patient_name", reason))
     return hits
 
 

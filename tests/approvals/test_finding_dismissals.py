@@ -62,7 +62,7 @@ class TestDismissFinding:
             REASON,
             demo["rachel"],
         )
-        assert dismissal.message == "Patient name together with health details"
+        assert dismissal.message.startswith("Patient name together with health details: a name next to")
         after = Post.objects.get(pk=submitted.pk)
         for name in ("state", "version", "review_plan", "current_stage_id", "escalations", "awaiting_since"):
             assert getattr(after, name) == getattr(before, name), name

@@ -379,7 +379,7 @@ def test_findings_carry_rule_severity_message_and_offsets():
     assert {f.severity for f in findings} == {ESCALATE}
     by_message = {f.message: text[f.start : f.end] for f in findings}
     assert by_message == {
-        "Patient name together with health details": "Patient: Grace Liu",
+        "Patient name together with health details: a person named as a patient": "Patient: Grace Liu",
         "Possible date of birth": "DOB 09/14/1988",
         "Possible medical record number": "MRN 5521093",
         "Patient room or bed number": "room 214",
