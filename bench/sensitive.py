@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import sensitive_corpus  # noqa: E402
 
-from governance.rules.sensitive import detect, scan  # noqa: E402
+from governance.rules.sensitive import _scan_once, detect, scan  # noqa: E402
 
 RUNS = 200
 POST_CHARS = 2000
@@ -125,6 +125,7 @@ def report(errors: bool = False) -> None:
         detect(post)  # warm-up
         times = []
         for _ in range(RUNS):
+            _scan_once.cache_clear()  # the screen remembers the last texts it read: measure the reading
             t0 = time.perf_counter()
             detect(post)
             times.append((time.perf_counter() - t0) * 1000)

@@ -171,6 +171,17 @@ def scan(text: str, directory: Directory | None = None) -> list[Hit]:
     organization's `directory` says is its own is left out."""
     if not text:
         return []
+    return list(_scan_once(text, directory))
+
+
+@functools.lru_cache(maxsize=32)
+def _scan_once(text: str, directory: Directory | None) -> tuple[Hit, ...]:
+    """`scan`, remembered for the last few texts: a policy with the sensitive rule at two scopes (the
+    organization's and the channel's), or a check followed by the post's screening, reads it once."""
+    return tuple(_scan_with(text, directory))
+
+
+def _scan_with(text: str, directory: Directory | None) -> list[Hit]:
     hits = _scan(text, directory.names if directory is not None else frozenset())
     if directory is not None:
         hits = [h for h in hits if not directory.owns(h.kind, text[h.start : h.end])]
@@ -289,6 +300,31 @@ _DATE_RE = re.compile(rf"{_WEEKDAY}?{_DATE}")
 _DIGITS_RE = re.compile(r"\d+")
 # A date holds a digit, and its words ("Wednesday, 12 de septiembre de") stay within this reach of it.
 _DATE_REACH = 40
+
+
+_LABEL_REACH = 80
+
+
+def _near_digits(pattern: re.Pattern, text: str, before: int, after: int):
+    """`pattern`'s matches that start within `before` characters before a digit (or `after` after it):
+    a label and its number ("Member ID: XJH 4471"), looked for only where there are numbers."""
+    windows: list[list[int]] = []
+    for m in _DIGITS_RE.finditer(text):
+        start, end = max(0, m.start() - before), min(len(text), m.end() + after)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    seen = -1
+    for start, end in windows:
+        pos = max(start, seen)
+        while pos < end:
+            # A match starts in the window and may run a little past it (its number).
+            found = pattern.search(text, pos, min(len(text), end + _LABEL_REACH))
+            if not found or found.start() >= end:
+                break
+            yield found
+            seen = pos = max(found.end(), found.start() + 1)
 
 
 def _dates(text: str):
@@ -624,7 +660,7 @@ _FIRST_PERSON_RE = re.compile(
 
 def _identifiers(text: str, masked, sentences: _Sentences, names: list[_Name]) -> list[Hit]:
     hits = []
-    for m in _PLAN_ID_RE.finditer(text):
+    for m in _near_digits(_PLAN_ID_RE, text, 100, 2):
         after = _PLAN_ID_AFTER_RE.match(text, m.end())
         if after and sum(c.isdigit() for c in after.group("id")) >= 4:
             hits.append(Hit(m.start(), after.end("id"), "plan_id"))
@@ -633,11 +669,11 @@ def _identifiers(text: str, masked, sentences: _Sentences, names: list[_Name]) -
         later = _LONG_NUMBER_RE.search(text, m.end(), min(e, m.end() + 80))
         if later:
             hits.append(Hit(m.start(), later.end(), "plan_id"))
-    for m in _SERIAL_RE.finditer(text):
+    for m in _near_digits(_SERIAL_RE, text, 40, 2):
         s, e = sentences.around(m.start())
         if sum(c.isdigit() for c in m.group("id")) >= 3 and _DEVICE_RE.search(text, max(0, s - 200), e):
             hits.append(Hit(m.start(), m.end(), "device_serial"))
-    for m in _PLATE_LABEL_RE.finditer(text):
+    for m in _near_digits(_PLATE_LABEL_RE, text, 40, 10):
         plate = m.group("id")
         if any(c.isdigit() for c in plate) and any(c.isalpha() for c in plate) or plate.isdigit() and len(plate) >= 4:
             hits.append(Hit(m.start(), m.end(), "plate"))
@@ -1662,11 +1698,22 @@ cancer|cancers|cancer-free|tumou?rs?|leuka?emia|lymphoma|melanoma|carcinoma|sarc
 
 
 _HEALTH_RE = re.compile(
-    r"\b(?i:" + _alternation(_HEALTH_TERMS + "|" + words.HEALTH_ES + "|" + words.HEALTH_FR) + r")\b"
+    r"\b(?i:" + _alternation(_HEALTH_TERMS) + r")\b"
     r"|\b(?:ER|ED|MS|ALS|CT|AIDS|IV|OP|UCI|VIH|SIDA|ETS|ITS|IST|MST|STI|STD|SSW|PrEP|walkers?)\b"
+)
+# Spanish and French health words, read when the text is written in one of them (or has their letters).
+_HEALTH_ROMANCE_RE = re.compile(r"\b(?i:" + _alternation(words.HEALTH_ES + "|" + words.HEALTH_FR) + r")\b")
+_ROMANCE_RE = re.compile(
+    r"[áéíóúñàèìòùâêîôûçëïœ¿¡]|\b(?i:el|los|las|del|una|por|para|con|que|est[áa]|es|su|le|les|des|du|une|pour|avec"
+    r"|dans|qui|est|sur|au|aux|mon|ma|ses|son)\b"
 )
 # German compounds: "Brustkrebs", "Intensivstation", "Hüft-OP": a stem anywhere in a word makes the word one.
 _HEALTH_STEM_RE = re.compile(r"(?i:" + _alternation(words.HEALTH_DE_STEMS) + r")")
+# German is written with these words (or its letters): only then are words read for German stems.
+_GERMAN_RE = re.compile(
+    r"[äöüßÄÖÜ]|\b(?:der|die|das|und|ist|nicht|mit|auf|ein|eine|einen|ich|wir|sie|ihr|bei|nach|vom|zum|zur|im|auch"
+    r"|wurde|hat|haben|sind|war|seit|wegen|f[üu]r|liegt|heute|gestern|danke|gute|besserung|oma|opa|herr|frau)\b"
+)
 _WORD_CHARS_BEFORE_RE = re.compile(r"[\w-]*$")
 _WORD_CHARS_AFTER_RE = re.compile(r"[\w-]*")
 # A health word used as the topic of something else ("cancer research", "diabetes walk", "heart month") says
@@ -1697,8 +1744,10 @@ _BACK_REFERENCE_RE = re.compile(r"(?i)\b(?:he|she|his|her|him|hers|they|their|th
 def _health_terms(text: str) -> list[tuple[int, int]]:
     """The health details of the text (not a health word that names a topic: "cancer research")."""
     spans = [(m.start(), m.end()) for m in _HEALTH_RE.finditer(text)]
+    if _ROMANCE_RE.search(text):
+        spans += [(m.start(), m.end()) for m in _HEALTH_ROMANCE_RE.finditer(text)]
     last_end = -1
-    for m in _HEALTH_STEM_RE.finditer(text):
+    for m in _HEALTH_STEM_RE.finditer(text) if _GERMAN_RE.search(text) else ():
         if m.start() < last_end:
             continue  # a second stem of a word already taken whole
         before = _WORD_CHARS_BEFORE_RE.search(text, max(0, m.start() - 40), m.start())

@@ -41,12 +41,11 @@ def features(text: str) -> dict[int, float]:
     """The text's hashed n-gram features, scaled to unit length."""
     words = _WORD_RE.findall(_fold(text))
     counts: dict[int, int] = {}
-    crc = zlib.crc32
     for k, word in enumerate(words):
         for b in _word_buckets(word):
             counts[b] = counts.get(b, 0) + 1
         if k:
-            b = crc(f"b:{words[k - 1]} {word}".encode()) % BUCKETS
+            b = _bigram_bucket(words[k - 1], word)
             counts[b] = counts.get(b, 0) + 1
     weighted = {b: 1.0 + math.log(c) for b, c in counts.items()}
     norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
@@ -60,6 +59,11 @@ def _word_buckets(word: str) -> tuple[int, ...]:
     crc = zlib.crc32
     grams = [padded[i : i + n] for n in (3, 4, 5) for i in range(max(1, len(padded) - n + 1))]
     return (*(crc(g.encode()) % BUCKETS for g in grams), crc(b"w:" + word.encode()) % BUCKETS)
+
+
+@functools.lru_cache(maxsize=65536)
+def _bigram_bucket(first: str, second: str) -> int:
+    return zlib.crc32(f"b:{first} {second}".encode()) % BUCKETS
 
 
 class Model:

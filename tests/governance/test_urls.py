@@ -108,7 +108,10 @@ class TestTheSensitiveScreenMasksLinks:
     def test_a_number_inside_a_link_or_a_hashtag_is_not_an_identifier(self, text, kind, monkeypatch):
         assert kind not in [hit.kind for hit in scan(text)]
         monkeypatch.setattr(sensitive, "_masked_spans", lambda text: [])
-        assert kind in [hit.kind for hit in scan(text)]
+        sensitive._scan_once.cache_clear()  # the screen remembers what it read; read again, unmasked
+        unmasked = [hit.kind for hit in scan(text)]
+        sensitive._scan_once.cache_clear()  # and forget the unmasked reading
+        assert kind in unmasked
 
     @pytest.mark.parametrize(
         "text",
