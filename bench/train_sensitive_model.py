@@ -3,10 +3,10 @@
     .venv/bin/python bench/train_sensitive_model.py            # train on base + train + dev, write the file
     .venv/bin/python bench/train_sensitive_model.py --select   # train on base + train, report on dev, write nothing
 
-Needs scikit-learn (requirements-dev.txt); the shipped model needs only the standard library. A logistic
-regression (L2, balanced classes) over `sensitive_model.features`; the threshold is the lowest at which
-the model alone keeps a precision of at least MIN_PRECISION on dev when trained without it (`--select`
-prints the table it is chosen from).
+Needs scikit-learn (`pip install -r bench/requirements-train.txt`); the shipped model needs only the
+standard library. A logistic regression (L2, balanced classes) over `sensitive_model.features`. C and
+the threshold were chosen from the `--select` table (trained without dev): the model alone keeps a
+precision above 0.9 on dev and adds few false alarms to the rules' (bench/README.md).
 """
 
 import argparse
