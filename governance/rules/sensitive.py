@@ -212,7 +212,12 @@ def _scan(text: str, staff: frozenset[str] = frozenset()) -> list[Hit]:
     hits += _replies(text, sentences, health)
     hits = _drop_invented_and_quoted(text, hits)
     hits = _declined(text, hits, sentences)
-    if not hits and not _PSEUDONYM_RE.search(text) and not (names and all(n.role == "public" for n in names)):
+    if (
+        not hits
+        and not _PSEUDONYM_RE.search(text)
+        and not (names and all(n.role == "public" for n in names))
+        and not (not names and _PUBLIC_TITLE_RE.search(text))
+    ):
         hits = _learned(text, sentences)
     return _merge(hits)
 
@@ -221,6 +226,14 @@ def _scan(text: str, staff: frozenset[str] = frozenset()) -> list[Hit]:
 # estimate is noise, and the rules alone judge.
 _MODEL_MIN_WORDS = 6
 _MODEL_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+
+
+# A post whose only people are public figures or staff at work, by name or by title, is left to the rules.
+_PUBLIC_TITLE_RE = re.compile(
+    r"(?i)\b(?:mayor|senator|governor|minister|ministre|ministr[oa]|minister(?:in)?|president[ea]?|pr[ée]sidente?"
+    r"|pr[äa]sident(?:in)?|d[ée]put[ée]e?|diputad[oa]|alcalde(?:sa)?|maire|b[üu]rgermeister(?:in)?|congress\w+"
+    r"|actor|actress|actriz|acteur|actrice|schauspieler(?:in)?|singer|cantante|chanteu(?:r|se)|s[äa]nger(?:in)?)\b"
+)
 
 
 def _learned(text: str, sentences: _Sentences) -> list[Hit]:
@@ -612,7 +625,8 @@ _DEVICE_RE = re.compile(
 
 _PLATE_LABEL_RE = re.compile(
     r"(?i)\b(?:licen[cs]e\s+plate|number\s+plate|plates?|registration(?:\s+(?:number|plate))?|reg\.?\s*(?:no\.?|number)"
-    r"|matr[ií]cula|placa|patente|plaque(?:\s+d['’]immatriculation)?|immatricul[ée]e?|kennzeichen|nummernschild"
+    r"|rego|registration\s+plate|matr[ií]cula|placa|patente|plaque(?:\s+d['’]immatriculation)?|immatricul[ée]e?|kennzeichen"
+    r"|nummernschild"
     r"|autokennzeichen)\b[\s:#.]*(?P<id>(?-i:[A-ZÄÖÜ0-9]{1,4}(?:[ -]?[A-ZÄÖÜ0-9]{1,5}){1,3}))\b"
 )
 _PLATE_FORMAT_RE = re.compile(
@@ -651,7 +665,8 @@ _AGE_RE = re.compile(
 )
 # Someone speaking of a patient they saw: first person, or now ("I just had to tell a 22-year-old").
 _FIRST_PERSON_RE = re.compile(
-    r"(?i)\b(?:i|i['’]ve|i['’]m|i\s+just|my\s+(?:shift|patient|night)|tonight|this\s+morning|last\s+night|we\s+had"
+    r"(?i)\b(?:i|i['’]ve|i['’]m|i\s+just|my\s+(?:\w+\s+)?(?:shift|patient|night|ward)|tonight|this\s+morning|last\s+night"
+    r"|we\s+had|just\s+had\s+to|had\s+to\s+(?:tell|break)|on\s+nights"
     r"|acabo|acabamos|me\s+ha|he\s+tenido|mi\s+turno|esta\s+noche|guardia|turno|tuve|tengo"
     r"|je|j['’]ai|je\s+viens|mon\s+(?:shift|service)|cette\s+nuit|ce\s+soir|ce\s+matin|garde"
     r"|ich|mein\s+(?:dienst|nachtdienst)|meiner\s+schicht|nachtdienst|schicht|musste)\b"
@@ -761,6 +776,7 @@ _ROLE_WORDS = (
 _ROLE_OF_PLACE_RE = re.compile(
     rf"(?i)\b(?:the|our|their|el|la|le|l['’]|al|au|der|die|das|unser(?:e|em|en)?)\s*(?:(?:only|sole|lone|new|longtime|beloved"
     rf"|[úu]nic[oa]|nuev[oa]|querid[oa]|seule?|nouvelle?|nouvel|einzige[nr]?|neue[nr]?|langj[äa]hrige[nr]?)\s+)?"
+    rf"(?:\d{{1,3}}[- ](?:year|yr)[- ]old\s+|head\s+|assistant\s+|deputy\s+|local\s+|village\s+|school\s+)?"
     rf"{_alternation(_ROLE_WORDS)}(?:\s+[\w'’]+){{0,4}}?\s*(?:\s(?:of|at|from|for|in|on|de|del|du|des|de\s+la|von|vom"
     rf"|der|des|im|am|an\s+der|aus|bei|beim|en|à|au)\s+|\s(?:de|d)['’]|\sl['’])(?:(?:the|la|el|le|les|los|las|der|dem|den|l['’])\s*)?"
     r"(?:[a-zà-ÿ]+\s+){0,2}(?-i:[A-ZÄÖÜÁÉÍÓÚ0-9][\w'’.-]*)"
@@ -795,8 +811,33 @@ _EVENT_PLACE_RE = re.compile(
 )
 
 
+_HABIT_RE = re.compile(
+    r"(?i)\b(?:the|that|el|la|le|der|die)\s+(?:[\w-]+\s+)?(?:guy|man|woman|lady|bloke|chap|gentleman|fella|girl|boy|kid"
+    r"|tipo|se[ñn]or[a]?|chic[oa]|monsieur|dame|type|mec|mann|frau|typ|junge|m[äa]dchen)\s+(?:who|that|que|qui|der|die)\s+"
+    r"(?:always\s+|usually\s+|siempre\s+|toujours\s+|immer\s+)?(?:runs|owns|works|sells|drives|walks|comes|lives|sings"
+    r"|plays|busks|delivers|cleans|fixes|teaches|coaches|sits|rides|feeds|lleva|vende|trabaja|vive|pasea|viene|tiene"
+    r"|tient|vend|travaille|vit|prom[èe]ne|vient|f[äa]hrt|verkauft|arbeitet|wohnt|f[üu]hrt|kommt)\b"
+)
+
+
+_FROM_THE_SHOP_RE = re.compile(
+    r"(?i)\b(?:el|la)\s+de(?:l|\s+la)\s+(?:tienda|panader[ií]a|bar|kiosco|quiosco|farmacia|carnicer[ií]a|fruter[ií]a"
+    r"|peluquer[ií]a|esquina|gasolinera|taller|verduler[ií]a)|\b(?:celui|celle)\s+d[ue]\s+(?:la\s+)?(?:boulangerie|tabac"
+    r"|bar|caf[ée]|pharmacie|boucherie|kiosque|garage|coin|march[ée])|\b(?:der|die)\s+vom\s+(?:kiosk|b[äa]cker|laden|imbiss"
+    r"|metzger|café|markt)"
+)
+
+
 def _indirect(text: str, sentences: _Sentences, health) -> list[Hit]:
     hits = []
+    for m in _FROM_THE_SHOP_RE.finditer(text):
+        s, e = sentences.around(m.start())
+        if health.overlaps(s, min(len(text), e + 200)):
+            hits.append(Hit(m.start(), m.end(), "indirect", "a person singled out by the shop they keep"))
+    for m in _HABIT_RE.finditer(text):
+        s, e = sentences.around(m.start())
+        if health.overlaps(s, min(len(text), e + 200)):
+            hits.append(Hit(m.start(), m.end(), "indirect", "a person singled out by what they are known for"))
     for m in _ROLE_OF_PLACE_RE.finditer(text):
         s, e = sentences.around(m.start())
         if health.overlaps(s, min(len(text), e + 200)):
@@ -913,7 +954,8 @@ _PSEUDONYM_RE = re.compile(
     r"(?:cambiad|modificad)\w*|nombre\s+(?:real\s+)?(?:cambiado|modificado|inventado)|pr[ée]noms?\s+(?:a\s+[ée]t[ée]\s+|ont"
     r"\s+[ée]t[ée]\s+)?(?:modifi|chang)\w*|noms?\s+(?:a\s+[ée]t[ée]\s+|ont\s+[ée]t[ée]\s+)?modifi\w*|pseudonymes?"
     r"|fictifs?|fictives?|(?:vor)?namen?\s+(?:wurden?\s+|sind\s+)?(?:ge[äa]ndert|von\s+der\s+redaktion)|ge[äa]nderter\s+name"
-    r"|fiktiv\w*|erfunden\w*|anonymisiert|anonimizad[oa]|anonymis[ée]e?|personaje\s+compuesto|cas\s+compos[ée])"
+    r"|fiktiv\w*|erfunden\w*|anonymisiert|anonimizad[oa]|anonymis[ée]e?|personaje\s+compuesto|cas\s+compos[ée]"
+    r"|ficti\w+|caso\s+compuesto|caso\s+cl[ií]nico\s+ficticio|teaching\s+case)"
 )
 _PROHIBITION_RE = re.compile(
     r"(?i)\b(?:never\s+(?:post|share|include|mention)|don['’]?t\s+(?:post|share|include)|do\s+not\s+(?:post|share|include)"
@@ -1110,6 +1152,11 @@ def _rooms(text: str, masked, sentences: _Sentences) -> list[Hit]:
             before = text[max(0, m.start() - 40) : m.start()].rstrip()
             after = text[m.end() : m.end() + 60]
             previous = before.rsplit(None, 1)[-1].rstrip(".").lower() if before else ""
+            if previous == "(" or previous.startswith("("):
+                inner = before.rstrip("( ").rsplit(None, 1)
+                previous = inner[-1].lower() if inner else previous
+                if previous in ("room", "sala", "salle", "raum", "saal"):
+                    continue  # "Chaplaincy Quiet Room (Room 108)": the room's own name
             if previous in _ROOM_MODIFIERS or _VENUE_AFTER_RE.match(after) or _VENUE_PAREN_RE.match(after):
                 continue
             if before.endswith(",") and _VENUE_BEFORE_RE.search(before + " "):
@@ -1371,7 +1418,7 @@ _PUBLIC_NEAR_RE = re.compile(
     r"|bundeskanzler(?:in)?|kanzler(?:in)?|prime\s+minister|premier|first\s+lady|royal|captain|skipper|wallab(?:y|ies)"
     r"|all\s+blacks?|international|olympic|paralympic|mp|mep|intendente|gobernador[a]?|concejal[a]?|regidor[a]?|edil"
     r"|\w*(?:rennfahrer(?:in)?|sportler(?:in)?|spieler(?:in)?|l[äa]ufer(?:in)?|meister(?:in)?))\b"
-    r"[^.!?\n]{0,45}$"
+    r"[^!?\n]{0,45}$"
 )
 # In a sentence about an award, a publication or a talk, the people named are staff or authors at work.
 _PROFESSIONAL_SENTENCE_RE = re.compile(
@@ -1382,15 +1429,19 @@ _PROFESSIONAL_SENTENCE_RE = re.compile(
     r"|publi[ée]e?s?|congr[èe]s|communication|des\s+monats|des\s+jahres|preis(?:tr[äa]ger(?:in)?)?|auszeichnung"
     r"|ausgezeichnet|gewinner(?:in)?|artikel|zeitschrift|ver[öo]ffentlicht|publikation|kongress|vortrag|studie"
     r"|lancet|nejm|jama|bmj|doi|retir\w+|retirement|jubilaci[oó]n|se\s+jubila|retraite|ruhestand|years\s+of\s+service"
-    r"|joins?\s+(?:us|our)|new\s+hire|raised|fundrais\w+|donat\w+|cheque|check\s+presentation|recaud\w+"
+    r"|in\s+rente|in\s+pension|pension[ée]e?|jahre\s+im\s+dienst|a[ñn]os\s+de\s+servicio|ans\s+de\s+service"
+    r"|joins?\s+(?:us|our|the)|new\s+hire|raised|fundrais\w+"
+    r"|donat\w+(?!\s+(?:a\s+|her\s+|his\s+|their\s+)?(?:kidney|liver|organ|bone|blood|stem|part|lung|cornea))|cheque|check\s+presentation|recaud\w+"
     r"|don[oó]|donaron|donativo|fait\s+don|collect[ée]|r[ée]colt[ée]|gesammelt|spende\w*|gespendet|m[ée]c[èe]ne|sponsor\w*"
-    r"|found\s+that|study|studies|trial|estudio|ensayo|[ée]tude|essai|researchers?|investigador\w*|chercheu\w*|forscher\w*"
+    r"|charity|fundraiser|will\s+buy|found\s+that|study|studies|trial|estudio|ensayo|[ée]tude|essai|researchers?|investigador\w*|chercheu\w*|forscher\w*"
     r"|doctorat|doctorado|ph\.?d|dissertation|thesis|th[èe]se|tesis|promotion|promoviert|habilitation|drs"
     r"|colaboradores|collaborateurs|kollegen|coll|col|co-?investigators?|colloque|coloquio|kolloquium|leitung|übernimmt"
     r"|head\s+of|dirige|dirigir[áa]|prend\s+la\s+direction|new\s+(?:chief|director|head)|appointed|nombrad[oa]|nomm[ée]e?"
     r"|ernannt|rueda\s+de\s+prensa|conferencia\s+de\s+prensa|press\s+conference|conf[ée]rence\s+de\s+presse|pressekonferenz)\b"
 )
-_PUBLIC_BEFORE_RE = re.compile(rf"(?i)(?:former\s+)?(?:{_PUBLIC_TITLES}|[\w-]*star)\.?\s*,?\s+")
+_PUBLIC_BEFORE_RE = re.compile(
+    rf"(?i)(?:former\s+)?(?:{_PUBLIC_TITLES}|[\w-]*star|[\w-]*s[äa]nger(?:in)?|[\w-]*moderator(?:in)?)\.?\s*,?\s+"
+)
 _PRO_AFTER_RE = re.compile(
     r"^\s*(?:,|\()\s*(?:(?:the|our|a|an|who\s+is\s+(?:a|an|our|the)|nuestr[oa]|notre|unser[e]?|el|la|le|der|die)\s+)?"
     r"(?:(?!(?i:and|y|et|und)\b)[\w'’-]+\s+){0,3}?"
@@ -1413,7 +1464,7 @@ _NUMBER_AFTER_RE = re.compile(r"\s+#?\d")
 _NEXT_WORD_RE = re.compile(r"\s+([A-Z][\w'’]*)")
 _TITLE_WORD_RE = re.compile(
     rf"(?i:{_PRO_TITLES}|{_PUBLIC_TITLES}|[\w-]*star|[\w-]*(?:arzt|[äa]rztin|pfleger(?:in)?|schwester|rennfahrer(?:in)?"
-    r"|sportler(?:in)?|spieler(?:in)?|meister(?:in)?))"
+    r"|sportler(?:in)?|spieler(?:in)?|meister(?:in)?|s[äa]nger(?:in)?|moderator(?:in)?))"
 )
 _KIN_WORD_RE = re.compile(r"(?i:" + _alternation(_KIN_INTL) + r"|cousin|zwillinge|drillinge|roommate|flatmate)")
 _NOUN_SUFFIX_RE = re.compile(
@@ -1520,6 +1571,7 @@ def _names(text: str, sentences: _Sentences, staff: frozenset[str] = frozenset()
             pro_before
             or _PRO_AFTER_RE.match(after)
             or _professional_sentence(text, s, e, cues)
+            or (e - s <= 45 and s > 0 and _professional_sentence(text, *sentences.around(s - 1), cues))
             or (staff and normalise_name(text[start:name_end]) in staff)
         ):
             role = "professional"
@@ -1692,6 +1744,8 @@ cancer|cancers|cancer-free|tumou?rs?|leuka?emia|lymphoma|melanoma|carcinoma|sarc
 |cardiac\s+arrest|collapsed|defib
 |fractured|\w{3,}itis|\w{3,}ectomy|(?:an|leuk|septic|hypoglyc|hyperglyc|isch|bacter|tox|ur)a?emia
 |(?:neur|my|fibromy|arthr)algia|methadone|suboxone|detox|hiv-positive|hiv\+|stis?|stds?
+|top\s+surgery|gender[\s-](?:affirming|clinic|identity\s+clinic)|transition\w*|withdrawing|withdrawals?
+|(?:alcohol|drug|drugs|substance)\s+(?:and\s+(?:other\s+)?drugs?\s+)?(?:programme|program|treatment|rehab|recovery|service|unit)
 |malignant|benign|malign|maligno|maligna|malin|maligne|b[ée]nin|b[öo]sartig|gutartig|knoten|bulto|n[óo]dulo|nodule|grosseur
 |chlamydia|gonorrh?oea|syphilis|herpes|brca[12]?|genetic\s+(?:test\w*|results?|condition)|huntington['’]?s
 """

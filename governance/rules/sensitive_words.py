@@ -150,7 +150,8 @@ Oma Opa Mama Papa Mutter Vater Tochter Sohn Bruder Schwester Tante Onkel Abuela 
 Grand Herr Frau Señor Señora Madame Monsieur Don Doña Dra Pr Prof Schwester Pfleger
 Mo Di Mi Do Fr Sa So Lu Ma Me Je Ve Access Representative Representatives Relations Financial Services Experience
 Advocate Advocates Portal Safety Transport Navigator Liaison Affairs Bildunterschrift Bildtext Foto Photo Pictured
-Advice Drs Dres
+Advice Drs Dres Kolleg Kollegen Kolleginnen Kollegin Mitarbeitende Leute Zusammen Euch Compañeros Compañeras
+Equipo Collègues Équipe Chers Chères
 """
 
 # Given names of Spanish-, French- and German-speaking countries not in the English list (ASCII-folded).
