@@ -24,6 +24,7 @@ import re
 import struct
 import unicodedata
 import zlib
+from collections import Counter
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).with_name("sensitive_model.bin")
@@ -40,13 +41,15 @@ def _fold(text: str) -> str:
 def features(text: str) -> dict[int, float]:
     """The text's hashed n-gram features, scaled to unit length."""
     words = _WORD_RE.findall(_fold(text))
-    counts: dict[int, int] = {}
-    for k, word in enumerate(words):
-        for b in _word_buckets(word):
-            counts[b] = counts.get(b, 0) + 1
-        if k:
-            b = _bigram_bucket(words[k - 1], word)
-            counts[b] = counts.get(b, 0) + 1
+    buckets: list[int] = []
+    extend, append = buckets.extend, buckets.append
+    previous = None
+    for word in words:
+        extend(_word_buckets(word))
+        if previous is not None:
+            append(_bigram_bucket(previous, word))
+        previous = word
+    counts = Counter(buckets)
     weighted = {b: 1.0 + math.log(c) for b, c in counts.items()}
     norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
     return {b: v / norm for b, v in weighted.items()}

@@ -503,7 +503,7 @@ def test_held_out_precision_and_recall_do_not_regress():
     under the figures measured when the split was last scored, so that a change that loses ground fails."""
     rows = sensitive_corpus.rows(("test",))
     precision, recall, _, _ = _scores(rows)
-    assert recall >= 0.85 and precision >= 0.88, (precision, recall)
+    assert recall >= 0.89 and precision >= 0.89, (precision, recall)
 
 
 def test_every_label_is_handled_on_the_tuned_splits():
