@@ -318,9 +318,9 @@ _DATE_REACH = 40
 _LABEL_REACH = 80
 
 
-def _near_digits(pattern: re.Pattern, text: str, before: int, after: int):
-    """`pattern`'s matches that start within `before` characters before a digit (or `after` after it):
-    a label and its number ("Member ID: XJH 4471"), looked for only where there are numbers."""
+def _digit_windows(text: str, before: int, after: int) -> list[list[int]]:
+    """The stretches of the text from `before` characters before a run of digits to `after` after it,
+    those that overlap merged, in order."""
     windows: list[list[int]] = []
     for m in _DIGITS_RE.finditer(text):
         start, end = max(0, m.start() - before), min(len(text), m.end() + after)
@@ -328,8 +328,14 @@ def _near_digits(pattern: re.Pattern, text: str, before: int, after: int):
             windows[-1][1] = end
         else:
             windows.append([start, end])
+    return windows
+
+
+def _near_digits(pattern: re.Pattern, text: str, before: int, after: int):
+    """`pattern`'s matches that start within `before` characters before a digit (or `after` after it):
+    a label and its number ("Member ID: XJH 4471"), looked for only where there are numbers."""
     seen = -1
-    for start, end in windows:
+    for start, end in _digit_windows(text, before, after):
         pos = max(start, seen)
         while pos < end:
             # A match starts in the window and may run a little past it (its number).
@@ -342,14 +348,7 @@ def _near_digits(pattern: re.Pattern, text: str, before: int, after: int):
 
 def _dates(text: str):
     """`_DATE_RE`'s matches, looked for only around the text's digits (a long text of words costs nothing)."""
-    windows: list[list[int]] = []
-    for m in _DIGITS_RE.finditer(text):
-        start, end = max(0, m.start() - _DATE_REACH), min(len(text), m.end() + _DATE_REACH)
-        if windows and start <= windows[-1][1]:
-            windows[-1][1] = end
-        else:
-            windows.append([start, end])
-    for start, end in windows:
+    for start, end in _digit_windows(text, _DATE_REACH, _DATE_REACH):
         yield from _DATE_RE.finditer(text, start, end)
 
 
@@ -830,20 +829,17 @@ _FROM_THE_SHOP_RE = re.compile(
 
 def _indirect(text: str, sentences: _Sentences, health) -> list[Hit]:
     hits = []
-    for m in _FROM_THE_SHOP_RE.finditer(text):
-        s, e = sentences.around(m.start())
-        if health.overlaps(s, min(len(text), e + 200)):
-            hits.append(Hit(m.start(), m.end(), "indirect", "a person singled out by the shop they keep"))
-    for m in _HABIT_RE.finditer(text):
-        s, e = sentences.around(m.start())
-        if health.overlaps(s, min(len(text), e + 200)):
-            hits.append(Hit(m.start(), m.end(), "indirect", "a person singled out by what they are known for"))
-    for m in _ROLE_OF_PLACE_RE.finditer(text):
-        s, e = sentences.around(m.start())
-        if health.overlaps(s, min(len(text), e + 200)):
-            hits.append(Hit(m.start(), m.end(), "indirect", "a person singled out by role and place"))
-    person_re = _PERSON_EVENT_RE
-    for m in person_re.finditer(text):
+    singled_out = (
+        (_FROM_THE_SHOP_RE, "a person singled out by the shop they keep"),
+        (_HABIT_RE, "a person singled out by what they are known for"),
+        (_ROLE_OF_PLACE_RE, "a person singled out by role and place"),
+    )
+    for pattern, reason in singled_out:
+        for m in pattern.finditer(text):
+            s, e = sentences.around(m.start())
+            if health.overlaps(s, min(len(text), e + 200)):
+                hits.append(Hit(m.start(), m.end(), "indirect", reason))
+    for m in _PERSON_EVENT_RE.finditer(text):
         s, e = sentences.around(m.start())
         window_end = min(e, m.end() + 160)
         event = _EVENT_RE.search(text, m.end(), window_end)
